@@ -1,0 +1,63 @@
+# Peer Mentor Programme dashboard.
+#   make run    set everything up and serve the dashboard (demo data if there is no database)
+#   make test   set everything up and run every check (lint, format, types, tests)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DB     ?= $(if $(DASHBOARD_DB),$(DASHBOARD_DB),data/programme.duckdb)
+
+.PHONY: help venv run test lint format bench clean distclean
+
+help:
+	@echo "make run      set up and serve the dashboard at http://localhost:8501 (DB=$(DB))"
+	@echo "make test     set up and run lint, format check, type check and all tests"
+	@echo "make lint     ruff check"
+	@echo "make format   ruff format"
+	@echo "make bench    run the benchmarks"
+	@echo "make clean    remove caches and test artifacts (keeps .venv and data)"
+	@echo "make distclean  clean, and remove .venv too"
+
+venv: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changes.
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: venv
+	@mkdir -p "$(dir $(DB))"
+	@if [ ! -e "$(DB)" ]; then \
+		echo "No database at $(DB): creating demo data."; \
+		$(PY) -m analysis demo --db "$(DB)"; \
+	fi
+	DASHBOARD_DB="$(DB)" $(VENV)/bin/streamlit run dashboard.py --server.address=localhost
+
+test: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+
+bench: venv
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache test-artifacts benchmarks/scratch
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
