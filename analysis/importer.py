@@ -1,0 +1,737 @@
+"""Import the programme's exports into DuckDB, per the contract of DATA.md.
+
+One call is one transaction: every file lands, or nothing does. Each row is accepted
+(inserted, updated or unchanged), counted as an exact duplicate, or rejected and kept with its
+file, row number, original values and every reason. Validation runs as set-based SQL over a
+staging table, so a million rows import in seconds; every record value stays a bound parameter
+or a column, never text pasted into a statement.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from analysis import database, readers
+from analysis.records import (
+    ALLOWED_TEXT,
+    CODE_LISTS,
+    IMPORT_ORDER,
+    MAX_ARRIVAL_HOURS,
+    MAX_CODE_LENGTH,
+    MAX_TEXT_LENGTH,
+    RECORD_TYPES,
+    REGISTER,
+    RecordType,
+)
+from analysis.settings import Settings, load_settings
+
+_MACROS = r"""
+CREATE OR REPLACE TEMP MACRO pm_key(v) AS regexp_replace(lower(trim(v)), '[\s_\-]+', '_', 'g');
+CREATE OR REPLACE TEMP MACRO pm_show(v) AS
+    CASE WHEN length(v) > 60 THEN left(v, 57) || '...' ELSE v END;
+CREATE OR REPLACE TEMP MACRO pm_date(v) AS CASE
+    WHEN regexp_full_match(v, '\d{4}-\d{1,2}-\d{1,2}') THEN try(make_date(
+        TRY_CAST(split_part(v, '-', 1) AS INTEGER), TRY_CAST(split_part(v, '-', 2) AS INTEGER),
+        TRY_CAST(split_part(v, '-', 3) AS INTEGER)))
+    WHEN regexp_full_match(v, '\d{1,2}/\d{1,2}/(\d{2}|\d{4})') THEN try(make_date(
+        CASE WHEN length(split_part(v, '/', 3)) = 2
+             THEN 2000 + TRY_CAST(split_part(v, '/', 3) AS INTEGER)
+             ELSE TRY_CAST(split_part(v, '/', 3) AS INTEGER) END,
+        TRY_CAST(split_part(v, '/', 2) AS INTEGER), TRY_CAST(split_part(v, '/', 1) AS INTEGER)))
+    END;
+CREATE OR REPLACE TEMP MACRO pm_seconds(t) AS CASE
+    WHEN regexp_full_match(t, '\d{1,2}:\d{2}(:\d{2})?')
+     AND TRY_CAST(split_part(t, ':', 1) AS INTEGER) < 24
+     AND TRY_CAST(split_part(t, ':', 2) AS INTEGER) < 60
+     AND coalesce(TRY_CAST(nullif(split_part(t, ':', 3), '') AS INTEGER), 0) < 60
+    THEN TRY_CAST(split_part(t, ':', 1) AS INTEGER) * 3600
+       + TRY_CAST(split_part(t, ':', 2) AS INTEGER) * 60
+       + coalesce(TRY_CAST(nullif(split_part(t, ':', 3), '') AS INTEGER), 0)
+    END;
+CREATE OR REPLACE TEMP MACRO pm_ts(v) AS CASE
+    WHEN regexp_full_match(v, '\S+[ T]\d{1,2}:\d{2}(:\d{2})?')
+    THEN CAST(pm_date(regexp_extract(v, '^(\S+)[ T]', 1)) AS TIMESTAMP)
+         + to_seconds(pm_seconds(regexp_extract(v, '[ T](\S+)$', 1)))
+    END;
+CREATE OR REPLACE TEMP MACRO pm_is_time(v) AS regexp_full_match(v, '\d{1,2}:\d{2}(:\d{2})?');
+"""
+
+# Stored column names that differ from the contract's.
+_STORED_NAME = {"arrival_time": "arrival"}
+_ENUM_TABLE_COLUMNS = {"stage": "INTEGER"}
+
+
+class ImportRefused(RuntimeError):
+    """Nothing landed; the message says what was wrong and where."""
+
+
+@dataclass
+class ImportSource:
+    path: Path
+    name: str  # the name the user knows the file by (an upload's name, a path's base name)
+
+    @classmethod
+    def of(cls, path: str | Path) -> ImportSource:
+        return cls(Path(path), Path(path).name)
+
+
+@dataclass
+class FileReport:
+    file: str
+    type: str
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    encoding: str = ""
+    sha256: str = ""
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warning_messages: list[str] = field(default_factory=list)
+    rejected_rows: list[dict[str, object]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        keys = ("file", "type", "read", "inserted", "updated", "unchanged", "duplicates")
+        out = {k: getattr(self, k) for k in keys}
+        out.update(rejected=self.rejected, warnings=self.warnings)
+        return out
+
+
+@dataclass
+class ImportResult:
+    landed: bool
+    files: list[FileReport]
+    error: str | None = None
+    import_id: int | None = None
+    dry_run: bool = False
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "landed": self.landed,
+            "files": [f.summary() for f in self.files],
+            "error": self.error,
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def import_files(
+    db_path: str | Path,
+    sources: Sequence[ImportSource],
+    *,
+    record_type: str | None = None,
+    user: str | None = None,
+    settings: Settings | None = None,
+    dry_run: bool = False,
+    demo: bool = False,
+    progress: Progress | None = None,
+    kind: str = "import",
+) -> ImportResult:
+    """Import files in one transaction (or, with dry_run, say what would happen)."""
+    settings = settings or load_settings()
+    if record_type is not None and record_type not in (*RECORD_TYPES, "register"):
+        raise ImportRefused(
+            f"unknown record type {record_type!r}: use one of {', '.join(RECORD_TYPES)}"
+        )
+    user = user or _current_user()
+    with database.connect(db_path, create=True) as con:
+        con.execute(_MACROS)
+        try:
+            staged = _stage_all(con, sources, record_type)
+        except (readers.FileRefused, ImportRefused) as exc:
+            return ImportResult(False, [], str(exc), dry_run=dry_run)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = _run_import(con, staged, user, settings, demo, progress, kind)
+            if dry_run:
+                con.execute("ROLLBACK")
+            else:
+                database.bump_data_version(con)
+                con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    result.dry_run = dry_run
+    if dry_run:
+        result.import_id = None
+    return result
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _stage_all(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[ImportSource], record_type: str | None
+) -> list[tuple[readers.StagedFile, RecordType]]:
+    """Read every file into a temp table first: a file refused as a whole refuses the import."""
+    staged: list[tuple[readers.StagedFile, RecordType]] = []
+    for n, source in enumerate(sources):
+        sf = readers.stage_file(con, source.path, source.name, f"raw_{n}", record_type)
+        staged.append((sf, _record_type_of(sf, record_type)))
+    return staged
+
+
+def _run_import(
+    con: duckdb.DuckDBPyConnection,
+    staged: list[tuple[readers.StagedFile, RecordType]],
+    user: str,
+    settings: Settings,
+    demo: bool,
+    progress: Progress | None,
+    kind: str,
+) -> ImportResult:
+    row = con.execute("SELECT nextval('import_seq')").fetchone()
+    assert row is not None
+    import_id = int(row[0])
+    reports: dict[str, FileReport] = {}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO code_map VALUES (?, ?, ?)",
+        [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()],
+    )
+    con.execute(
+        "INSERT INTO imports VALUES ($id, current_localtimestamp(), $user, $demo, $kind)",
+        {"id": import_id, "user": user, "demo": demo, "kind": kind},
+    )
+    order = sorted(range(len(staged)), key=lambda i: IMPORT_ORDER.index(staged[i][1].name))
+    for done, i in enumerate(order):
+        sf, rtype = staged[i]
+        report = _import_one(con, sf, rtype, import_id, settings, demo)
+        reports[sf.table] = report
+        if progress:
+            progress(done + 1, len(order), sf.name)
+    files = [reports[sf.table] for sf, _ in staged]
+    return ImportResult(True, files, None, import_id)
+
+
+def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
+    present = set(sf.columns)
+    if given == "register":
+        return REGISTER
+    if given is not None:
+        rtype = RECORD_TYPES[given]
+        if rtype.name == "attendance" and _fits(REGISTER, present) and not _fits(rtype, present):
+            return REGISTER
+        missing = [c for c in rtype.required if c not in present]
+        if missing:
+            if rtype.name == "attendance" and _fits(REGISTER, present):
+                return REGISTER
+            raise ImportRefused(
+                f"{sf.name}: a {given} file needs the column(s) {', '.join(missing)}"
+            )
+        if rtype.name == "attendance" and _is_register(present):
+            return REGISTER
+        return rtype
+    fitting = [t for t in RECORD_TYPES.values() if _fits(t, present)]
+    if _fits(REGISTER, present) and RECORD_TYPES["attendance"] not in fitting:
+        fitting.append(REGISTER)
+    if len(fitting) == 1:
+        rtype = fitting[0]
+        if rtype.name == "attendance" and _is_register(present):
+            return REGISTER
+        return rtype
+    if len(fitting) > 1:
+        names = " and ".join(t.name for t in fitting)
+        raise ImportRefused(
+            f"{sf.name}: the header fits both {names}; say which with the record type"
+        )
+    candidates = [*RECORD_TYPES.values(), REGISTER]
+    gaps = {t.name: [c for c in t.required if c not in present] for t in candidates}
+    fewest = min(len(g) for g in gaps.values())
+    near = "; ".join(
+        f"as {name} it lacks {', '.join(g)}" for name, g in gaps.items() if len(g) == fewest
+    )
+    raise ImportRefused(f"{sf.name}: the header fits no record type ({near})")
+
+
+def _fits(rtype: RecordType, present: set[str]) -> bool:
+    return all(c in present for c in rtype.required)
+
+
+def _is_register(present: set[str]) -> bool:
+    return all(c in present for c in ("session_type", "scheduled_start", "duration_minutes"))
+
+
+def _q(text: str) -> str:
+    """An SQL string literal for the project's own constants (column names, messages)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _parse_expressions(rtype: RecordType) -> tuple[list[str], list[str], list[str]]:
+    """SELECT items, reason expressions and joins that read each contract column."""
+    items: list[str] = []
+    reasons: list[str] = []
+    joins: list[str] = []
+    for col in rtype.columns:
+        v = f"c.{col.name}"
+        shown = f"'{col.name}: \"' || pm_show({v}) || '\"'"
+        if col.required:
+            reasons.append(f"CASE WHEN {v} IS NULL THEN {_q(col.name + ' is missing')} END")
+        if col.kind in ("id", "code"):
+            items.append(f"{v} AS {col.name}")
+            reasons.append(
+                f"CASE WHEN length({v}) > {MAX_CODE_LENGTH} THEN {shown} || "
+                f"{_q(f' is longer than {MAX_CODE_LENGTH} characters')} END"
+            )
+            reasons.append(
+                f"CASE WHEN regexp_matches({v}, '[[:cntrl:]]') THEN "
+                f"{_q(col.name + ' holds a control character')} END"
+            )
+        elif col.kind == "text":
+            items.append(f"{v} AS {col.name}")
+            reasons.append(
+                f"CASE WHEN length({v}) > {MAX_TEXT_LENGTH} THEN "
+                f"{_q(f'{col.name} is longer than {MAX_TEXT_LENGTH:,} characters')} END"
+            )
+        elif col.kind == "date":
+            items.append(f"pm_date({v}) AS {col.name}")
+            reasons.append(
+                f"CASE WHEN {v} IS NOT NULL AND pm_date({v}) IS NULL THEN {shown} || "
+                "' is not a date (use YYYY-MM-DD or DD/MM/YYYY)' END"
+            )
+        elif col.kind == "datetime":
+            items.append(f"pm_ts({v}) AS {col.name}")
+            reasons.append(
+                f"CASE WHEN {v} IS NOT NULL AND pm_ts({v}) IS NULL THEN {shown} || "
+                "' is not a date and time (use YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)' END"
+            )
+        elif col.kind == "int":
+            parsed = f"CASE WHEN regexp_full_match({v}, '[+-]?\\d{{1,9}}') THEN CAST({v} AS INTEGER) END"
+            items.append(f"{parsed} AS {col.name}")
+            reasons.append(
+                f"CASE WHEN {v} IS NOT NULL AND ({parsed}) IS NULL THEN {shown} || "
+                "' is not a whole number' END"
+            )
+            reasons.append(
+                f"CASE WHEN ({parsed}) NOT BETWEEN {col.low} AND {col.high} THEN {shown} || "
+                f"{_q(f' is out of range ({col.low} to {col.high})')} END"
+            )
+        elif col.kind in ("enum", "stage"):
+            alias = f"m_{col.name}"
+            joins.append(
+                f"LEFT JOIN code_map {alias} ON {alias}.field = {_q(col.name)} "
+                f"AND {alias}.key = pm_key({v})"
+            )
+            value = f"{alias}.value"
+            if col.kind == "stage":
+                value = f"CAST({value} AS INTEGER)"
+            if col.name == "gender":
+                value = f"CASE WHEN {v} IS NULL THEN 'not stated' ELSE {value} END"
+            items.append(f"{value} AS {col.name}")
+            allowed = ", ".join(ALLOWED_TEXT[col.name])
+            reasons.append(
+                f"CASE WHEN {v} IS NOT NULL AND {alias}.value IS NULL THEN {shown} || "
+                f"{_q(f' is not one of: {allowed}')} END"
+            )
+        elif col.kind == "arrival":
+            items.append(f"{v} AS arrival_raw")
+    return items, reasons, joins
+
+
+def _import_one(
+    con: duckdb.DuckDBPyConnection,
+    sf: readers.StagedFile,
+    rtype: RecordType,
+    import_id: int,
+    settings: Settings,
+    demo: bool,
+) -> FileReport:
+    t = sf.table
+    index = sf.column_index()
+    report = FileReport(
+        sf.name,
+        "attendance" if rtype is REGISTER else rtype.name,
+        encoding=sf.encoding,
+        sha256=sf.sha256,
+        notes=list(sf.notes),
+    )
+    known = set(rtype.column_names) | ({"session_id"} if rtype is REGISTER else set())
+    report.ignored_columns = [
+        h for h, c in zip(sf.headers, sf.columns, strict=True) if c not in known
+    ]
+    if report.ignored_columns:
+        report.notes.append(f"{sf.name}: ignored column(s) {', '.join(report.ignored_columns)}")
+
+    # 1. the contract's columns as trimmed text (a missing optional column is all blank)
+    raw_cols = [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
+    overflow = "_overflow" in raw_cols
+    clean_items = ["r._row"]
+    for col in rtype.columns:
+        i = index.get(col.name)
+        expr = f"nullif(trim(r.c{i}), '')" if i is not None else "CAST(NULL AS VARCHAR)"
+        clean_items.append(f"{expr} AS {col.name}")
+    clean_items.append("r._overflow" if overflow else "CAST(NULL AS VARCHAR) AS _overflow")
+    con.execute(f"CREATE TEMP TABLE {t}_c AS SELECT {', '.join(clean_items)} FROM {t} r")
+
+    # 2. parse every column, collecting every reason a row fails
+    items, reasons, joins = _parse_expressions(rtype)
+    reasons.append(
+        "CASE WHEN c._overflow IS NOT NULL THEN 'the row has more values than the header has columns' END"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {t}_p1 AS SELECT c._row, {', '.join(items)}, "
+        f"list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS reasons, "
+        f"hash(list_value({', '.join(f'c.{c.name}' for c in rtype.columns)})) AS _raw_hash "
+        f"FROM {t}_c c {' '.join(joins)}"
+    )
+    _finish_row_checks(con, t, rtype, settings)
+
+    # 3. keys repeated within the file: exact duplicates, or a file contradicting itself
+    key = rtype.key
+    key_list = ", ".join(key)
+    key_show = " || ', ' || ".join(f"CAST({k} AS VARCHAR)" for k in key)
+    con.execute(
+        f"CREATE TEMP TABLE {t}_k AS SELECT {key_list}, count(*) AS n, "
+        f"count(DISTINCT _hash) AS nh, min(_row) AS first_row, "
+        f"list(_row ORDER BY _row) AS rows_with_key FROM {t}_p "
+        f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in key)} "
+        f"GROUP BY ALL HAVING count(*) > 1"
+    )
+    conflict_reason = (
+        f"{_q(', '.join(key) + ' (')} || {key_show} || ') appears ' || k.n || "
+        "' times in this file with different values (rows ' || "
+        "array_to_string(k.rows_with_key, ', ') || ')'"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {t}_f AS SELECT p.* EXCLUDE (reasons), "
+        f"CASE WHEN k.nh > 1 THEN list_append(p.reasons, {conflict_reason}) "
+        "ELSE p.reasons END AS reasons, "
+        "CASE WHEN k.nh > 1 THEN 'rejected' "
+        "WHEN k.n > 1 AND p._row <> k.first_row THEN 'duplicate' "
+        "WHEN len(p.reasons) > 0 THEN 'rejected' ELSE 'accepted' END AS outcome "
+        f"FROM {t}_p p LEFT JOIN {t}_k k USING ({key_list})"
+    )
+
+    # 4. register rows bring their sessions with them
+    if rtype is REGISTER:
+        _upsert_register_sessions(con, t, import_id, demo)
+
+    # 5. accepted rows against what is stored: insert, update or unchanged
+    target = rtype.table
+    stored_cols = _stored_columns(rtype)
+    value_cols = [c for c in stored_cols if c not in key]
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in value_cols) or "true"
+    on = " AND ".join(f"s.{k} = f.{k}" for k in key)
+    con.execute(
+        f"CREATE TEMP TABLE {t}_a AS SELECT f.*, CASE WHEN s.{key[0]} IS NULL THEN 'insert' "
+        f"WHEN {same} THEN 'unchanged' ELSE 'update' END AS action "
+        f"FROM {t}_f f LEFT JOIN {target} s ON {on} WHERE f.outcome = 'accepted'"
+    )
+    con.execute(
+        f"DELETE FROM {target} s USING {t}_a f WHERE {on} AND f.action = 'update'"
+    )
+    cols = ", ".join(stored_cols)
+    con.execute(
+        f"INSERT INTO {target} ({cols}, is_demo, import_id) "
+        f"SELECT {cols}, $demo, $import_id FROM {t}_a WHERE action IN ('insert', 'update') "
+        "ORDER BY _row",
+        {"demo": demo, "import_id": import_id},
+    )
+
+    # 6. counts, warnings and the rejected rows with their original values
+    counts = con.execute(
+        f"SELECT count(*), "
+        f"(SELECT count(*) FROM {t}_a WHERE action = 'insert'), "
+        f"(SELECT count(*) FROM {t}_a WHERE action = 'update'), "
+        f"(SELECT count(*) FROM {t}_a WHERE action = 'unchanged'), "
+        "count(*) FILTER (WHERE outcome = 'duplicate'), "
+        f"count(*) FILTER (WHERE outcome = 'rejected') FROM {t}_f"
+    ).fetchone()
+    assert counts is not None
+    (report.read, report.inserted, report.updated, report.unchanged, report.duplicates,
+     report.rejected) = (int(x) for x in counts)
+    _store_warnings(con, sf, rtype, import_id, settings, report)
+    _store_rejected(con, sf, rtype, import_id, report)
+    con.execute(
+        "INSERT INTO import_files VALUES ($id, $file, $sha, $type, $enc, $read, $ins, $upd, "
+        "$unch, $dup, $rej, $warn, $ignored)",
+        {
+            "id": import_id, "file": sf.name, "sha": sf.sha256, "type": rtype.name,
+            "enc": sf.encoding, "read": report.read, "ins": report.inserted,
+            "upd": report.updated, "unch": report.unchanged, "dup": report.duplicates,
+            "rej": report.rejected, "warn": report.warnings, "ignored": report.ignored_columns,
+        },
+    )
+    for suffix in ("_c", "_p1", "_p", "_k", "_f", "_a", ""):
+        con.execute(f"DROP TABLE IF EXISTS {t}{suffix}")
+    return report
+
+
+def _stored_columns(rtype: RecordType) -> list[str]:
+    names = [_STORED_NAME.get(c.name, c.name) for c in rtype.columns]
+    if rtype is REGISTER:
+        return ["session_id", "mentor_id", "attendance", "arrival", "minutes_attended", "notes"]
+    return names
+
+
+def _finish_row_checks(
+    con: duckdb.DuckDBPyConnection, t: str, rtype: RecordType, settings: Settings
+) -> None:
+    """Checks that need other rows: references, arrival times, the register's session key."""
+    extra: list[str] = []
+    reasons: list[str] = []
+    joins: list[str] = []
+    has = set(rtype.column_names)
+    if "mentor_id" in has and rtype.name != "mentors":
+        joins.append("LEFT JOIN mentors m ON m.mentor_id = p.mentor_id")
+        reasons.append(
+            "CASE WHEN p.mentor_id IS NOT NULL AND m.mentor_id IS NULL THEN "
+            "'mentor_id: \"' || pm_show(p.mentor_id) || '\" is not a known mentor "
+            "(import the mentors file first, then re-check)' END"
+        )
+    session_start = None
+    if rtype.name == "attendance":
+        joins.append("LEFT JOIN sessions s ON s.session_id = p.session_id")
+        reasons.append(
+            "CASE WHEN p.session_id IS NOT NULL AND s.session_id IS NULL THEN "
+            "'session_id: \"' || pm_show(p.session_id) || '\" is not a known session "
+            "(import the sessions file first, then re-check)' END"
+        )
+        session_start = "s.scheduled_start"
+    elif rtype is REGISTER:
+        session_start = "p.scheduled_start"
+        key_parts = (
+            "strftime(p.scheduled_start, '%Y-%m-%dT%H:%M:%S')",
+            "p.session_type",
+            "coalesce(p.staff_id, '')",
+            "coalesce(p.beneficiary_id, '')",
+            "coalesce(p.event_name, '')",
+        )
+        extra.append(
+            "CASE WHEN p.session_id IS NOT NULL THEN p.session_id "
+            "WHEN p.scheduled_start IS NOT NULL AND p.session_type IS NOT NULL THEN "
+            f"'R-' || left(sha256(concat_ws('|', {', '.join(key_parts)})), 16) END "
+            "AS derived_session_id"
+        )
+    if session_start is not None:
+        arrival = (
+            f"CASE WHEN pm_is_time(p.arrival_raw) THEN CAST(CAST({session_start} AS DATE) "
+            "AS TIMESTAMP) + to_seconds(pm_seconds(p.arrival_raw)) ELSE pm_ts(p.arrival_raw) END"
+        )
+        extra.append(f"{arrival} AS arrival")
+        reasons.append(
+            f"CASE WHEN p.arrival_raw IS NOT NULL AND ({arrival}) IS NULL AND "
+            f"({session_start} IS NOT NULL OR NOT pm_is_time(p.arrival_raw)) THEN "
+            "'arrival_time: \"' || pm_show(p.arrival_raw) || '\" is not a time "
+            "(use HH:MM or a date and time)' END"
+        )
+        reasons.append(
+            f"CASE WHEN abs(epoch({arrival}) - epoch({session_start})) > "
+            f"{MAX_ARRIVAL_HOURS * 3600} THEN "
+            "'arrival_time: \"' || pm_show(p.arrival_raw) || '\" is more than "
+            f"{MAX_ARRIVAL_HOURS} hours from the scheduled start' END"
+        )
+    exclude = ["reasons", "_raw_hash"]
+    if rtype is REGISTER:
+        exclude.append("session_id")
+    reason_list = f"list_concat(p.reasons, list_filter([{', '.join(reasons) or 'NULL'}], lambda x: x IS NOT NULL))"
+    select_extra = ", ".join(extra)
+    con.execute(
+        f"CREATE TEMP TABLE {t}_p0 AS SELECT p.* EXCLUDE ({', '.join(exclude)}), "
+        f"{select_extra + ', ' if select_extra else ''}"
+        f"{reason_list} AS reasons, p._raw_hash FROM {t}_p1 p {' '.join(joins)}"
+    )
+    if rtype is REGISTER:
+        con.execute(f"ALTER TABLE {t}_p0 RENAME COLUMN derived_session_id TO session_id")
+    # The row's identity for duplicate detection: read values where they read, else the text.
+    stored = _stored_columns(rtype) if rtype is not REGISTER else [
+        c.name if c.name != "arrival_time" else "arrival" for c in rtype.columns
+    ]
+    con.execute(
+        f"CREATE TEMP TABLE {t}_p AS SELECT *, CASE WHEN len(reasons) = 0 THEN "
+        f"hash(list_value({', '.join(f'CAST({c} AS VARCHAR)' for c in stored)})) "
+        f"ELSE _raw_hash END AS _hash FROM {t}_p0"
+    )
+    con.execute(f"DROP TABLE {t}_p0")
+
+
+def _upsert_register_sessions(
+    con: duckdb.DuckDBPyConnection, t: str, import_id: int, demo: bool
+) -> None:
+    cols = [
+        "session_type", "scheduled_start", "duration_minutes", "staff_id", "beneficiary_id",
+        "event_name", "location",
+    ]
+    picks = ", ".join(f"arg_min({c}, _row) AS {c}" for c in cols)
+    con.execute(
+        f"CREATE TEMP TABLE {t}_s AS SELECT session_id, {picks} FROM {t}_f "
+        "WHERE outcome = 'accepted' GROUP BY session_id"
+    )
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM n.{c}" for c in cols)
+    con.execute(
+        f"DELETE FROM sessions s USING {t}_s n WHERE s.session_id = n.session_id AND NOT ({same})"
+    )
+    all_cols = ", ".join(["session_id", *cols])
+    con.execute(
+        f"INSERT INTO sessions ({all_cols}, is_demo, import_id) "
+        f"SELECT {all_cols}, $demo, $id FROM {t}_s n "
+        "WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = n.session_id)",
+        {"demo": demo, "id": import_id},
+    )
+    con.execute(f"DROP TABLE {t}_s")
+
+
+def _store_warnings(
+    con: duckdb.DuckDBPyConnection,
+    sf: readers.StagedFile,
+    rtype: RecordType,
+    import_id: int,
+    settings: Settings,
+    report: FileReport,
+) -> None:
+    t = sf.table
+    queries: list[str] = []
+    if rtype.table == "attendance":
+        queries.append(
+            f"SELECT a._row, 'row ' || a._row || ': marked late but arrived ' || "
+            "CAST(greatest(0, floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60)) "
+            "AS BIGINT) || ' minute(s) after the start, within the ' || $grace || "
+            "'-minute grace period' "
+            f"FROM {t}_a a JOIN sessions s USING (session_id) WHERE a.attendance = 'late' "
+            "AND a.arrival IS NOT NULL "
+            "AND floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60) <= $grace"
+        )
+        queries.append(
+            f"SELECT a._row, 'row ' || a._row || ': attendance recorded for a session on ' || "
+            "strftime(s.scheduled_start, '%d/%m/%Y') || ', after the import date' "
+            f"FROM {t}_a a JOIN sessions s USING (session_id) "
+            "WHERE a.attendance <> 'cancelled_by_programme' "
+            "AND CAST(s.scheduled_start AS DATE) > current_date"
+        )
+    if rtype.name == "stage_assessments":
+        queries.append(
+            f"SELECT a._row, 'row ' || a._row || ': assessed on ' || "
+            "strftime(a.assessed_on, '%d/%m/%Y') || ', before the mentor started on ' || "
+            f"strftime(m.start_date, '%d/%m/%Y') FROM {t}_a a JOIN mentors m USING (mentor_id) "
+            "WHERE a.assessed_on < m.start_date"
+        )
+    messages: list[tuple[int, str]] = []
+    for q in queries:
+        params = {"grace": settings.grace_minutes} if "$grace" in q else {}
+        messages += [(int(r), str(m)) for r, m in con.execute(q, params).fetchall()]
+    messages.sort()
+    report.warnings = len(messages)
+    report.warning_messages = [m for _, m in messages]
+    if messages:
+        con.executemany(
+            "INSERT INTO import_warnings VALUES (?, ?, ?, ?)",
+            [(import_id, sf.name, r, m) for r, m in messages],
+        )
+
+
+def _store_rejected(
+    con: duckdb.DuckDBPyConnection,
+    sf: readers.StagedFile,
+    rtype: RecordType,
+    import_id: int,
+    report: FileReport,
+) -> None:
+    t = sf.table
+    pairs = ", ".join(f"$h{i}, r.c{i}" for i in range(len(sf.headers)))
+    params: dict[str, object] = {f"h{i}": h for i, h in enumerate(sf.headers)}
+    params.update(id=import_id, file=sf.name, type=rtype.name)
+    con.execute(
+        f"CREATE TEMP TABLE {t}_rej AS SELECT $id AS import_id, $file AS file_name, "
+        f"$type AS record_type, f._row AS row_number, json_object({pairs}) AS original_values, "
+        f"f.reasons FROM {t}_f f JOIN {t} r USING (_row) WHERE f.outcome = 'rejected'",
+        params,
+    )
+    # Re-importing the same file must not list its rejected rows twice.
+    con.execute(
+        f"DELETE FROM rejected_rows o USING {t}_rej n WHERE o.file_name = n.file_name "
+        "AND CAST(o.original_values AS VARCHAR) = CAST(n.original_values AS VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO rejected_rows (import_id, file_name, record_type, row_number, "
+        f"original_values, reasons) SELECT * FROM {t}_rej ORDER BY row_number"
+    )
+    rows = con.execute(
+        f"SELECT row_number, original_values, reasons FROM {t}_rej ORDER BY row_number LIMIT 1000"
+    ).fetchall()
+    report.rejected_rows = [
+        {"row": int(r), "values": json.loads(v), "reasons": list(reasons)}
+        for r, v, reasons in rows
+    ]
+    con.execute(f"DROP TABLE {t}_rej")
+
+
+def recheck_rejected(
+    db_path: str | Path,
+    *,
+    user: str | None = None,
+    settings: Settings | None = None,
+    rejected_ids: Sequence[int] | None = None,
+) -> ImportResult:
+    """Run stored rejected rows through the import again (say, after the missing mentors
+    arrived). Rows that now pass are imported and leave the list; the rest keep fresh reasons.
+    """
+    settings = settings or load_settings()
+    user = user or _current_user()
+    with database.connect(db_path) as con:
+        con.execute(_MACROS)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            query = (
+                "SELECT rejected_id, file_name, record_type, row_number, original_values "
+                "FROM rejected_rows"
+            )
+            params: dict[str, object] = {}
+            if rejected_ids is not None:
+                query += " WHERE list_contains($ids, rejected_id)"
+                params["ids"] = list(rejected_ids)
+            stored = con.execute(query + " ORDER BY rejected_id", params).fetchall()
+            groups: dict[tuple[str, str], list[tuple[int, dict[str, str | None]]]] = {}
+            ids: list[int] = []
+            for rid, file_name, rtype_name, row_number, values in stored:
+                groups.setdefault((file_name, rtype_name), []).append(
+                    (int(row_number), json.loads(values))
+                )
+                ids.append(int(rid))
+            con.execute("DELETE FROM rejected_rows WHERE list_contains($ids, rejected_id)",
+                        {"ids": ids})
+            row = con.execute("SELECT nextval('import_seq')").fetchone()
+            assert row is not None
+            import_id = int(row[0])
+            con.execute(
+                "INSERT INTO imports VALUES ($id, current_localtimestamp(), $user, false, "
+                "'re-check')",
+                {"id": import_id, "user": user},
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)"
+            )
+            con.executemany(
+                "INSERT INTO code_map VALUES (?, ?, ?)",
+                [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()],
+            )
+            reports: list[FileReport] = []
+            ordered = sorted(groups.items(), key=lambda kv: IMPORT_ORDER.index(kv[0][1]))
+            for n, ((file_name, rtype_name), rows) in enumerate(ordered):
+                sf = readers.stage_rows(con, rows, file_name, f"re_{n}")
+                rtype = REGISTER if rtype_name == "register" else RECORD_TYPES[rtype_name]
+                reports.append(_import_one(con, sf, rtype, import_id, settings, False))
+            database.bump_data_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return ImportResult(True, reports, None, import_id)

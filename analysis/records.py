@@ -1,0 +1,225 @@
+"""The import contract of DATA.md as data: record types, their columns and the code lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # id | code | text | date | datetime | int | enum | stage | arrival
+    required: bool = False
+    low: int | None = None  # inclusive bounds for int columns
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str  # the name users see and pass to --type
+    table: str  # the table the rows land in
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+MENTORS = RecordType(
+    "mentors",
+    "mentors",
+    (
+        Column("mentor_id", "id", True),
+        Column("cohort", "code", True),
+        Column("start_date", "date", True),
+        Column("status", "enum", True),
+        Column("end_date", "date"),
+        Column("gender", "enum"),
+        Column("age_band", "enum"),
+        Column("outreach_worker", "code"),
+        Column("region", "text"),
+    ),
+    ("mentor_id",),
+)
+SESSIONS = RecordType(
+    "sessions",
+    "sessions",
+    (
+        Column("session_id", "id", True),
+        Column("session_type", "enum", True),
+        Column("scheduled_start", "datetime", True),
+        Column("duration_minutes", "int", True, 1, 1440),
+        Column("staff_id", "id"),
+        Column("beneficiary_id", "id"),
+        Column("event_name", "text"),
+        Column("location", "text"),
+    ),
+    ("session_id",),
+)
+ATTENDANCE = RecordType(
+    "attendance",
+    "attendance",
+    (
+        Column("session_id", "id", True),
+        Column("mentor_id", "id", True),
+        Column("attendance", "enum", True),
+        Column("arrival_time", "arrival"),
+        Column("minutes_attended", "int", False, 0, 1440),
+        Column("notes", "text"),
+    ),
+    ("session_id", "mentor_id"),
+)
+# The register form: attendance rows that carry their session, as a typed sign-in sheet does.
+REGISTER = RecordType(
+    "register",
+    "attendance",
+    (
+        Column("mentor_id", "id", True),
+        Column("session_type", "enum", True),
+        Column("scheduled_start", "datetime", True),
+        Column("duration_minutes", "int", True, 1, 1440),
+        Column("attendance", "enum", True),
+        Column("session_id", "id"),
+        Column("staff_id", "id"),
+        Column("beneficiary_id", "id"),
+        Column("event_name", "text"),
+        Column("location", "text"),
+        Column("arrival_time", "arrival"),
+        Column("minutes_attended", "int", False, 0, 1440),
+        Column("notes", "text"),
+    ),
+    ("session_id", "mentor_id"),
+)
+STAGE_ASSESSMENTS = RecordType(
+    "stage_assessments",
+    "stage_assessments",
+    (
+        Column("mentor_id", "id", True),
+        Column("assessed_on", "date", True),
+        Column("stage", "stage", True),
+        Column("self_esteem", "int", False, 0, 30),
+        Column("assessor", "code"),
+        Column("notes", "text"),
+    ),
+    ("mentor_id", "assessed_on"),
+)
+MILESTONES = RecordType(
+    "milestones",
+    "milestones",
+    (
+        Column("mentor_id", "id", True),
+        Column("milestone", "enum", True),
+        Column("achieved_on", "date", True),
+        Column("notes", "text"),
+    ),
+    ("mentor_id", "milestone", "achieved_on"),
+)
+
+# Import order: what a row refers to lands before the row.
+RECORD_TYPES: dict[str, RecordType] = {
+    t.name: t for t in (MENTORS, SESSIONS, ATTENDANCE, STAGE_ASSESSMENTS, MILESTONES)
+}
+IMPORT_ORDER = ("mentors", "sessions", "attendance", "register", "stage_assessments", "milestones")
+
+STATUSES = ("active", "paused", "completed", "withdrawn")
+GENDERS = ("female", "male", "non-binary", "not stated")
+AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55+")
+SESSION_TYPES = (
+    "shadowing",
+    "beneficiary_meeting",
+    "group_day",
+    "training",
+    "supervision",
+    "event",
+)
+ATTENDANCE_CODES = ("attended", "late", "notified_absence", "no_show", "cancelled_by_programme")
+MILESTONE_CODES = (
+    "training_completed",
+    "shadowing_completed",
+    "first_mentoring_session",
+    "accredited_qualification",
+    "volunteering",
+    "further_education",
+    "paid_employment",
+)
+STAGE_NAMES = (
+    "immobilisation",
+    "minimisation",
+    "self-doubt",
+    "letting go",
+    "testing",
+    "search for meaning",
+    "internalisation",
+)
+
+ATTENDANCE_SYNONYMS: dict[str, str] = {
+    "present": "attended",
+    "yes": "attended",
+    "y": "attended",
+    "attended on time": "attended",
+    "arrived late": "late",
+    "apologies": "notified_absence",
+    "absent with notice": "notified_absence",
+    "called in": "notified_absence",
+    "notified": "notified_absence",
+    "dna": "no_show",
+    "did not attend": "no_show",
+    "absent": "no_show",
+    "no-show": "no_show",
+    "no show": "no_show",
+    "cancelled": "cancelled_by_programme",
+    "session cancelled": "cancelled_by_programme",
+    "cancelled by staff": "cancelled_by_programme",
+}
+
+
+def code_key(value: str) -> str:
+    """How codes are compared: case-insensitive, spaces, hyphens and underscores alike."""
+    import re
+
+    return re.sub(r"[\s_\-]+", "_", value.strip().lower())
+
+
+def _lookup(values: tuple[str, ...], synonyms: dict[str, str] | None = None) -> dict[str, str]:
+    table = {code_key(v): v for v in values}
+    for word, code in (synonyms or {}).items():
+        table[code_key(word)] = code
+    return table
+
+
+# field -> {normalised key: stored value}; the enum columns and the stage names.
+CODE_LISTS: dict[str, dict[str, str]] = {
+    "status": _lookup(STATUSES),
+    "gender": _lookup(GENDERS),
+    "age_band": _lookup(AGE_BANDS),
+    "session_type": _lookup(SESSION_TYPES),
+    "attendance": _lookup(ATTENDANCE_CODES, ATTENDANCE_SYNONYMS),
+    "milestone": _lookup(MILESTONE_CODES),
+    "stage": {code_key(name): str(i) for i, name in enumerate(STAGE_NAMES, start=1)}
+    | {str(i): str(i) for i in range(1, 8)},
+}
+ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
+    "status": STATUSES,
+    "gender": GENDERS,
+    "age_band": AGE_BANDS,
+    "session_type": SESSION_TYPES,
+    "attendance": ATTENDANCE_CODES,
+    "milestone": MILESTONE_CODES,
+    "stage": ("1 to 7", *STAGE_NAMES),
+}
+
+MAX_CODE_LENGTH = 64
+MAX_TEXT_LENGTH = 2000
+MAX_ARRIVAL_HOURS = 12
+
+
+def normalise_header(name: str) -> str:
+    """`Mentor ID` and `mentor-id` are both `mentor_id`."""
+    import re
+
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().lower())
