@@ -1,0 +1,81 @@
+"""Keeping the data clean: remove the demo, erase one mentor on request."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from analysis import database
+
+DATA_TABLES = ("attendance", "stage_assessments", "milestones", "sessions", "mentors")
+
+
+def remove_demo(db_path: str | Path, user: str | None) -> dict[str, int]:
+    """Delete every record that came from the demo generator, in one transaction."""
+    counts: dict[str, int] = {}
+    with database.connect(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in DATA_TABLES:
+                row = con.execute(f"SELECT count(*) FROM {table} WHERE is_demo").fetchone()
+                counts[table] = int(row[0]) if row else 0
+                con.execute(f"DELETE FROM {table} WHERE is_demo")
+            con.execute(
+                "DELETE FROM rejected_rows WHERE import_id IN "
+                "(SELECT import_id FROM imports WHERE is_demo)"
+            )
+            database.write_audit(con, user, "remove demo", f"{sum(counts.values())} rows")
+            database.bump_data_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts
+
+
+def has_demo(db_path: str | Path) -> bool:
+    with database.connect(db_path) as con:
+        row = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
+    return bool(row and row[0])
+
+
+def erasure_reference(mentor_id: str) -> str:
+    """What the audit log keeps of an erased code: enough to answer 'was X erased?', no more."""
+    return "sha256:" + hashlib.sha256(mentor_id.encode("utf-8")).hexdigest()[:16]
+
+
+def erase_mentor(db_path: str | Path, mentor_id: str, user: str | None) -> dict[str, int]:
+    """Erase one mentor's records everywhere (rows, rejected rows, warnings), logged."""
+    counts: dict[str, int] = {}
+    with database.connect(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("attendance", "stage_assessments", "milestones", "mentors"):
+                row = con.execute(
+                    f"SELECT count(*) FROM {table} WHERE mentor_id = $id", {"id": mentor_id}
+                ).fetchone()
+                counts[table] = int(row[0]) if row else 0
+                con.execute(f"DELETE FROM {table} WHERE mentor_id = $id", {"id": mentor_id})
+            row = con.execute(
+                "SELECT count(*) FROM rejected_rows WHERE list_contains("
+                "json_extract_string(original_values, '$.*'), $id)",
+                {"id": mentor_id},
+            ).fetchone()
+            counts["rejected_rows"] = int(row[0]) if row else 0
+            con.execute(
+                "DELETE FROM rejected_rows WHERE list_contains("
+                "json_extract_string(original_values, '$.*'), $id)",
+                {"id": mentor_id},
+            )
+            database.write_audit(
+                con,
+                user,
+                "erase mentor",
+                f"{erasure_reference(mentor_id)}: {sum(counts.values())} rows erased",
+            )
+            database.bump_data_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts

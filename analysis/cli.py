@@ -1,0 +1,245 @@
+"""The command line: `python -m analysis import | report | demo | remove-demo`.
+
+Bad arguments or a missing database give one line on stderr and a non-zero exit, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from analysis import database
+from analysis.readers import FileRefused
+from analysis.settings import SettingsError, load_settings
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m analysis", description="Peer Mentor Programme data tools")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    imp = sub.add_parser("import", help="import CSV or Excel files in one transaction")
+    imp.add_argument("--db", required=True, help="the DuckDB file (created if missing)")
+    imp.add_argument(
+        "--type",
+        choices=["mentors", "sessions", "attendance", "register", "stage_assessments", "milestones"],
+        help="the record type of every file (default: inferred from each header)",
+    )
+    imp.add_argument("--format", choices=["text", "json"], default="text")
+    imp.add_argument("--user", help="who is importing (for the import log)")
+    imp.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    imp.add_argument("files", nargs="+", type=Path)
+
+    rep = sub.add_parser("report", help="print the headline figures")
+    rep.add_argument("--db", required=True)
+    rep.add_argument("--from", dest="date_from", type=_date)
+    rep.add_argument("--to", dest="date_to", type=_date)
+    rep.add_argument("--cohort", action="append", default=[])
+    rep.add_argument("--gender", action="append", default=[])
+    rep.add_argument("--outreach-worker", action="append", default=[])
+    rep.add_argument("--region", action="append", default=[])
+    rep.add_argument("--audience", choices=["manager", "funder"], default="manager")
+    rep.add_argument("--format", choices=["json", "table", "csv", "pdf"], default="table")
+    rep.add_argument("--out", type=Path, help="write to this file instead of stdout")
+
+    demo = sub.add_parser("demo", help="create realistic demo records (marked as demo)")
+    demo.add_argument("--db", required=True)
+    demo.add_argument("--mentors", type=_positive, default=120)
+    demo.add_argument("--seed", type=int, default=2026)
+
+    rm = sub.add_parser("remove-demo", help="delete every demo record")
+    rm.add_argument("--db", required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (database.DatabaseError, FileRefused, SettingsError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing of an unfinished import landed", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "import":
+        return _import(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "remove-demo":
+        return _remove_demo(args)
+    raise UsageError(f"unknown command {args.command}")
+
+
+def _import(args: argparse.Namespace) -> int:
+    from analysis.importer import ImportRefused, ImportSource, import_files
+
+    for path in args.files:
+        if not path.is_file():
+            raise UsageError(f"python -m analysis import: {path} is not a file")
+    settings = load_settings()
+    try:
+        result = import_files(
+            args.db,
+            [ImportSource.of(p) for p in args.files],
+            record_type=args.type,
+            user=args.user,
+            settings=settings,
+            dry_run=args.dry_run,
+        )
+    except ImportRefused as exc:
+        result = None
+        error = str(exc)
+    if result is None:
+        if args.format == "json":
+            print(json.dumps({"landed": False, "files": [], "error": error}))
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(result.summary(), ensure_ascii=False))
+    else:
+        _print_import_text(result)
+    if not result.landed:
+        if args.format == "json":
+            print(f"error: {result.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_import_text(result: object) -> None:
+    from analysis.importer import ImportResult
+
+    assert isinstance(result, ImportResult)
+    if not result.landed:
+        print(f"Nothing imported: {result.error}")
+        return
+    verb = "Would import" if result.dry_run else "Imported"
+    for f in result.files:
+        print(
+            f"{verb} {f.file} ({f.type}): {f.read} rows read, {f.inserted} inserted, "
+            f"{f.updated} updated, {f.unchanged} unchanged, {f.duplicates} duplicate, "
+            f"{f.rejected} rejected, {f.warnings} warning(s)"
+        )
+        for note in f.notes:
+            print(f"  note: {note}")
+        for row in f.rejected_rows[:20]:
+            print(f"  rejected row {row['row']}: {'; '.join(row['reasons'])}")  # type: ignore[arg-type]
+        if f.rejected > 20:
+            print(f"  ... and {f.rejected - 20} more rejected rows (see the Data page)")
+        for message in f.warning_messages[:10]:
+            print(f"  warning: {message}")
+        if f.warnings > 10:
+            print(f"  ... and {f.warnings - 10} more warnings")
+
+
+def _scope(args: argparse.Namespace) -> object:
+    from analysis.metrics import Scope
+
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise UsageError("python -m analysis report: --from is after --to")
+    return Scope(
+        date_from=args.date_from,
+        date_to=args.date_to,
+        cohorts=tuple(args.cohort),
+        genders=tuple(args.gender),
+        outreach_workers=tuple(args.outreach_worker),
+        regions=tuple(args.region),
+    )
+
+
+def _report(args: argparse.Namespace) -> int:
+    from analysis import exports
+    from analysis.metrics import Scope
+    from analysis.report import build_report
+
+    settings = load_settings()
+    scope = _scope(args)
+    assert isinstance(scope, Scope)
+    with database.connect(args.db) as con:
+        report = build_report(con, scope, settings, args.audience)
+    if args.format == "pdf":
+        if args.out is None:
+            raise UsageError("python -m analysis report: --format pdf needs --out FILE")
+        from analysis import impact_pack
+
+        impact_pack.write_pdf(report, settings, args.out)
+        return 0
+    if args.format == "json":
+        text = json.dumps(report, indent=1, ensure_ascii=False)
+    elif args.format == "csv":
+        text = exports.report_csv(report)
+    else:
+        text = exports.report_table(report)
+    if args.out:
+        args.out.write_text(text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from analysis import demo_data
+    from analysis.importer import ImportSource, import_files
+
+    with tempfile.TemporaryDirectory(prefix="pm-demo-") as tmp:
+        paths = demo_data.write_csv(Path(tmp), mentors=args.mentors, seed=args.seed)
+        result = import_files(
+            args.db, [ImportSource.of(p) for p in paths], user="demo", demo=True
+        )
+    if not result.landed:
+        print(f"error: the demo data did not import: {result.error}", file=sys.stderr)
+        return 1
+    rows = {f.file: f.read for f in result.files}
+    print(
+        f"Demo data in {args.db}: {rows.get('mentors.csv', 0):,} mentors, "
+        f"{rows.get('sessions.csv', 0):,} sessions, {rows.get('attendance.csv', 0):,} attendance rows"
+    )
+    return 0
+
+
+def _remove_demo(args: argparse.Namespace) -> int:
+    from analysis.admin import remove_demo
+
+    counts = remove_demo(args.db, user=None)
+    print(f"Removed demo records: {sum(counts.values()):,} rows")
+    return 0

@@ -1,0 +1,394 @@
+"""Every figure of METRICS.md, defined once, computed in DuckDB SQL with bound parameters.
+
+A figure is computed for a `Scope` (window and mentor filters) and the settings in force.
+Alongside each figure the queries return what it rests on (distinct people), which the funder
+suppression in `analysis.privacy` needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from analysis.records import MILESTONE_CODES
+from analysis.settings import Settings
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which records a figure counts: the window (inclusive days) and the mentor filters."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    cohorts: tuple[str, ...] = ()
+    genders: tuple[str, ...] = ()
+    outreach_workers: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    def filters(self) -> dict[str, list[str] | None]:
+        return {
+            "cohort": list(self.cohorts) or None,
+            "gender": list(self.genders) or None,
+            "outreach_worker": list(self.outreach_workers) or None,
+            "region": list(self.regions) or None,
+        }
+
+
+@dataclass
+class Figures:
+    """Figures for one scope: `values` nested as in the report, `support` by dotted path."""
+
+    window: tuple[dt.date, dt.date]
+    values: dict[str, Any]
+    support: dict[str, int] = field(default_factory=dict)
+    at_risk: list[dict[str, Any]] = field(default_factory=list)
+
+
+def data_window(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """The earliest and latest session dates, or None when there are no sessions."""
+    row = con.execute(
+        "SELECT CAST(min(scheduled_start) AS DATE), CAST(max(scheduled_start) AS DATE) "
+        "FROM sessions"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def resolve_window(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[dt.date, dt.date]:
+    default = data_window(con)
+    today = dt.date.today()
+    date_from = scope.date_from or (default[0] if default else today)
+    date_to = scope.date_to or (default[1] if default else today)
+    return date_from, date_to
+
+
+def params(scope: Scope, settings: Settings, window: tuple[dt.date, dt.date]) -> dict[str, Any]:
+    return {
+        "from": window[0],
+        "to": window[1],
+        "cohorts": list(scope.cohorts),
+        "genders": list(scope.genders),
+        "workers": list(scope.outreach_workers),
+        "regions": list(scope.regions),
+        "grace": settings.grace_minutes,
+    }
+
+
+# The shared scope: selected mentors, active mentors, and attendance rows up to `to` with the
+# per-row definitions of METRICS.md. Every attendance figure reads these CTEs.
+SCOPE_SQL = """
+WITH selected AS (
+    SELECT * FROM mentors
+    WHERE (len(CAST($cohorts AS VARCHAR[])) = 0 OR list_contains(CAST($cohorts AS VARCHAR[]), cohort))
+      AND (len(CAST($genders AS VARCHAR[])) = 0 OR list_contains(CAST($genders AS VARCHAR[]), gender))
+      AND (len(CAST($workers AS VARCHAR[])) = 0
+           OR list_contains(CAST($workers AS VARCHAR[]), outreach_worker))
+      AND (len(CAST($regions AS VARCHAR[])) = 0 OR list_contains(CAST($regions AS VARCHAR[]), region))
+),
+active AS (
+    SELECT * FROM selected
+    WHERE start_date <= $to AND (end_date IS NULL OR end_date >= $from)
+),
+timed AS (
+    SELECT a.mentor_id, a.session_id, a.attendance, a.minutes_attended, s.session_type,
+           s.scheduled_start, CAST(s.scheduled_start AS DATE) AS day, s.duration_minutes,
+           s.staff_id, s.beneficiary_id, s.event_name,
+           a.attendance <> 'cancelled_by_programme' AS expected,
+           a.attendance IN ('attended', 'late') AS present,
+           CASE WHEN a.arrival IS NOT NULL THEN CAST(greatest(0,
+               floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60)) AS INTEGER) END
+               AS minutes_late
+    FROM attendance a
+    JOIN sessions s USING (session_id)
+    JOIN active m USING (mentor_id)
+    WHERE CAST(s.scheduled_start AS DATE) <= $to
+),
+rows_to AS (
+    SELECT *,
+           present AND (attendance = 'late' OR coalesce(minutes_late > $grace, false)) AS late,
+           CASE WHEN present THEN least(duration_minutes, coalesce(minutes_attended,
+               greatest(0, duration_minutes - coalesce(minutes_late, 0)))) END AS credited_minutes
+    FROM timed
+),
+rows_in AS (SELECT * FROM rows_to WHERE day >= $from)
+"""
+
+_ATTENDANCE_SQL = (
+    SCOPE_SQL
+    + """
+SELECT
+    (SELECT count(*) FROM active) AS mentors_active,
+    count(*) FILTER (WHERE expected) AS expected,
+    count(DISTINCT mentor_id) FILTER (WHERE expected) AS expected_people,
+    count(*) FILTER (WHERE present) AS present,
+    count(DISTINCT mentor_id) FILTER (WHERE present) AS present_people,
+    count(*) FILTER (WHERE attendance = 'no_show') AS no_show,
+    count(*) FILTER (WHERE attendance = 'notified_absence') AS notified,
+    count(DISTINCT mentor_id) FILTER (WHERE attendance IN ('no_show', 'notified_absence'))
+        AS absent_people,
+    count(*) FILTER (WHERE present AND NOT late) AS on_time,
+    avg(minutes_late) FILTER (WHERE late) AS mean_late,
+    median(minutes_late) FILTER (WHERE late) AS median_late,
+    count(DISTINCT mentor_id) FILTER (WHERE late AND minutes_late IS NOT NULL) AS late_known_people,
+    count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected) AS bm_expected,
+    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected)
+        AS bm_expected_people,
+    count(*) FILTER (WHERE session_type = 'beneficiary_meeting'
+                     AND attendance IN ('no_show', 'notified_absence')) AS bm_missed,
+    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting'
+                     AND attendance IN ('no_show', 'notified_absence')) AS bm_missed_people,
+    count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND late) AS bm_late,
+    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND late)
+        AS bm_late_people,
+    count(DISTINCT beneficiary_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND present)
+        AS beneficiaries,
+    coalesce(sum(credited_minutes) FILTER (WHERE session_type = 'beneficiary_meeting'
+                                           AND present), 0) / 60.0 AS peer_hours,
+    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND present)
+        AS peer_people,
+    CAST(coalesce(sum(minutes_late) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
+                                             AND late), 0)
+       + coalesce(sum(duration_minutes) FILTER (WHERE session_type IN ('shadowing',
+                                              'beneficiary_meeting') AND attendance = 'no_show'), 0)
+       AS DOUBLE) AS staff_lost,
+    count(DISTINCT mentor_id) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
+        AND ((late AND minutes_late IS NOT NULL) OR attendance = 'no_show')) AS staff_lost_people,
+    count(DISTINCT mentor_id) FILTER (WHERE session_type IN ('group_day', 'event') AND present)
+        AS events_people
+FROM rows_in
+"""
+)
+
+_EVENTS_SQL = (
+    SCOPE_SQL
+    + """
+SELECT coalesce(event_name, session_type) AS event, count(DISTINCT mentor_id) AS mentors
+FROM rows_in WHERE session_type IN ('group_day', 'event') AND present
+GROUP BY ALL ORDER BY event
+"""
+)
+
+_MILESTONES_SQL = (
+    SCOPE_SQL
+    + """
+SELECT milestone, count(DISTINCT mentor_id) AS mentors
+FROM milestones JOIN active USING (mentor_id)
+WHERE achieved_on BETWEEN $from AND $to
+GROUP BY ALL
+"""
+)
+
+# Running total of credited shadowing per mentor, up to `to`; the session that reached the target.
+SHADOWING_SQL = (
+    SCOPE_SQL
+    + """,
+shadow AS (
+    SELECT mentor_id, day, credited_minutes,
+           sum(credited_minutes) OVER (PARTITION BY mentor_id ORDER BY scheduled_start, session_id
+                                       ROWS UNBOUNDED PRECEDING) AS running
+    FROM rows_to WHERE session_type = 'shadowing' AND present
+),
+per_mentor AS (
+    SELECT a.mentor_id, a.start_date, coalesce(sum(s.credited_minutes), 0) AS credited,
+           min(s.day) FILTER (WHERE s.running >= $target_minutes) AS completed_on
+    FROM active a LEFT JOIN shadow s USING (mentor_id)
+    GROUP BY ALL
+)
+"""
+)
+
+_SHADOWING_SUMMARY_SQL = (
+    SHADOWING_SQL
+    + """
+SELECT count(*) FILTER (WHERE credited >= $target_minutes) AS complete,
+       count(*) FILTER (WHERE credited > 0 AND credited < $target_minutes) AS in_progress,
+       median(date_diff('day', start_date, completed_on))
+           FILTER (WHERE credited >= $target_minutes) AS median_days
+FROM per_mentor
+"""
+)
+
+# Assessments of active mentors up to `to`, each with the one before it.
+STAGES_SQL = (
+    SCOPE_SQL
+    + """,
+assessed AS (
+    SELECT s.mentor_id, s.assessed_on, s.stage, s.self_esteem,
+           lag(s.stage) OVER (PARTITION BY s.mentor_id ORDER BY s.assessed_on) AS previous_stage,
+           row_number() OVER (PARTITION BY s.mentor_id ORDER BY s.assessed_on DESC) AS recency
+    FROM stage_assessments s JOIN active USING (mentor_id)
+    WHERE s.assessed_on <= $to
+),
+per_mentor AS (
+    SELECT mentor_id, count(*) AS n,
+           arg_min(stage, assessed_on) AS first_stage, arg_max(stage, assessed_on) AS latest_stage,
+           count(self_esteem) AS n_scored,
+           arg_min(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL) AS first_se,
+           arg_max(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL) AS latest_se
+    FROM assessed GROUP BY mentor_id
+)
+"""
+)
+
+_STAGES_SUMMARY_SQL = (
+    STAGES_SQL
+    + """
+SELECT
+    (SELECT list(latest_stage) FROM per_mentor) AS latest,
+    (SELECT count(*) FROM per_mentor WHERE n >= 2 AND latest_stage > first_stage) AS progressed,
+    (SELECT count(*) FROM assessed WHERE stage < previous_stage AND assessed_on >= $from)
+        AS regressions,
+    (SELECT count(DISTINCT mentor_id) FROM assessed
+        WHERE stage < previous_stage AND assessed_on >= $from) AS regression_people,
+    (SELECT avg(latest_se - first_se) FROM per_mentor WHERE n_scored >= 2) AS se_change,
+    (SELECT count(*) FROM per_mentor WHERE n_scored >= 2) AS se_people
+"""
+)
+
+_AT_RISK_SQL = (
+    SCOPE_SQL
+    + """,
+recent AS (
+    SELECT mentor_id,
+           count(*) FILTER (WHERE expected) AS expected,
+           count(*) FILTER (WHERE present) AS present,
+           count(*) FILTER (WHERE attendance = 'no_show') AS no_shows,
+           count(*) FILTER (WHERE late) AS lates
+    FROM rows_to WHERE day >= $lookback_from GROUP BY mentor_id
+),
+latest_two AS (
+    SELECT mentor_id,
+           arg_max(stage, assessed_on) AS latest_stage, max(assessed_on) AS latest_on,
+           (list(stage ORDER BY assessed_on DESC))[2] AS previous_stage
+    FROM stage_assessments WHERE assessed_on <= $to GROUP BY mentor_id
+)
+SELECT a.mentor_id,
+       coalesce(r.expected >= 3 AND r.present < 0.6 * r.expected, false) AS low_attendance,
+       coalesce(r.no_shows >= 2, false) AS no_shows,
+       coalesce(r.lates >= 3, false) AS lateness,
+       coalesce(l.latest_on >= $lookback_from AND l.latest_stage < l.previous_stage, false)
+           AS stage_regression
+FROM active a
+LEFT JOIN recent r USING (mentor_id)
+LEFT JOIN latest_two l USING (mentor_id)
+WHERE a.status IN ('active', 'paused')
+ORDER BY a.mentor_id
+"""
+)
+
+FLAG_ORDER = ("low_attendance", "no_shows", "lateness", "stage_regression")
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> dict[str, Any]:
+    cur = con.execute(sql, p)
+    row = cur.fetchone()
+    assert row is not None and cur.description is not None
+    return {d[0]: v for d, v in zip(cur.description, row, strict=True)}
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    settings: Settings,
+    *,
+    with_at_risk: bool = True,
+) -> Figures:
+    """All headline figures for the scope, with what each rests on."""
+    window = resolve_window(con, scope)
+    p = params(scope, settings, window)
+    a = _one(con, _ATTENDANCE_SQL, p)
+    support: dict[str, int] = {}
+    values: dict[str, Any] = {}
+
+    def put(path: str, value: Any, people: int) -> None:
+        node = values
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+        support[path] = people
+
+    put("mentors_active", a["mentors_active"], a["mentors_active"])
+    put("expected_attendances", a["expected"], a["expected_people"])
+    put("attendance_rate", _rate(a["present"], a["expected"]), a["expected_people"])
+    put("no_show_rate", _rate(a["no_show"], a["expected"]), a["expected_people"])
+    put("notice_rate", _rate(a["notified"], a["notified"] + a["no_show"]), a["absent_people"])
+    put("punctuality_rate", _rate(a["on_time"], a["present"]), a["present_people"])
+    put("mean_minutes_late", a["mean_late"], a["late_known_people"])
+    put(
+        "median_minutes_late",
+        None if a["median_late"] is None else float(a["median_late"]),
+        a["late_known_people"],
+    )
+    put("beneficiary_meetings.expected", a["bm_expected"], a["bm_expected_people"])
+    put("beneficiary_meetings.missed", a["bm_missed"], a["bm_missed_people"])
+    put("beneficiary_meetings.late", a["bm_late"], a["bm_late_people"])
+    put("beneficiaries_reached", a["beneficiaries"], a["beneficiaries"])
+    put("peer_support_hours", float(a["peer_hours"]), a["peer_people"])
+    put("staff_minutes_lost", float(a["staff_lost"]), a["staff_lost_people"])
+
+    sp = p | {"target_minutes": settings.shadowing_target_hours * 60}
+    s = _one(con, _SHADOWING_SUMMARY_SQL, sp)
+    target = settings.shadowing_target_hours
+    put("shadowing.target_hours", int(target) if float(target).is_integer() else target, 0)
+    put("shadowing.mentors_complete", s["complete"], s["complete"])
+    put("shadowing.mentors_in_progress", s["in_progress"], s["in_progress"])
+    put(
+        "shadowing.median_days_to_complete",
+        None if s["median_days"] is None else float(s["median_days"]),
+        s["complete"],
+    )
+
+    st = _one(con, _STAGES_SUMMARY_SQL, p)
+    latest = st["latest"] or []
+    for stage in range(1, 8):
+        n = sum(1 for x in latest if x == stage)
+        put(f"stages.distribution.{stage}", n, n)
+    not_assessed = a["mentors_active"] - len(latest)
+    put("stages.distribution.not_assessed", not_assessed, not_assessed)
+    put("stages.mentors_progressed", st["progressed"], st["progressed"])
+    put("stages.regressions", st["regressions"], st["regression_people"])
+    put("stages.mean_self_esteem_change", st["se_change"], st["se_people"])
+
+    put("events.mentors_attending", a["events_people"], a["events_people"])
+    values["events"]["by_event"] = {}
+    for event, n in con.execute(_EVENTS_SQL, p).fetchall():
+        put(f"events.by_event.{event}", n, n)
+
+    values["milestones"] = {}
+    found = dict(con.execute(_MILESTONES_SQL, p).fetchall())
+    for milestone in MILESTONE_CODES:
+        if found.get(milestone):
+            put(f"milestones.{milestone}", found[milestone], found[milestone])
+
+    figures = Figures(window, values, support)
+    if with_at_risk:
+        figures.at_risk = at_risk(con, scope, settings, window)
+    return figures
+
+
+def at_risk(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    settings: Settings,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> list[dict[str, Any]]:
+    """Active mentors flagged on `to`, with their reasons in the order METRICS.md lists them."""
+    window = window or resolve_window(con, scope)
+    p = params(scope, settings, window) | {
+        "lookback_from": window[1] - dt.timedelta(days=settings.lookback_days - 1)
+    }
+    out = []
+    for mentor_id, *flags in con.execute(_AT_RISK_SQL, p).fetchall():
+        reasons = [name for name, on in zip(FLAG_ORDER, flags, strict=True) if on]
+        if reasons:
+            out.append({"mentor_id": mentor_id, "reasons": reasons})
+    return out

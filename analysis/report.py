@@ -1,0 +1,40 @@
+"""The report: one object with the window, filters, settings and every headline figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from analysis import metrics, privacy
+from analysis.settings import Settings
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    audience: str = "manager",
+) -> dict[str, Any]:
+    """The report of METRICS.md for managers, or its suppressed form for funders."""
+    if audience not in ("manager", "funder"):
+        raise ValueError(f"unknown audience {audience!r}: use manager or funder")
+    figures = metrics.compute(con, scope, settings, with_at_risk=audience == "manager")
+    report: dict[str, Any] = {
+        "window": {"from": figures.window[0].isoformat(), "to": figures.window[1].isoformat()},
+        "filters": scope.filters(),
+        "audience": audience,
+        "settings": {
+            "grace_minutes": settings.grace_minutes,
+            "shadowing_target_hours": settings.shadowing_target_hours,
+            "suppression_k": settings.suppression_k,
+        },
+    }
+    if audience == "manager":
+        report.update(figures.values)
+        report["at_risk"] = figures.at_risk
+    else:
+        values, suppressed = privacy.suppress(figures.values, figures.support, settings)
+        report.update(values)
+        report["suppressed"] = suppressed
+    return report
