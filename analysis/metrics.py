@@ -392,3 +392,18 @@ def at_risk(
         if reasons:
             out.append({"mentor_id": mentor_id, "reasons": reasons})
     return out
+
+
+def previous_scope(scope: Scope, window: tuple[dt.date, dt.date]) -> Scope:
+    """The same filters over the period of the same length that ends the day before `window`."""
+    length = (window[1] - window[0]).days + 1
+    end = window[0] - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=length - 1)
+    return Scope(start, end, scope.cohorts, scope.genders, scope.outreach_workers, scope.regions)
+
+
+def with_window(scope: Scope, window: tuple[dt.date, dt.date]) -> Scope:
+    """The scope with its window made explicit (so cache keys and reports agree)."""
+    return Scope(
+        window[0], window[1], scope.cohorts, scope.genders, scope.outreach_workers, scope.regions
+    )
