@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import tempfile
 from pathlib import Path
 
 from analysis import database
+from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = ("attendance", "stage_assessments", "milestones", "sessions", "mentors")
 
@@ -31,6 +34,21 @@ def remove_demo(db_path: str | Path, user: str | None) -> dict[str, int]:
             con.execute("ROLLBACK")
             raise
     return counts
+
+
+def create_demo(
+    db_path: str | Path, mentors: int = 120, seed: int = 2026, end: dt.date | None = None
+) -> ImportResult:
+    """Generate the demo programme and import it through the ordinary import, marked as demo.
+
+    The demo ends a week before today, so the window presets show recent months.
+    """
+    from analysis import demo_data
+
+    end = end or dt.date.today() - dt.timedelta(days=7)
+    with tempfile.TemporaryDirectory(prefix="pm-demo-") as tmp:
+        paths = demo_data.write_csv(Path(tmp), mentors=mentors, seed=seed, end=end)
+        return import_files(db_path, [ImportSource.of(p) for p in paths], user="demo", demo=True)
 
 
 def has_demo(db_path: str | Path) -> bool:

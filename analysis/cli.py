@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -54,7 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", required=True, help="the DuckDB file (created if missing)")
     imp.add_argument(
         "--type",
-        choices=["mentors", "sessions", "attendance", "register", "stage_assessments", "milestones"],
+        choices=[
+            "mentors",
+            "sessions",
+            "attendance",
+            "register",
+            "stage_assessments",
+            "milestones",
+        ],
         help="the record type of every file (default: inferred from each header)",
     )
     imp.add_argument("--format", choices=["text", "json"], default="text")
@@ -218,14 +224,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from analysis import demo_data
-    from analysis.importer import ImportSource, import_files
+    from analysis.admin import create_demo
 
-    with tempfile.TemporaryDirectory(prefix="pm-demo-") as tmp:
-        paths = demo_data.write_csv(Path(tmp), mentors=args.mentors, seed=args.seed)
-        result = import_files(
-            args.db, [ImportSource.of(p) for p in paths], user="demo", demo=True
-        )
+    result = create_demo(args.db, mentors=args.mentors, seed=args.seed)
     if not result.landed:
         print(f"error: the demo data did not import: {result.error}", file=sys.stderr)
         return 1

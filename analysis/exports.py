@@ -72,7 +72,9 @@ def figure_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         if key not in report:
             continue
         items: Iterable[tuple[str, Any]] = (
-            flatten(report[key], key + ".") if isinstance(report[key], dict) else [(key, report[key])]
+            flatten(report[key], key + ".")
+            if isinstance(report[key], dict)
+            else [(key, report[key])]
         )
         for path, value in items:
             hidden = path in suppressed
@@ -134,3 +136,14 @@ def report_table(report: dict[str, Any]) -> str:
         for item in report.get("at_risk", []):
             lines.append(f"  flagged: {item['mentor_id']} ({', '.join(item['reasons'])})")
     return "\n".join(lines)
+
+
+def rejected_for_download(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with their original columns spread out again, and the reasons last."""
+    import json
+
+    records = []
+    for row in rejected.itertuples(index=False):
+        values = json.loads(str(row.original_values))
+        records.append({"file": row.file, "row": row.row, **values, "reasons": row.reasons})
+    return pd.DataFrame(records)

@@ -201,9 +201,7 @@ def _run_import(
     assert row is not None
     import_id = int(row[0])
     reports: dict[str, FileReport] = {}
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)"
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)")
     con.executemany(
         "INSERT INTO code_map VALUES (?, ?, ?)",
         [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()],
@@ -315,7 +313,9 @@ def _parse_expressions(rtype: RecordType) -> tuple[list[str], list[str], list[st
                 "' is not a date and time (use YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)' END"
             )
         elif col.kind == "int":
-            parsed = f"CASE WHEN regexp_full_match({v}, '[+-]?\\d{{1,9}}') THEN CAST({v} AS INTEGER) END"
+            parsed = (
+                f"CASE WHEN regexp_full_match({v}, '[+-]?\\d{{1,9}}') THEN CAST({v} AS INTEGER) END"
+            )
             items.append(f"{parsed} AS {col.name}")
             reasons.append(
                 f"CASE WHEN {v} IS NOT NULL AND ({parsed}) IS NULL THEN {shown} || "
@@ -436,9 +436,7 @@ def _import_one(
         f"WHEN {same} THEN 'unchanged' ELSE 'update' END AS action "
         f"FROM {t}_f f LEFT JOIN {target} s ON {on} WHERE f.outcome = 'accepted'"
     )
-    con.execute(
-        f"DELETE FROM {target} s USING {t}_a f WHERE {on} AND f.action = 'update'"
-    )
+    con.execute(f"DELETE FROM {target} s USING {t}_a f WHERE {on} AND f.action = 'update'")
     cols = ", ".join(stored_cols)
     con.execute(
         f"INSERT INTO {target} ({cols}, is_demo, import_id) "
@@ -457,18 +455,33 @@ def _import_one(
         f"count(*) FILTER (WHERE outcome = 'rejected') FROM {t}_f"
     ).fetchone()
     assert counts is not None
-    (report.read, report.inserted, report.updated, report.unchanged, report.duplicates,
-     report.rejected) = (int(x) for x in counts)
+    (
+        report.read,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+        report.duplicates,
+        report.rejected,
+    ) = (int(x) for x in counts)
     _store_warnings(con, sf, rtype, import_id, settings, report)
     _store_rejected(con, sf, rtype, import_id, report)
     con.execute(
         "INSERT INTO import_files VALUES ($id, $file, $sha, $type, $enc, $read, $ins, $upd, "
         "$unch, $dup, $rej, $warn, $ignored)",
         {
-            "id": import_id, "file": sf.name, "sha": sf.sha256, "type": rtype.name,
-            "enc": sf.encoding, "read": report.read, "ins": report.inserted,
-            "upd": report.updated, "unch": report.unchanged, "dup": report.duplicates,
-            "rej": report.rejected, "warn": report.warnings, "ignored": report.ignored_columns,
+            "id": import_id,
+            "file": sf.name,
+            "sha": sf.sha256,
+            "type": rtype.name,
+            "enc": sf.encoding,
+            "read": report.read,
+            "ins": report.inserted,
+            "upd": report.updated,
+            "unch": report.unchanged,
+            "dup": report.duplicates,
+            "rej": report.rejected,
+            "warn": report.warnings,
+            "ignored": report.ignored_columns,
         },
     )
     for suffix in ("_c", "_p1", "_p", "_k", "_f", "_a", ""):
@@ -553,9 +566,11 @@ def _finish_row_checks(
     if rtype is REGISTER:
         con.execute(f"ALTER TABLE {t}_p0 RENAME COLUMN derived_session_id TO session_id")
     # The row's identity for duplicate detection: read values where they read, else the text.
-    stored = _stored_columns(rtype) if rtype is not REGISTER else [
-        c.name if c.name != "arrival_time" else "arrival" for c in rtype.columns
-    ]
+    stored = (
+        _stored_columns(rtype)
+        if rtype is not REGISTER
+        else [c.name if c.name != "arrival_time" else "arrival" for c in rtype.columns]
+    )
     con.execute(
         f"CREATE TEMP TABLE {t}_p AS SELECT *, CASE WHEN len(reasons) = 0 THEN "
         f"hash(list_value({', '.join(f'CAST({c} AS VARCHAR)' for c in stored)})) "
@@ -568,8 +583,13 @@ def _upsert_register_sessions(
     con: duckdb.DuckDBPyConnection, t: str, import_id: int, demo: bool
 ) -> None:
     cols = [
-        "session_type", "scheduled_start", "duration_minutes", "staff_id", "beneficiary_id",
-        "event_name", "location",
+        "session_type",
+        "scheduled_start",
+        "duration_minutes",
+        "staff_id",
+        "beneficiary_id",
+        "event_name",
+        "location",
     ]
     picks = ", ".join(f"arg_min({c}, _row) AS {c}" for c in cols)
     con.execute(
@@ -668,8 +688,7 @@ def _store_rejected(
         f"SELECT row_number, original_values, reasons FROM {t}_rej ORDER BY row_number LIMIT 1000"
     ).fetchall()
     report.rejected_rows = [
-        {"row": int(r), "values": json.loads(v), "reasons": list(reasons)}
-        for r, v, reasons in rows
+        {"row": int(r), "values": json.loads(v), "reasons": list(reasons)} for r, v, reasons in rows
     ]
     con.execute(f"DROP TABLE {t}_rej")
 
@@ -706,8 +725,9 @@ def recheck_rejected(
                     (int(row_number), json.loads(values))
                 )
                 ids.append(int(rid))
-            con.execute("DELETE FROM rejected_rows WHERE list_contains($ids, rejected_id)",
-                        {"ids": ids})
+            con.execute(
+                "DELETE FROM rejected_rows WHERE list_contains($ids, rejected_id)", {"ids": ids}
+            )
             row = con.execute("SELECT nextval('import_seq')").fetchone()
             assert row is not None
             import_id = int(row[0])

@@ -43,9 +43,7 @@ def suppressed_paths(values: dict[str, Any], support: dict[str, int], k: int) ->
         cells = [p for p in support if p.startswith(breakdown + ".")]
         hidden_cells = [p for p in cells if p in hidden]
         if len(hidden_cells) == 1:
-            candidates = [
-                p for p in cells if p not in hidden and (_get(values, p) or 0) > 0
-            ]
+            candidates = [p for p in cells if p not in hidden and (_get(values, p) or 0) > 0]
             if candidates:
                 hidden.add(min(candidates, key=lambda p: (_get(values, p), p)))
     return sorted(hidden)

@@ -197,7 +197,9 @@ def _stage_csv_slowly(
                     extra = None
                 rows.append([str(number), *cells, extra])
         except csv.Error as exc:
-            raise FileRefused(f"{name}: row {reader.line_num} cannot be read as CSV ({exc})") from exc
+            raise FileRefused(
+                f"{name}: row {reader.line_num} cannot be read as CSV ({exc})"
+            ) from exc
     frame = pd.DataFrame(
         rows, columns=["_row", *[f"c{i}" for i in range(width)], "_overflow"], dtype=object
     )
@@ -206,9 +208,7 @@ def _stage_csv_slowly(
 
 def _register_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, table: str) -> None:
     con.register(f"{table}_frame", frame)
-    casts = ", ".join(
-        f"CAST({c} AS VARCHAR) AS {c}" for c in frame.columns if c not in ("_row",)
-    )
+    casts = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in frame.columns if c not in ("_row",))
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT CAST(_row AS INTEGER) AS _row"
         f"{', ' + casts if casts else ''} FROM {table}_frame"

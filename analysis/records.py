@@ -223,3 +223,81 @@ def normalise_header(name: str) -> str:
     import re
 
     return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().lower())
+
+
+# One example row per record type, for the downloadable templates.
+TEMPLATE_EXAMPLES: dict[str, dict[str, str]] = {
+    "mentors": {
+        "mentor_id": "PM-014",
+        "cohort": "2025 spring",
+        "start_date": "2025-03-03",
+        "status": "active",
+        "end_date": "",
+        "gender": "female",
+        "age_band": "25-34",
+        "outreach_worker": "OW-02",
+        "region": "North West",
+    },
+    "sessions": {
+        "session_id": "S-2025-0412",
+        "session_type": "beneficiary_meeting",
+        "scheduled_start": "2025-04-12 10:00",
+        "duration_minutes": "90",
+        "staff_id": "OW-02",
+        "beneficiary_id": "BN-0031",
+        "event_name": "",
+        "location": "Community hub",
+    },
+    "attendance": {
+        "session_id": "S-2025-0412",
+        "mentor_id": "PM-014",
+        "attendance": "late",
+        "arrival_time": "10:12",
+        "minutes_attended": "",
+        "notes": "",
+    },
+    "register": {
+        "mentor_id": "PM-014",
+        "session_type": "group_day",
+        "scheduled_start": "15/05/2025 10:00",
+        "duration_minutes": "300",
+        "attendance": "present",
+        "staff_id": "ST-03",
+        "beneficiary_id": "",
+        "event_name": "",
+        "location": "Hub",
+        "arrival_time": "09:58",
+        "minutes_attended": "",
+        "notes": "",
+    },
+    "stage_assessments": {
+        "mentor_id": "PM-014",
+        "assessed_on": "2025-04-30",
+        "stage": "letting go",
+        "self_esteem": "17",
+        "assessor": "OW-02",
+        "notes": "",
+    },
+    "milestones": {
+        "mentor_id": "PM-014",
+        "milestone": "shadowing_completed",
+        "achieved_on": "2025-05-20",
+        "notes": "",
+    },
+}
+
+
+def template_csv(record_type: str) -> bytes:
+    """A CSV with the record type's columns and one example row."""
+    import csv
+    import io
+
+    rtype = REGISTER if record_type == "register" else RECORD_TYPES[record_type]
+    # A register with a session_id column would also fit the sessions type: leave it out.
+    columns = [c for c in rtype.column_names if not (rtype is REGISTER and c == "session_id")]
+    example = TEMPLATE_EXAMPLES[record_type]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerow([example.get(c, "") for c in columns])
+    return buffer.getvalue().encode("utf-8-sig")

@@ -6,6 +6,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS_FILE = PROJECT_ROOT / "settings.toml"
@@ -75,8 +76,8 @@ def load_settings(path: Path | None = None) -> Settings:
     return settings
 
 
-def _checked(raw: dict[str, object], path: Path) -> dict[str, object]:
-    out: dict[str, object] = {}
+def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for key, value in raw.items():
         if key in ("grace_minutes", "suppression_k", "lookback_days"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:

@@ -4,6 +4,7 @@ cache, and how a chart is shown. Streamlit lives here and in the pages, never in
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 from collections.abc import Callable
@@ -120,9 +121,139 @@ def load(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
 
 def chart(figure: Chart, key: str | None = None) -> None:
     """A chart with its one-sentence summary underneath (for screen readers and skimming)."""
-    st.plotly_chart(figure.figure, key=key, config={"displaylogo": False})
+    st.plotly_chart(figure.figure, key=key, config={"displaylogo": False}, alt=figure.summary)
     st.caption(figure.summary)
 
 
 def settings() -> Settings:
     return load_settings()
+
+
+# --- the sidebar filters, bound to the URL so a view can be shared --------------------------
+
+WINDOW_CODES = {
+    "Last 3 months": "last-3-months",
+    "Last 12 months": "last-12-months",
+    "Programme to date": "to-date",
+    "Custom dates": "custom",
+}
+LIST_FILTERS = (  # (session key, URL parameter, options key, label)
+    ("filter_cohorts", "cohort", "cohorts", "Cohorts"),
+    ("filter_genders", "gender", "genders", "Gender"),
+    ("filter_workers", "worker", "workers", "Outreach worker"),
+    ("filter_regions", "region", "regions", "Region"),
+)
+FUNDER_FILTERS = ("filter_cohorts", "filter_regions")
+
+
+def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
+    """On a session's first run, the URL's filters become the widgets' values."""
+    if st.session_state.get("_filters_restored"):
+        return
+    st.session_state["_filters_restored"] = True
+    params = st.query_params
+    by_code = {code: label for label, code in WINDOW_CODES.items()}
+    window = by_code.get(params.get("window", ""))
+    if window:
+        st.session_state["filter_window"] = window
+    for key, param in (("filter_from", "from"), ("filter_to", "to")):
+        text = params.get(param)
+        if text:
+            # A mistyped date in a shared link falls back to the default.
+            with contextlib.suppress(ValueError):
+                st.session_state[key] = dt.date.fromisoformat(text)
+    for key, param, options_key, _ in LIST_FILTERS:
+        chosen = [v for v in params.get_all(param) if v in options[options_key]]
+        if chosen:
+            st.session_state[key] = chosen
+
+
+def sidebar_filters(
+    options: dict[str, list[str]], extent: dict[str, Any], role: str | None
+) -> tuple[metrics.Scope, tuple[dt.date, dt.date]]:
+    """Draw the filters; return the scope they select and write them into the URL."""
+    from analysis import catalog
+
+    _restore_filters_from_url(options)
+    st.session_state.setdefault("filter_window", "Last 12 months")
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    preset = sidebar.selectbox("Window", list(WINDOW_CODES), key="filter_window")
+    default_window = catalog.preset_window(
+        "Last 12 months" if preset == "Custom dates" else preset, extent
+    )
+    if preset == "Custom dates":
+        st.session_state.setdefault("filter_from", default_window[0])
+        st.session_state.setdefault("filter_to", default_window[1])
+        left, right = sidebar.columns(2)
+        date_from = left.date_input("From", key="filter_from", format="DD/MM/YYYY")
+        date_to = right.date_input("To", key="filter_to", format="DD/MM/YYYY")
+        assert isinstance(date_from, dt.date) and isinstance(date_to, dt.date)
+        if date_from > date_to:
+            sidebar.warning("The window starts after it ends; showing the dates swapped.")
+            date_from, date_to = date_to, date_from
+        window = (date_from, date_to)
+    else:
+        window = default_window
+        sidebar.caption(f"{window[0]:%d %b %Y} to {window[1]:%d %b %Y}")
+    chosen: dict[str, list[str]] = {}
+    for key, _, options_key, label in LIST_FILTERS:
+        if role == FUNDER and key not in FUNDER_FILTERS:
+            chosen[key] = []
+            continue
+        st.session_state.setdefault(key, [])
+        st.session_state[key] = [v for v in st.session_state[key] if v in options[options_key]]
+        chosen[key] = sidebar.multiselect(label, options[options_key], key=key, placeholder="All")
+    url: dict[str, str | list[str]] = {"window": WINDOW_CODES[preset]}
+    if preset == "Custom dates":
+        url["from"], url["to"] = window[0].isoformat(), window[1].isoformat()
+    for key, param, _, _ in LIST_FILTERS:
+        if chosen[key]:
+            url[param] = chosen[key]
+    st.query_params.from_dict(url)
+    scope = metrics.Scope(
+        window[0],
+        window[1],
+        tuple(chosen["filter_cohorts"]),
+        tuple(chosen["filter_genders"]),
+        tuple(chosen["filter_workers"]),
+        tuple(chosen["filter_regions"]),
+    )
+    return scope, window
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+def _catalog(db_path: str, version: int, name: str) -> Any:
+    from analysis import catalog
+
+    with database.connect(db_path) as con:
+        return getattr(catalog, name)(con, metrics.Scope(), load_settings())
+
+
+def current_version(db_path: str) -> int:
+    """The data version, read fresh on every run so a command-line import shows at once."""
+    with database.connect(db_path) as con:
+        return database.data_version(con)
+
+
+def build_context(access: Access) -> PageContext:
+    """Everything a page needs, decided once per run by the frame."""
+    app_settings = load_settings()
+    db_path = app_settings.database
+    version = current_version(db_path)
+    extent = _catalog(db_path, version, "freshness")
+    options = _catalog(db_path, version, "filter_options")
+    scope, window = sidebar_filters(options, extent, access.role)
+    return PageContext(
+        access=access,
+        settings=app_settings,
+        db_path=db_path,
+        version=version,
+        scope=scope,
+        window=window,
+        has_demo=bool(extent["has_demo"]),
+    )
+
+
+def freshness(ctx: PageContext) -> dict[str, Any]:
+    return dict(_catalog(ctx.db_path, ctx.version, "freshness"))

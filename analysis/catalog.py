@@ -1,0 +1,203 @@
+"""What the database holds, for the frame and the Data page: filter options, data freshness,
+import history, rejected rows, data quality. Small results only.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analysis import metrics
+from analysis.settings import Settings
+
+
+def filter_options(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> dict[str, list[str]]:
+    """The values each sidebar filter can take."""
+    out: dict[str, list[str]] = {}
+    for key, column in (
+        ("cohorts", "cohort"),
+        ("genders", "gender"),
+        ("workers", "outreach_worker"),
+        ("regions", "region"),
+    ):
+        rows = con.execute(
+            f"SELECT DISTINCT {column} FROM mentors WHERE {column} IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        out[key] = [str(r[0]) for r in rows]
+    return out
+
+
+def freshness(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> dict[str, Any]:
+    """Earliest and latest session dates, the last import, and whether demo data is present."""
+    row = con.execute(
+        "SELECT CAST(min(scheduled_start) AS DATE), CAST(max(scheduled_start) AS DATE), "
+        "CAST(max(scheduled_start) FILTER (WHERE CAST(scheduled_start AS DATE) <= current_date) "
+        "AS DATE) FROM sessions"
+    ).fetchone()
+    last = con.execute(
+        "SELECT max(imported_at) FROM imports WHERE import_id IN "
+        "(SELECT import_id FROM import_files)"
+    ).fetchone()
+    demo = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
+    mentors = con.execute("SELECT count(*) FROM mentors").fetchone()
+    earliest, latest, latest_past = row if row else (None, None, None)
+    return {
+        "earliest_session": earliest,
+        "latest_session": latest,
+        "latest_past_session": latest_past or latest,
+        "last_import": last[0] if last else None,
+        "has_demo": bool(demo and demo[0]),
+        "mentors": int(mentors[0]) if mentors else 0,
+    }
+
+
+PRESETS = ("Last 3 months", "Last 12 months", "Programme to date", "Custom dates")
+PRESET_MONTHS = {"Last 3 months": 3, "Last 12 months": 12}
+
+
+def preset_window(
+    preset: str, extent: dict[str, Any], today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The window a preset means: it ends on the latest session up to today."""
+    today = today or dt.date.today()
+    end = extent.get("latest_past_session") or today
+    start_all = extent.get("earliest_session") or end
+    months = PRESET_MONTHS.get(preset)
+    if months is None:
+        return start_all, end
+    return max(_months_before(end, months), start_all), end
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    last_day = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last_day)) + dt.timedelta(days=1)
+
+
+def import_history(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 200
+) -> pd.DataFrame:
+    """One row per imported file, newest first."""
+    return con.execute(
+        'SELECT i.imported_at AS "when", i.user_name AS "by", i.kind, f.file_name AS file, '
+        'f.record_type AS type, f.rows_read AS "read", f.inserted, f.updated, f.unchanged, '
+        "f.duplicates, f.rejected, f.warnings, f.encoding, left(f.sha256, 12) AS sha256 "
+        "FROM import_files f JOIN imports i USING (import_id) "
+        "ORDER BY i.imported_at DESC, f.file_name LIMIT $limit",
+        {"limit": limit},
+    ).df()
+
+
+def rejected_rows(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 1000
+) -> pd.DataFrame:
+    """Rejected rows with their reasons (the original values as JSON text)."""
+    return con.execute(
+        "SELECT rejected_id AS id, file_name AS file, record_type AS type, "
+        "row_number AS \"row\", array_to_string(reasons, '; ') AS reasons, "
+        "CAST(original_values AS VARCHAR) AS original_values "
+        "FROM rejected_rows ORDER BY file_name, row_number LIMIT $limit",
+        {"limit": limit},
+    ).df()
+
+
+def rejected_count(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> int:
+    row = con.execute("SELECT count(*) FROM rejected_rows").fetchone()
+    return int(row[0]) if row else 0
+
+
+def audit_log(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 200
+) -> pd.DataFrame:
+    """Sign-ins, imports and erasures, newest first."""
+    return con.execute(
+        'SELECT logged_at AS "when", user_name AS "who", action, detail FROM ('
+        "SELECT logged_at, user_name, action, detail FROM audit_log "
+        "UNION ALL SELECT i.imported_at, i.user_name, i.kind, "
+        "string_agg(f.file_name || ' (' || f.rows_read || ' rows)', ', ') "
+        "FROM imports i JOIN import_files f USING (import_id) GROUP BY ALL) "
+        "ORDER BY logged_at DESC LIMIT $limit",
+        {"limit": limit},
+    ).df()
+
+
+def data_quality(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Checks a manager can act on: each with a count and what to do."""
+    checks = [
+        (
+            "Sessions with no register (no attendance recorded)",
+            "SELECT count(*) FROM sessions s WHERE CAST(s.scheduled_start AS DATE) <= current_date "
+            "AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.session_id)",
+            "Import the attendance for these sessions, or remove sessions that never ran.",
+        ),
+        (
+            "Active mentors with no stage assessment in the last 90 days",
+            "SELECT count(*) FROM mentors m WHERE m.status = 'active' AND NOT EXISTS ("
+            "SELECT 1 FROM stage_assessments s WHERE s.mentor_id = m.mentor_id "
+            "AND s.assessed_on >= current_date - INTERVAL 90 DAY)",
+            "Book a transition-curve assessment with each of them.",
+        ),
+        (
+            "Contradictory: attendance after the mentor's end date",
+            "SELECT count(*) FROM attendance a JOIN sessions s USING (session_id) "
+            "JOIN mentors m USING (mentor_id) WHERE m.end_date IS NOT NULL "
+            "AND CAST(s.scheduled_start AS DATE) > m.end_date AND a.attendance IN ('attended', 'late')",
+            "Check the end date or the register.",
+        ),
+        (
+            "Contradictory: present but minutes attended is 0",
+            "SELECT count(*) FROM attendance WHERE attendance IN ('attended', 'late') "
+            "AND minutes_attended = 0",
+            "Check whether the mentor was there.",
+        ),
+        (
+            "Contradictory: completed or withdrawn with no end date",
+            "SELECT count(*) FROM mentors WHERE status IN ('completed', 'withdrawn') "
+            "AND end_date IS NULL",
+            "Add the end date to the mentors file and re-import it.",
+        ),
+        (
+            "Contradictory: end date before start date",
+            "SELECT count(*) FROM mentors WHERE end_date < start_date",
+            "Correct the dates in the mentors file.",
+        ),
+        (
+            "Warnings from imports (late within grace, assessed before start, future sessions)",
+            "SELECT count(*) FROM import_warnings",
+            "See the warnings list below; they were imported as they were.",
+        ),
+    ]
+    rows = []
+    for label, sql, action in checks:
+        found = con.execute(sql).fetchone()
+        rows.append({"check": label, "count": int(found[0]) if found else 0, "what to do": action})
+    return pd.DataFrame(rows)
+
+
+def import_warnings(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 500
+) -> pd.DataFrame:
+    return con.execute(
+        'SELECT file_name AS file, row_number AS "row", message FROM import_warnings '
+        "ORDER BY import_id DESC, file_name, row_number LIMIT $limit",
+        {"limit": limit},
+    ).df()
+
+
+def mentor_exists(con: duckdb.DuckDBPyConnection, mentor_id: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM mentors WHERE mentor_id = $id", {"id": mentor_id}
+    ).fetchone()
+    return bool(row and row[0])

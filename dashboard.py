@@ -1,0 +1,116 @@
+"""The Peer Mentor Programme dashboard: the frame only.
+
+Page config, who may see what, the database, the sidebar filters, `st.navigation` over the
+files in pages/, and `run()`. Every page checks the role again on the server.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from analysis import admin, database
+from analysis.settings import load_settings
+from pages import frame
+
+HERE = Path(__file__).parent
+
+st.set_page_config(
+    page_title="Peer Mentor Programme",
+    page_icon=":material/diversity_3:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+
+def sign_in_page() -> None:
+    st.title("Peer Mentor Programme")
+    st.write("These records are about people: sign in with your organisation account to continue.")
+    if st.button("Sign in", type="primary"):
+        st.login()
+
+
+def no_access_page() -> None:
+    st.title("No access")
+    st.write(
+        "You are signed in, but your address is not on this dashboard's list of managers or "
+        "funders. Ask the programme manager to add you."
+    )
+    if st.button("Sign out"):
+        st.logout()
+
+
+access = frame.current_access()
+if access.role is None:
+    page = sign_in_page if not st.user.is_logged_in else no_access_page
+    st.navigation([st.Page(page, title="Peer Mentor Programme", url_path="welcome")]).run()
+    st.stop()
+
+settings = load_settings()
+if not Path(settings.database).exists():
+    with st.spinner("First run: creating a demo programme to explore…"):
+        admin.create_demo(settings.database)
+
+if access.signed_in_mode and st.session_state.get("_signed_in_as") != access.user:
+    with database.connect(settings.database) as con:
+        database.write_audit(con, access.user, "sign in", f"role: {access.role}")
+    st.session_state["_signed_in_as"] = access.user
+
+ctx = frame.build_context(access)
+frame.set_context(ctx)
+
+manager_pages = {
+    "Programme": [
+        st.Page(
+            HERE / "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+        ),
+        st.Page(HERE / "pages/timekeeping.py", title="Timekeeping", icon=":material/schedule:"),
+        st.Page(
+            HERE / "pages/reliability.py", title="Reliability", icon=":material/event_available:"
+        ),
+        st.Page(HERE / "pages/transitions.py", title="Transitions", icon=":material/timeline:"),
+        st.Page(
+            HERE / "pages/shadowing.py", title="Shadowing and milestones", icon=":material/school:"
+        ),
+        st.Page(HERE / "pages/mentor_journey.py", title="Mentor journey", icon=":material/person:"),
+    ],
+    "Reporting": [
+        st.Page(
+            HERE / "pages/impact_summary.py",
+            title="Impact summary",
+            icon=":material/volunteer_activism:",
+        ),
+    ],
+    "Data": [
+        st.Page(HERE / "pages/data.py", title="Data", icon=":material/upload_file:"),
+        st.Page(HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"),
+    ],
+}
+funder_pages = [
+    st.Page(
+        HERE / "pages/impact_summary.py",
+        title="Impact summary",
+        icon=":material/volunteer_activism:",
+        default=True,
+    ),
+    st.Page(HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"),
+]
+navigation = st.navigation(manager_pages if ctx.is_manager else funder_pages)
+
+with st.sidebar:
+    if ctx.access.signed_in_mode:
+        st.caption(f"Signed in as {ctx.access.user} ({ctx.access.role})")
+        if st.button("Sign out"):
+            st.logout()
+    else:
+        st.caption(
+            "Sign-in is off: this dashboard only answers on this computer. To share it with "
+            "your team, add an [auth] section to .streamlit/secrets.toml (README: "
+            "'Sign-in for your team')."
+        )
+if ctx.has_demo:
+    st.info(
+        "You are looking at **demo data**: a made-up programme to explore. "
+        "Remove it on the Data page before importing your records.",
+        icon=":material/science:",
+    )
+navigation.run()

@@ -1,0 +1,180 @@
+"""Data: import files (with a preview first), history, rejected rows, quality, erasure."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis import admin, catalog, exports, importer
+from analysis.records import IMPORT_ORDER, template_csv
+from pages import frame
+
+ctx = frame.require(frame.MANAGER)
+user = ctx.access.user
+st.title("Data")
+st.caption(
+    "Import the programme's exports, see what happened to every row, and keep the records "
+    "clean. The import rules are on the How we count page and in docs/DATA.md."
+)
+
+if ctx.has_demo:
+    with st.container(border=True):
+        st.subheader("Demo data")
+        st.write(
+            "The records now shown are a made-up demo programme. Remove them before importing "
+            "your own, so the figures are yours alone."
+        )
+        if st.button("Remove demo data", icon=":material/delete:"):
+            counts = admin.remove_demo(ctx.db_path, user)
+            st.success(f"Removed {sum(counts.values()):,} demo records.")
+            st.rerun()
+
+tab_import, tab_rejected, tab_quality, tab_history, tab_erase = st.tabs(
+    ["Import", "Rejected rows", "Data quality", "History and audit", "Erase a mentor"]
+)
+
+with tab_import:
+    st.subheader("Import files")
+    type_labels = {"Work it out from the header": None} | {
+        name.replace("_", " ").capitalize(): name for name in IMPORT_ORDER
+    }
+    chosen_type = st.selectbox("Record type", list(type_labels), key="import_type")
+    uploads = st.file_uploader(
+        "CSV or Excel (.xlsx) files: one or several, imported together in one go",
+        type=["csv", "xlsx"],
+        accept_multiple_files=True,
+        key="import_files",
+    )
+    if uploads:
+        folder = Path(tempfile.mkdtemp(prefix="pm-upload-"))
+        sources = []
+        for upload in uploads:
+            name = Path(upload.name).name or "upload.csv"
+            path = folder / f"{len(sources)}-{name}"
+            path.write_bytes(upload.getvalue())
+            sources.append(importer.ImportSource(path, name))
+        preview = importer.import_files(
+            ctx.db_path, sources, record_type=type_labels[chosen_type], user=user, dry_run=True
+        )
+        if not preview.landed:
+            st.error(f"Nothing can be imported: {preview.error}")
+        else:
+            st.write("**Before anything lands**, this is what the import would do:")
+            st.dataframe(
+                pd.DataFrame([f.summary() for f in preview.files]),
+                hide_index=True,
+            )
+            for report in preview.files:
+                for note in report.notes:
+                    st.caption(note)
+                if report.rejected_rows:
+                    with st.expander(f"{report.file}: {report.rejected} row(s) would be rejected"):
+                        st.dataframe(
+                            pd.DataFrame(
+                                [
+                                    {"row": r["row"], "reasons": "; ".join(r["reasons"])}  # type: ignore[arg-type]
+                                    for r in report.rejected_rows
+                                ]
+                            ),
+                            hide_index=True,
+                        )
+                if report.warning_messages:
+                    with st.expander(f"{report.file}: {report.warnings} warning(s)"):
+                        st.dataframe(
+                            pd.DataFrame({"warning": report.warning_messages}),
+                            hide_index=True,
+                        )
+            if st.button("Import these files", type="primary", icon=":material/upload:"):
+                bar = st.progress(0.0, text="Importing…")
+                result = importer.import_files(
+                    ctx.db_path,
+                    sources,
+                    record_type=type_labels[chosen_type],
+                    user=user,
+                    progress=lambda done, total, name: bar.progress(
+                        done / total, text=f"Imported {name} ({done} of {total})"
+                    ),
+                )
+                if result.landed:
+                    st.success(
+                        "Imported: "
+                        + "; ".join(
+                            f"{f.file}: {f.inserted:,} new, {f.updated:,} updated, "
+                            f"{f.unchanged:,} unchanged, {f.rejected:,} rejected"
+                            for f in result.files
+                        )
+                    )
+                else:
+                    st.error(f"Nothing was imported: {result.error}")
+
+    st.subheader("Templates")
+    st.caption("A CSV with the right columns and one example row for each record type.")
+    columns = st.columns(len(IMPORT_ORDER))
+    for column, name in zip(columns, IMPORT_ORDER, strict=True):
+        column.download_button(
+            name.replace("_", " ").capitalize(),
+            data=template_csv(name),
+            file_name=f"{name}_template.csv",
+            mime="text/csv",
+            key=f"template_{name}",
+        )
+
+with tab_rejected:
+    st.subheader("Rejected rows")
+    rejected = frame.load(ctx, catalog.rejected_rows)
+    total_rejected = frame.load(ctx, catalog.rejected_count)
+    if rejected.empty:
+        st.success("No rejected rows are waiting.")
+    else:
+        st.write(
+            f"{total_rejected:,} row(s) were not imported. Download them, correct them, and "
+            "import the corrected file, or re-check them after importing the mentors or sessions "
+            "they refer to."
+        )
+        st.dataframe(
+            rejected.drop(columns=["original_values"]),
+            hide_index=True,
+        )
+        st.download_button(
+            "Download rejected rows (CSV)",
+            data=exports.frame_to_csv(exports.rejected_for_download(rejected)),
+            file_name="rejected_rows.csv",
+            mime="text/csv",
+        )
+        if st.button("Re-check rejected rows", icon=":material/refresh:"):
+            result = importer.recheck_rejected(ctx.db_path, user=user)
+            accepted = sum(f.inserted + f.updated + f.unchanged for f in result.files)
+            st.success(f"Re-checked: {accepted:,} row(s) now imported.")
+            st.rerun()
+
+with tab_quality:
+    st.subheader("Data quality")
+    st.dataframe(frame.load(ctx, catalog.data_quality), hide_index=True)
+    warnings = frame.load(ctx, catalog.import_warnings)
+    if not warnings.empty:
+        st.write("**Warnings from imports** (imported as they were; worth a look)")
+        st.dataframe(warnings, hide_index=True)
+
+with tab_history:
+    st.subheader("Import history")
+    st.dataframe(frame.load(ctx, catalog.import_history), hide_index=True)
+    st.subheader("Audit log")
+    st.caption("Sign-ins, imports and erasures, newest first.")
+    st.dataframe(frame.load(ctx, catalog.audit_log), hide_index=True)
+
+with tab_erase:
+    st.subheader("Erase one mentor's records")
+    st.write(
+        "On a request to erase, this removes the mentor, their attendance, assessments, "
+        "milestones and any rejected rows that name them. It cannot be undone here; it is "
+        "written to the audit log (without the code)."
+    )
+    code = st.text_input("Mentor code", key="erase_code").strip()
+    confirm = st.text_input("Type the code again to confirm", key="erase_confirm").strip()
+    if st.button("Erase this mentor", type="primary", disabled=not code or code != confirm):
+        counts = admin.erase_mentor(ctx.db_path, code, user)
+        if counts["mentors"] == 0 and sum(counts.values()) == 0:
+            st.warning("No records hold that code; nothing was erased.")
+        else:
+            st.success(f"Erased {sum(counts.values()):,} records.")
