@@ -12,10 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from analysis import database, metrics
 from analysis.charts import Chart
 from analysis.settings import Settings, load_settings
+
+# Streamlit's old `pages/` directory mode must never run a page without the frame (see
+# _leave_pages_directory_mode); importing the frame switches it off for the server.
+PagesManager.uses_pages_directory = False
 
 MANAGER = "manager"
 FUNDER = "funder"
@@ -81,9 +86,23 @@ def current_access() -> Access:
     return Access(None, email, True)
 
 
+def _leave_pages_directory_mode() -> None:
+    """Streamlit runs a server's very first request for a page URL in its old `pages/`
+    directory mode, without dashboard.py (so without the frame). Switch that mode off and run
+    the request again through the frame; the page shows nothing meanwhile.
+    """
+    PagesManager.uses_pages_directory = False
+    reruns = st.session_state.get("_frame_reruns", 0)
+    if reruns < 3:
+        st.session_state["_frame_reruns"] = reruns + 1
+        st.rerun()
+
+
 def require(*roles: str) -> PageContext:
     """Start a page: refuse (and stop) unless the user's role may see it."""
     ctx: PageContext | None = st.session_state.get("_page_context")
+    if ctx is None:
+        _leave_pages_directory_mode()
     access = current_access()  # checked again here, not trusted from the navigation
     if ctx is None or access.role not in roles or ctx.access != access:
         st.error("You do not have access to this page.")

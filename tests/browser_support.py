@@ -1,0 +1,133 @@
+"""Real-browser test support: a `streamlit run` server on a free port, and system Chromium.
+
+Playwright cannot download browsers here; it drives Debian's /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_server(
+    db_path: Path, *, cwd: Path | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Serve dashboard.py on a free loopback port; yield its base URL."""
+    port = free_port()
+    env = os.environ | {"DASHBOARD_DB": str(db_path)} | (extra_env or {})
+    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=str(cwd or ROOT),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for_app(page: object, timeout_ms: int = 60_000) -> None:
+    """Wait until the app is connected and no script run is in progress."""
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout_ms
+    )
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') !== 'running'
+                && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]');
+        }""",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+
+
+def wait_for_charts(page: object, timeout_ms: int = 30_000) -> int:
+    """Wait until every Plotly chart on the page has drawn; return how many there are."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => {
+            const boxes = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+            const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg');
+            return Array.from(boxes).every(b => b.querySelector('.main-svg'));
+        }""",
+        timeout=timeout_ms,
+    )
+    return int(
+        page.evaluate(  # type: ignore[attr-defined]
+            "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length"
+        )
+    )
+
+
+def error_texts(page: object) -> list[str]:
+    """Texts of Streamlit exceptions and error boxes shown on the page."""
+    return list(
+        page.evaluate(  # type: ignore[attr-defined]
+            """() => Array.from(document.querySelectorAll(
+                '[data-testid="stException"], [data-testid="stAlertContentError"]'
+            )).map(e => e.innerText)"""
+        )
+    )
