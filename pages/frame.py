@@ -100,7 +100,8 @@ def _leave_pages_directory_mode() -> None:
 
 def require(*roles: str) -> PageContext:
     """Start a page: refuse (and stop) unless the user's role may see it."""
-    ctx: PageContext | None = st.session_state.get("_page_context")
+    # Taken, not read: a page run that did not come through the frame this time finds none.
+    ctx: PageContext | None = st.session_state.pop("_page_context", None)
     if ctx is None:
         _leave_pages_directory_mode()
     access = current_access()  # checked again here, not trusted from the navigation
@@ -113,6 +114,7 @@ def require(*roles: str) -> PageContext:
 
 def set_context(ctx: PageContext) -> None:
     st.session_state["_page_context"] = ctx
+    st.session_state["_frame_reruns"] = 0
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)

@@ -39,10 +39,14 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    db_path: Path, *, cwd: Path | None = None, extra_env: dict[str, str] | None = None
+    db_path: Path,
+    *,
+    cwd: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Serve dashboard.py on a free loopback port; yield its base URL."""
-    port = free_port()
+    port = port or free_port()
     env = os.environ | {"DASHBOARD_DB": str(db_path)} | (extra_env or {})
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log"
     log = log_path.open("w")
