@@ -1,0 +1,1054 @@
+"""The named queries the manager pages show: small, aggregated, sorted frames.
+
+Every view is `name(con, scope, settings, **small_kwargs) -> DataFrame`. Each reads the shared
+scope of `analysis.metrics` (SCOPE_SQL, SHADOWING_SQL, STAGES_SQL), so the per-row definitions
+(expected, present, late, minutes_late, credited_minutes) exist once, and aggregates in DuckDB
+with bound parameters. No view returns raw attendance rows, except the few sessions of the one
+mentor the Mentor journey page shows; per-mentor tables take `limit` and `offset`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analysis import metrics
+from analysis.records import MILESTONE_CODES, SESSION_TYPES
+from analysis.settings import Settings
+
+SESSION_TYPE_LABELS: dict[str, str] = {
+    "shadowing": "Shadowing",
+    "beneficiary_meeting": "Beneficiary meeting",
+    "group_day": "Group day",
+    "training": "Training",
+    "supervision": "Supervision",
+    "event": "Event",
+}
+ATTENDANCE_LABELS: dict[str, str] = {
+    "attended": "Attended",
+    "late": "Late",
+    "notified_absence": "Absent with notice",
+    "no_show": "No-show",
+    "cancelled_by_programme": "Cancelled by the programme",
+}
+MILESTONE_LABELS: dict[str, str] = {
+    "training_completed": "Training completed",
+    "shadowing_completed": "Shadowing completed",
+    "first_mentoring_session": "First mentoring session",
+    "accredited_qualification": "Accredited qualification",
+    "volunteering": "Volunteering",
+    "further_education": "Further education",
+    "paid_employment": "Paid employment",
+}
+OUTCOME_MILESTONES = (
+    "accredited_qualification",
+    "volunteering",
+    "further_education",
+    "paid_employment",
+)
+FLAG_LABELS: dict[str, str] = {
+    "low_attendance": "Attendance under 60%",
+    "no_shows": "2 or more no-shows",
+    "lateness": "3 or more late arrivals",
+    "stage_regression": "Stepped back on the curve",
+}
+NOT_ASSESSED = "Not yet assessed"
+
+# (figure path in metrics.compute, label, kind, which direction is better)
+HEADLINES: tuple[tuple[str, str, str, str], ...] = (
+    ("mentors_active", "Active mentors", "count", "neither"),
+    ("attendance_rate", "Attendance", "rate", "higher"),
+    ("punctuality_rate", "On time", "rate", "higher"),
+    ("no_show_rate", "No-shows", "rate", "lower"),
+    ("notice_rate", "Absences with notice", "rate", "higher"),
+    ("median_minutes_late", "Median minutes late", "minutes", "lower"),
+    ("beneficiary_meetings.missed", "Beneficiary meetings missed", "count", "lower"),
+    ("beneficiary_meetings.late", "Beneficiary meetings late", "count", "lower"),
+    ("beneficiaries_reached", "Beneficiaries reached", "count", "higher"),
+    ("peer_support_hours", "Peer support hours", "hours", "higher"),
+    ("staff_minutes_lost", "Staff time lost", "staff_minutes", "lower"),
+    ("shadowing.mentors_complete", "Shadowing complete", "count", "higher"),
+    ("shadowing.mentors_in_progress", "Shadowing in progress", "count", "neither"),
+    ("shadowing.median_days_to_complete", "Median days to complete", "days", "lower"),
+    ("stages.mentors_progressed", "Moved up the curve", "count", "higher"),
+    ("stages.regressions", "Steps back on the curve", "count", "lower"),
+    ("stages.mean_self_esteem_change", "Self-esteem change", "points", "higher"),
+    ("events.mentors_attending", "At group days and events", "count", "higher"),
+    ("mentors_flagged", "Mentors flagged", "count", "lower"),
+)
+
+_PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> pd.DataFrame:
+    """Run `sql`, binding only the parameters it names (DuckDB refuses extra ones)."""
+    names = set(_PARAMETER.findall(sql))
+    return con.execute(sql, {k: v for k, v in p.items() if k in names}).df()
+
+
+def _params(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, **extra: Any
+) -> dict[str, Any]:
+    window = metrics.resolve_window(con, scope)
+    return metrics.params(scope, settings, window) | extra
+
+
+def _stage_label(settings: Settings, stage: Any) -> str:
+    if stage is None or pd.isna(stage) or int(stage) == 0:
+        return NOT_ASSESSED
+    return settings.stage_label(int(stage))
+
+
+def _dotted(values: dict[str, Any], path: str) -> Any:
+    node: Any = values
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _checked_order(order: str, choices: dict[str, str]) -> str:
+    if order not in choices:
+        raise ValueError(f"order must be one of {', '.join(choices)}, not {order!r}")
+    return choices[order]
+
+
+# --- Overview ------------------------------------------------------------------------------
+
+
+def headline_figures(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """The headline figures for the window beside the previous window of the same length."""
+    current = metrics.compute(con, scope, settings)
+    previous_scope = metrics.previous_scope(scope, current.window)
+    previous = metrics.compute(con, previous_scope, settings)
+    current.values["mentors_flagged"] = len(current.at_risk)
+    previous.values["mentors_flagged"] = len(previous.at_risk)
+    # Before the programme began there is nothing to compare with: no change is shown.
+    had_previous = bool(previous.values["mentors_active"])
+    rows = []
+    for figure, label, kind, better in HEADLINES:
+        value = _dotted(current.values, figure)
+        before = _dotted(previous.values, figure) if had_previous else None
+        rows.append(
+            {
+                "figure": figure,
+                "label": label,
+                "kind": kind,
+                "better": better,
+                "value": None if value is None else float(value),
+                "previous": None if before is None else float(before),
+                "window_from": current.window[0],
+                "window_to": current.window[1],
+                "previous_from": previous.window[0],
+                "previous_to": previous.window[1],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def flag_reasons(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """How many mentors each early-warning flag applies to on the last day of the window."""
+    flagged = metrics.at_risk(con, scope, settings)
+    rows = [
+        {
+            "reason": reason,
+            "label": FLAG_LABELS[reason],
+            "mentors": sum(1 for f in flagged if reason in f["reasons"]),
+            "mentors_flagged": len(flagged),
+            "lookback_days": settings.lookback_days,
+        }
+        for reason in metrics.FLAG_ORDER
+    ]
+    return pd.DataFrame(rows)
+
+
+_FRESHNESS_SQL = """
+SELECT
+    (SELECT CAST(max(scheduled_start) AS DATE) FROM sessions
+        WHERE CAST(scheduled_start AS DATE) <= current_date) AS latest_session,
+    (SELECT count(*) FROM sessions WHERE CAST(scheduled_start AS DATE) > current_date)
+        AS upcoming_sessions,
+    (SELECT max(assessed_on) FROM stage_assessments) AS latest_assessment,
+    (SELECT max(imported_at) FROM imports WHERE kind = 'import') AS last_import,
+    (SELECT count(*) FROM imports WHERE kind = 'import') AS imports,
+    current_date AS today
+"""
+
+
+def data_freshness(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """How up to date the records are: latest session and assessment, and the last import."""
+    return _run(con, _FRESHNESS_SQL, {})
+
+
+_MONTHS_SQL = """,
+months AS (
+    SELECT CAST(m AS DATE) AS month
+    FROM generate_series(CAST(date_trunc('month', CAST($from AS DATE)) AS TIMESTAMP),
+                         CAST(date_trunc('month', CAST($to AS DATE)) AS TIMESTAMP),
+                         INTERVAL 1 MONTH) AS g(m)
+)"""
+
+_ATTENDANCE_BY_MONTH_SQL = (
+    metrics.SCOPE_SQL
+    + _MONTHS_SQL
+    + """,
+by_month AS (
+    SELECT CAST(date_trunc('month', day) AS DATE) AS month,
+           count(*) FILTER (WHERE expected) AS expected,
+           count(*) FILTER (WHERE present) AS present,
+           count(*) FILTER (WHERE present AND NOT late) AS on_time,
+           count(*) FILTER (WHERE late) AS late,
+           count(*) FILTER (WHERE attendance = 'no_show') AS no_show,
+           count(*) FILTER (WHERE attendance = 'notified_absence') AS notified,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected)
+               AS beneficiary_expected,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting'
+                            AND attendance IN ('no_show', 'notified_absence'))
+               AS beneficiary_missed,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND late)
+               AS beneficiary_late,
+           count(DISTINCT mentor_id) FILTER (WHERE expected) AS mentors
+    FROM rows_in GROUP BY ALL
+)
+SELECT month,
+       coalesce(expected, 0) AS expected, coalesce(present, 0) AS present,
+       coalesce(on_time, 0) AS on_time, coalesce(late, 0) AS late,
+       coalesce(no_show, 0) AS no_show, coalesce(notified, 0) AS notified,
+       present / nullif(expected, 0) AS attendance_rate,
+       on_time / nullif(present, 0) AS punctuality_rate,
+       no_show / nullif(expected, 0) AS no_show_rate,
+       notified / nullif(notified + no_show, 0) AS notice_rate,
+       coalesce(beneficiary_expected, 0) AS beneficiary_expected,
+       coalesce(beneficiary_missed, 0) AS beneficiary_missed,
+       coalesce(beneficiary_late, 0) AS beneficiary_late,
+       coalesce(mentors, 0) AS mentors
+FROM months LEFT JOIN by_month USING (month)
+ORDER BY month
+"""
+)
+
+
+def attendance_by_month(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Per calendar month of the window: attendance, punctuality, no-show and notice figures."""
+    return _run(con, _ATTENDANCE_BY_MONTH_SQL, _params(con, scope, settings))
+
+
+_STAGE_DISTRIBUTION_SQL = (
+    metrics.STAGES_SQL
+    + """
+SELECT s.stage, count(c.mentor_id) AS mentors
+FROM range(0, 8) AS s(stage)
+LEFT JOIN (SELECT a.mentor_id, coalesce(p.latest_stage, 0) AS stage
+           FROM active a LEFT JOIN per_mentor p USING (mentor_id)) c USING (stage)
+GROUP BY s.stage ORDER BY s.stage
+"""
+)
+
+
+def stage_distribution(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Active mentors by current stage (stage 0: not yet assessed), with the stage labels."""
+    frame = _run(con, _STAGE_DISTRIBUTION_SQL, _params(con, scope, settings))
+    frame["label"] = [_stage_label(settings, s) for s in frame["stage"]]
+    frame["name"] = [
+        NOT_ASSESSED if s == 0 else settings.stage_labels[int(s) - 1] for s in frame["stage"]
+    ]
+    return frame
+
+
+# --- Timekeeping ---------------------------------------------------------------------------
+
+_WEEKS_SQL = (
+    metrics.SCOPE_SQL
+    + """,
+weeks AS (
+    SELECT least(greatest(date_diff('day', a.start_date, r.day), 0) // 7, $cap) // $bucket
+               * $bucket AS weeks_from,
+           r.mentor_id, r.present, r.late
+    FROM rows_in r JOIN active a USING (mentor_id)
+    WHERE r.present
+)
+SELECT weeks_from,
+       CASE WHEN weeks_from >= $cap THEN NULL ELSE weeks_from + $bucket - 1 END AS weeks_to,
+       count(*) AS present, count(*) FILTER (WHERE NOT late) AS on_time,
+       count(*) FILTER (WHERE NOT late) / count(*) AS punctuality_rate,
+       count(DISTINCT mentor_id) AS mentors
+FROM weeks GROUP BY weeks_from ORDER BY weeks_from
+"""
+)
+
+
+def punctuality_by_weeks_in_programme(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    bucket_weeks: int = 4,
+    cap_weeks: int = 52,
+) -> pd.DataFrame:
+    """Punctuality by weeks since each mentor's start date, in buckets; the last is `cap`+."""
+    if bucket_weeks < 1 or cap_weeks < bucket_weeks or cap_weeks % bucket_weeks:
+        raise ValueError("cap_weeks must be a positive multiple of bucket_weeks")
+    frame = _run(con, _WEEKS_SQL, _params(con, scope, settings, bucket=bucket_weeks, cap=cap_weeks))
+    frame["label"] = [
+        f"{int(a)}+" if pd.isna(b) else f"{int(a)}–{int(b)}"
+        for a, b in zip(frame["weeks_from"], frame["weeks_to"], strict=True)
+    ]
+    return frame
+
+
+_MINUTES_LATE_BINS = ((0, 5), (6, 10), (11, 15), (16, 20), (21, 30), (31, 45), (46, 60), (61, None))
+
+_MINUTES_LATE_SQL = (
+    metrics.SCOPE_SQL
+    + """,
+bins AS (
+    SELECT unnest(CAST($lows AS INTEGER[])) AS low, unnest(CAST($highs AS INTEGER[])) AS high
+),
+per_minute AS (
+    SELECT minutes_late, count(*) AS n FROM rows_in
+    WHERE late AND minutes_late IS NOT NULL GROUP BY minutes_late
+)
+SELECT b.low, b.high, coalesce(sum(p.n), 0) AS arrivals
+FROM bins b LEFT JOIN per_minute p
+  ON p.minutes_late >= b.low AND (b.high IS NULL OR p.minutes_late <= b.high)
+GROUP BY b.low, b.high ORDER BY b.low
+"""
+)
+
+
+def minutes_late_distribution(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Late arrivals with a recorded time, counted in bins of minutes late."""
+    lows = [low for low, _ in _MINUTES_LATE_BINS]
+    highs = [high for _, high in _MINUTES_LATE_BINS]
+    frame = _run(con, _MINUTES_LATE_SQL, _params(con, scope, settings, lows=lows, highs=highs))
+    frame["label"] = [
+        f"Over {int(a) - 1}" if pd.isna(b) else f"{int(a)}–{int(b)}"
+        for a, b in zip(frame["low"], frame["high"], strict=True)
+    ]
+    return frame
+
+
+_BY_SESSION_TYPE_SQL = (
+    metrics.SCOPE_SQL
+    + """
+SELECT session_type,
+       count(*) FILTER (WHERE expected) AS expected,
+       count(*) FILTER (WHERE present) AS present,
+       count(*) FILTER (WHERE present AND NOT late) AS on_time,
+       count(*) FILTER (WHERE late) AS late,
+       count(*) FILTER (WHERE present AND NOT late) / nullif(count(*) FILTER (WHERE present), 0)
+           AS punctuality_rate,
+       count(*) FILTER (WHERE present) / nullif(count(*) FILTER (WHERE expected), 0)
+           AS attendance_rate,
+       avg(minutes_late) FILTER (WHERE late) AS mean_minutes_late
+FROM rows_in GROUP BY session_type
+"""
+)
+
+
+def punctuality_by_session_type(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Attendance and punctuality per session type, in the programme's order of types."""
+    frame = _run(con, _BY_SESSION_TYPE_SQL, _params(con, scope, settings))
+    order = {t: i for i, t in enumerate(SESSION_TYPES)}
+    frame = frame.sort_values(
+        "session_type", key=lambda s: s.map(lambda t: order.get(t, len(order)))
+    ).reset_index(drop=True)
+    frame["label"] = [SESSION_TYPE_LABELS.get(t, t) for t in frame["session_type"]]
+    return frame
+
+
+_WEEKDAY_HOUR_SQL = (
+    metrics.SCOPE_SQL
+    + """
+SELECT isodow(scheduled_start) AS weekday, hour(scheduled_start) AS hour,
+       count(*) AS present, count(*) FILTER (WHERE NOT late) AS on_time,
+       count(*) FILTER (WHERE NOT late) / count(*) AS punctuality_rate
+FROM rows_in WHERE present
+GROUP BY ALL ORDER BY weekday, hour
+"""
+)
+
+
+def punctuality_by_weekday_hour(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Punctuality by weekday (1 = Monday) and hour of the scheduled start."""
+    return _run(con, _WEEKDAY_HOUR_SQL, _params(con, scope, settings))
+
+
+_BY_COHORT_SQL = (
+    metrics.SCOPE_SQL
+    + """,
+per_cohort AS (
+    SELECT cohort, min(start_date) AS cohort_start, count(*) AS mentors FROM active GROUP BY cohort
+),
+rows_by_cohort AS (
+    SELECT a.cohort,
+           count(*) FILTER (WHERE r.expected) AS expected,
+           count(*) FILTER (WHERE r.present) AS present,
+           count(*) FILTER (WHERE r.present AND NOT r.late) AS on_time
+    FROM rows_in r JOIN active a USING (mentor_id) GROUP BY a.cohort
+)
+SELECT c.cohort, c.cohort_start, c.mentors,
+       coalesce(r.expected, 0) AS expected, coalesce(r.present, 0) AS present,
+       coalesce(r.on_time, 0) AS on_time,
+       r.present / nullif(r.expected, 0) AS attendance_rate,
+       r.on_time / nullif(r.present, 0) AS punctuality_rate
+FROM per_cohort c LEFT JOIN rows_by_cohort r USING (cohort)
+ORDER BY c.cohort_start, c.cohort
+"""
+)
+
+
+def cohort_comparison(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Attendance and punctuality per cohort in the window, cohorts in order of intake."""
+    return _run(con, _BY_COHORT_SQL, _params(con, scope, settings))
+
+
+_STAFF_TIME_SQL = (
+    metrics.SCOPE_SQL
+    + """,
+per_staff AS (
+    SELECT coalesce(staff_id, 'Not recorded') AS staff_id,
+           CAST(coalesce(sum(minutes_late) FILTER (WHERE late), 0) AS DOUBLE) AS late_minutes,
+           CAST(coalesce(sum(duration_minutes) FILTER (WHERE attendance = 'no_show'), 0)
+                AS DOUBLE) AS no_show_minutes,
+           count(*) FILTER (WHERE late AND minutes_late IS NOT NULL) AS late_arrivals,
+           count(*) FILTER (WHERE attendance = 'no_show') AS no_shows,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting') AS beneficiary_rows,
+           count(*) AS rows
+    FROM rows_in WHERE session_type IN ('shadowing', 'beneficiary_meeting')
+    GROUP BY ALL
+)
+SELECT staff_id, late_minutes, no_show_minutes, late_minutes + no_show_minutes AS minutes_lost,
+       late_arrivals, no_shows,
+       beneficiary_rows >= rows - beneficiary_rows AS mostly_beneficiary_meetings,
+       count(*) OVER () AS staff_total,
+       sum(late_minutes + no_show_minutes) OVER () AS minutes_lost_total
+FROM per_staff
+ORDER BY minutes_lost DESC, staff_id
+LIMIT $limit
+"""
+)
+
+
+def staff_time_lost(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 25
+) -> pd.DataFrame:
+    """Staff minutes lost per member of staff (session staff_id), most first, `limit` rows."""
+    return _run(con, _STAFF_TIME_SQL, _params(con, scope, settings, limit=limit))
+
+
+# --- Reliability ---------------------------------------------------------------------------
+
+_MENTOR_ORDERS = {
+    "flags": "flags DESC, attendance_rate ASC NULLS LAST, mentor_id",
+    "attendance": "attendance_rate ASC NULLS LAST, mentor_id",
+    "punctuality": "punctuality_rate ASC NULLS LAST, mentor_id",
+    "no_shows": "no_shows DESC, mentor_id",
+    "mentor": "mentor_id",
+}
+
+_MENTOR_RELIABILITY_SQL = (
+    metrics.SCOPE_SQL
+    + """,
+flags AS (
+    SELECT unnest(CAST($flag_ids AS VARCHAR[])) AS mentor_id,
+           unnest(CAST($flag_reasons AS VARCHAR[])) AS reasons,
+           unnest(CAST($flag_counts AS INTEGER[])) AS flags
+),
+per_mentor AS (
+    SELECT mentor_id,
+           count(*) FILTER (WHERE expected) AS expected,
+           count(*) FILTER (WHERE present) AS present,
+           count(*) FILTER (WHERE present AND NOT late) AS on_time,
+           count(*) FILTER (WHERE late) AS late,
+           count(*) FILTER (WHERE attendance = 'no_show') AS no_shows,
+           count(*) FILTER (WHERE attendance = 'notified_absence') AS notified
+    FROM rows_in GROUP BY mentor_id
+),
+last_present AS (
+    SELECT mentor_id, max(day) AS last_attended FROM rows_to WHERE present GROUP BY mentor_id
+),
+table_rows AS (
+    SELECT a.mentor_id, a.cohort, a.outreach_worker, a.status,
+           coalesce(p.expected, 0) AS expected,
+           p.present / nullif(p.expected, 0) AS attendance_rate,
+           p.on_time / nullif(p.present, 0) AS punctuality_rate,
+           coalesce(p.late, 0) AS late, coalesce(p.no_shows, 0) AS no_shows,
+           coalesce(p.notified, 0) AS notified,
+           l.last_attended,
+           coalesce(f.flags, 0) AS flags, coalesce(f.reasons, '') AS reasons
+    FROM active a
+    LEFT JOIN per_mentor p USING (mentor_id)
+    LEFT JOIN last_present l USING (mentor_id)
+    LEFT JOIN flags f USING (mentor_id)
+)
+SELECT *, count(*) OVER () AS mentors_total
+FROM table_rows
+WHERE NOT $only_flagged OR flags > 0
+ORDER BY {order}
+LIMIT $limit OFFSET $offset
+"""
+)
+
+
+def mentor_reliability(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    limit: int = 200,
+    offset: int = 0,
+    order: str = "flags",
+    only_flagged: bool = False,
+) -> pd.DataFrame:
+    """Per active mentor: rates in the window and early-warning flags with reasons, sorted."""
+    order_sql = _checked_order(order, _MENTOR_ORDERS)
+    window = metrics.resolve_window(con, scope)
+    flagged = metrics.at_risk(con, scope, settings, window)
+    p = metrics.params(scope, settings, window) | {
+        "flag_ids": [f["mentor_id"] for f in flagged],
+        "flag_reasons": ["; ".join(FLAG_LABELS[r] for r in f["reasons"]) for f in flagged],
+        "flag_counts": [len(f["reasons"]) for f in flagged],
+        "only_flagged": bool(only_flagged),
+        "limit": limit,
+        "offset": offset,
+    }
+    return _run(con, _MENTOR_RELIABILITY_SQL.replace("{order}", order_sql), p)
+
+
+# --- Transitions ---------------------------------------------------------------------------
+
+_STAGE_FLOWS_SQL = (
+    metrics.STAGES_SQL
+    + """
+SELECT coalesce(start_stage, 0) AS from_stage, end_stage AS to_stage, count(*) AS mentors
+FROM (
+    SELECT mentor_id,
+           arg_max(stage, assessed_on) FILTER (WHERE assessed_on < $from) AS start_stage,
+           arg_max(stage, assessed_on) AS end_stage
+    FROM assessed GROUP BY mentor_id
+)
+GROUP BY ALL ORDER BY from_stage, to_stage
+"""
+)
+
+
+def stage_flows(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Mentors by stage when the window opened (0: not yet assessed) and stage at its end."""
+    frame = _run(con, _STAGE_FLOWS_SQL, _params(con, scope, settings))
+    frame["from_label"] = [_stage_label(settings, s) for s in frame["from_stage"]]
+    frame["to_label"] = [_stage_label(settings, s) for s in frame["to_stage"]]
+    return frame
+
+
+_STAGE_DURATIONS_SQL = (
+    metrics.STAGES_SQL
+    + """,
+marked AS (
+    SELECT mentor_id, assessed_on, stage,
+           sum(CASE WHEN previous_stage IS NULL OR stage <> previous_stage THEN 1 ELSE 0 END)
+               OVER (PARTITION BY mentor_id ORDER BY assessed_on ROWS UNBOUNDED PRECEDING)
+               AS spell
+    FROM assessed
+),
+spells AS (
+    SELECT mentor_id, spell, any_value(stage) AS stage, min(assessed_on) AS entered
+    FROM marked GROUP BY mentor_id, spell
+),
+spans AS (
+    SELECT stage,
+           date_diff('day', entered,
+                     lead(entered) OVER (PARTITION BY mentor_id ORDER BY spell)) AS days
+    FROM spells
+)
+SELECT s.stage,
+       count(p.days) AS spells_completed,
+       count(p.stage) - count(p.days) AS spells_ongoing,
+       median(p.days) AS median_days,
+       quantile_cont(p.days, 0.25) AS q1_days,
+       quantile_cont(p.days, 0.75) AS q3_days
+FROM range(1, 8) AS s(stage) LEFT JOIN spans p USING (stage)
+GROUP BY s.stage ORDER BY s.stage
+"""
+)
+
+
+def stage_durations(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Median days in each stage, over spells that ended (the next assessment changed stage)."""
+    frame = _run(con, _STAGE_DURATIONS_SQL, _params(con, scope, settings))
+    frame["label"] = [_stage_label(settings, s) for s in frame["stage"]]
+    return frame
+
+
+_REGRESSIONS_SQL = (
+    metrics.STAGES_SQL
+    + _MONTHS_SQL
+    + """,
+steps_back AS (
+    SELECT CAST(date_trunc('month', assessed_on) AS DATE) AS month,
+           previous_stage AS from_stage, stage AS to_stage, count(*) AS regressions,
+           count(DISTINCT mentor_id) AS mentors
+    FROM assessed WHERE stage < previous_stage AND assessed_on >= $from
+    GROUP BY ALL
+)
+SELECT m.month, s.from_stage, s.to_stage, coalesce(s.regressions, 0) AS regressions,
+       coalesce(s.mentors, 0) AS mentors
+FROM months m LEFT JOIN steps_back s USING (month)
+ORDER BY m.month, s.from_stage, s.to_stage
+"""
+)
+
+
+def regressions(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Steps back on the curve in the window, by month and by the stages moved from and to."""
+    frame = _run(con, _REGRESSIONS_SQL, _params(con, scope, settings))
+    frame["from_label"] = [
+        None if pd.isna(s) else _stage_label(settings, s) for s in frame["from_stage"]
+    ]
+    return frame
+
+
+_SELF_ESTEEM_SQL = (
+    metrics.STAGES_SQL
+    + """
+SELECT s.stage,
+       count(a.self_esteem) AS assessments,
+       count(DISTINCT a.mentor_id) AS mentors,
+       avg(a.self_esteem) AS mean,
+       min(a.self_esteem) AS minimum,
+       quantile_cont(a.self_esteem, 0.25) AS q1,
+       median(a.self_esteem) AS median,
+       quantile_cont(a.self_esteem, 0.75) AS q3,
+       max(a.self_esteem) AS maximum
+FROM range(1, 8) AS s(stage)
+LEFT JOIN (SELECT * FROM assessed WHERE self_esteem IS NOT NULL) a USING (stage)
+GROUP BY s.stage ORDER BY s.stage
+"""
+)
+
+
+def self_esteem_by_stage(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Self-esteem (Rosenberg, 0–30) of assessments up to `to`, by stage: mean and quartiles."""
+    frame = _run(con, _SELF_ESTEEM_SQL, _params(con, scope, settings))
+    frame["label"] = [_stage_label(settings, s) for s in frame["stage"]]
+    return frame
+
+
+_COHORT_PROGRESS_SQL = (
+    metrics.STAGES_SQL
+    + """,
+bucketed AS (
+    SELECT s.mentor_id, m.cohort, s.stage, s.assessed_on,
+           least(greatest(date_diff('day', m.start_date, s.assessed_on), 0) // 7, $cap)
+               // $bucket * $bucket AS weeks_from
+    FROM assessed s JOIN active m USING (mentor_id)
+),
+latest_in_bucket AS (
+    SELECT cohort, weeks_from, mentor_id, arg_max(stage, assessed_on) AS stage
+    FROM bucketed GROUP BY ALL
+),
+cohorts AS (SELECT cohort, min(start_date) AS cohort_start FROM active GROUP BY cohort)
+SELECT l.cohort, c.cohort_start, l.weeks_from,
+       CASE WHEN l.weeks_from >= $cap THEN NULL ELSE l.weeks_from + $bucket - 1 END AS weeks_to,
+       avg(l.stage) AS mean_stage, count(*) AS mentors
+FROM latest_in_bucket l JOIN cohorts c USING (cohort)
+GROUP BY ALL ORDER BY c.cohort_start, l.cohort, l.weeks_from
+"""
+)
+
+
+def cohort_progress(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    bucket_weeks: int = 8,
+    cap_weeks: int = 96,
+) -> pd.DataFrame:
+    """Mean stage per cohort by weeks in the programme (each mentor's latest in the bucket)."""
+    if bucket_weeks < 1 or cap_weeks < bucket_weeks or cap_weeks % bucket_weeks:
+        raise ValueError("cap_weeks must be a positive multiple of bucket_weeks")
+    frame = _run(
+        con,
+        _COHORT_PROGRESS_SQL,
+        _params(con, scope, settings, bucket=bucket_weeks, cap=cap_weeks),
+    )
+    frame["label"] = [
+        f"{int(a)}+" if pd.isna(b) else f"{int(a)}–{int(b)}"
+        for a, b in zip(frame["weeks_from"], frame["weeks_to"], strict=True)
+    ]
+    return frame
+
+
+# --- Shadowing and milestones --------------------------------------------------------------
+
+_SHADOWING_ORDERS = {
+    "least": "credited ASC, mentor_id",
+    "most": "credited DESC, mentor_id",
+    "closest": "(credited >= $target_minutes) ASC, credited DESC, mentor_id",
+    "mentor": "mentor_id",
+}
+
+_SHADOWING_PROGRESS_SQL = (
+    metrics.SHADOWING_SQL
+    + """,
+table_rows AS (
+    SELECT p.mentor_id, a.cohort, a.status, p.credited, p.completed_on,
+           date_diff('day', p.start_date, p.completed_on) AS days_to_complete
+    FROM per_mentor p JOIN active a USING (mentor_id)
+)
+SELECT mentor_id, cohort, status, credited / 60.0 AS credited_hours,
+       $target_minutes / 60.0 AS target_hours, completed_on, days_to_complete,
+       CASE WHEN credited >= $target_minutes THEN 'complete'
+            WHEN credited > 0 THEN 'in_progress' ELSE 'not_started' END AS progress,
+       count(*) OVER () AS mentors_total,
+       count(*) FILTER (WHERE credited >= $target_minutes) OVER () AS mentors_complete,
+       count(*) FILTER (WHERE credited > 0 AND credited < $target_minutes) OVER ()
+           AS mentors_in_progress,
+       count(*) FILTER (WHERE credited = 0) OVER () AS mentors_not_started
+FROM table_rows
+ORDER BY {order}
+LIMIT $limit OFFSET $offset
+"""
+)
+
+
+def shadowing_progress(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    limit: int = 40,
+    offset: int = 0,
+    order: str = "closest",
+) -> pd.DataFrame:
+    """Credited shadowing hours per active mentor up to `to`, sorted, `limit` rows."""
+    order_sql = _checked_order(order, _SHADOWING_ORDERS)
+    p = _params(
+        con,
+        scope,
+        settings,
+        target_minutes=settings.shadowing_target_hours * 60,
+        limit=limit,
+        offset=offset,
+    )
+    return _run(con, _SHADOWING_PROGRESS_SQL.replace("{order}", order_sql), p)
+
+
+_COMPLETION_TIMES_SQL = (
+    metrics.SHADOWING_SQL
+    + """,
+complete AS (
+    SELECT date_diff('day', start_date, completed_on) AS days FROM per_mentor
+    WHERE credited >= $target_minutes
+),
+binned AS (
+    SELECT least(greatest(days, 0) // 7, $cap) // $bucket * $bucket AS weeks_from
+    FROM complete
+)
+SELECT b.weeks_from,
+       CASE WHEN b.weeks_from >= $cap THEN NULL ELSE b.weeks_from + $bucket END AS weeks_to,
+       count(*) AS mentors,
+       (SELECT median(days) FROM complete) AS median_days
+FROM binned b GROUP BY b.weeks_from ORDER BY b.weeks_from
+"""
+)
+
+
+def shadowing_completion_times(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    bucket_weeks: int = 2,
+    cap_weeks: int = 26,
+) -> pd.DataFrame:
+    """Mentors who completed shadowing, by weeks from start date to completion (binned)."""
+    if bucket_weeks < 1 or cap_weeks < bucket_weeks or cap_weeks % bucket_weeks:
+        raise ValueError("cap_weeks must be a positive multiple of bucket_weeks")
+    p = _params(
+        con,
+        scope,
+        settings,
+        target_minutes=settings.shadowing_target_hours * 60,
+        bucket=bucket_weeks,
+        cap=cap_weeks,
+    )
+    frame = _run(con, _COMPLETION_TIMES_SQL, p)
+    frame["label"] = [
+        f"{int(a)}+ weeks" if pd.isna(b) else f"{int(a)}–{int(b)} weeks"
+        for a, b in zip(frame["weeks_from"], frame["weeks_to"], strict=True)
+    ]
+    return frame
+
+
+_MILESTONE_FUNNEL_SQL = (
+    metrics.SCOPE_SQL
+    + """,
+reached AS (
+    SELECT DISTINCT mentor_id, milestone FROM milestones JOIN active USING (mentor_id)
+    WHERE achieved_on <= $to
+)
+SELECT 'joined' AS step, (SELECT count(*) FROM active) AS mentors
+UNION ALL
+SELECT milestone, count(*) FROM reached GROUP BY milestone
+UNION ALL
+SELECT 'any_outcome', count(DISTINCT mentor_id) FROM reached
+WHERE list_contains(CAST($outcomes AS VARCHAR[]), milestone)
+"""
+)
+
+
+def milestone_funnel(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Distinct active mentors reaching each milestone up to `to`, along the programme's path."""
+    found = _run(
+        con, _MILESTONE_FUNNEL_SQL, _params(con, scope, settings, outcomes=OUTCOME_MILESTONES)
+    )
+    counts = dict(zip(found["step"], found["mentors"], strict=True))
+    steps = [
+        ("joined", "Joined the programme", "path"),
+        ("training_completed", MILESTONE_LABELS["training_completed"], "path"),
+        ("shadowing_completed", MILESTONE_LABELS["shadowing_completed"], "path"),
+        ("first_mentoring_session", MILESTONE_LABELS["first_mentoring_session"], "path"),
+        ("any_outcome", "Qualification, volunteering, education or work", "path"),
+    ] + [(m, MILESTONE_LABELS[m], "outcome") for m in OUTCOME_MILESTONES]
+    return pd.DataFrame(
+        [
+            {"step": step, "label": label, "kind": kind, "mentors": int(counts.get(step, 0))}
+            for step, label, kind in steps
+        ]
+    )
+
+
+# --- Mentor journey ------------------------------------------------------------------------
+
+_MENTOR_CODES_SQL = (
+    metrics.SCOPE_SQL
+    + """
+SELECT mentor_id, cohort, status FROM active ORDER BY mentor_id LIMIT $limit
+"""
+)
+
+
+def mentor_codes(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 30000
+) -> pd.DataFrame:
+    """Codes of the active mentors the filters select, sorted (for choosing one)."""
+    return _run(con, _MENTOR_CODES_SQL, _params(con, scope, settings, limit=limit))
+
+
+_MENTOR_PROFILE_SQL = (
+    metrics.SCOPE_SQL
+    + """,
+mine AS (SELECT * FROM rows_in WHERE mentor_id = $mentor),
+shadowed AS (
+    SELECT coalesce(sum(credited_minutes), 0) AS credited FROM rows_to
+    WHERE mentor_id = $mentor AND session_type = 'shadowing' AND present
+),
+staged AS (
+    SELECT arg_max(stage, assessed_on) AS current_stage,
+           arg_max(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL)
+               AS current_self_esteem,
+           max(assessed_on) AS last_assessed
+    FROM stage_assessments WHERE mentor_id = $mentor AND assessed_on <= $to
+)
+SELECT a.mentor_id, a.cohort, a.start_date, a.status, a.end_date, a.gender, a.age_band,
+       a.outreach_worker, a.region,
+       (SELECT count(*) FILTER (WHERE expected) FROM mine) AS expected,
+       (SELECT count(*) FILTER (WHERE present) FROM mine) AS present,
+       (SELECT count(*) FILTER (WHERE present) / nullif(count(*) FILTER (WHERE expected), 0)
+          FROM mine) AS attendance_rate,
+       (SELECT count(*) FILTER (WHERE present AND NOT late)
+               / nullif(count(*) FILTER (WHERE present), 0) FROM mine) AS punctuality_rate,
+       (SELECT count(*) FILTER (WHERE late) FROM mine) AS late,
+       (SELECT count(*) FILTER (WHERE attendance = 'no_show') FROM mine) AS no_shows,
+       (SELECT credited / 60.0 FROM shadowed) AS shadowing_hours,
+       $target_minutes / 60.0 AS target_hours,
+       (SELECT current_stage FROM staged) AS current_stage,
+       (SELECT current_self_esteem FROM staged) AS current_self_esteem,
+       (SELECT last_assessed FROM staged) AS last_assessed
+FROM active a WHERE a.mentor_id = $mentor
+"""
+)
+
+
+def mentor_profile(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
+) -> pd.DataFrame:
+    """One active mentor's details and figures for the window (empty if not in the scope)."""
+    window = metrics.resolve_window(con, scope)
+    p = metrics.params(scope, settings, window) | {
+        "mentor": mentor_id,
+        "target_minutes": settings.shadowing_target_hours * 60,
+    }
+    frame = _run(con, _MENTOR_PROFILE_SQL, p)
+    flags = {f["mentor_id"]: f["reasons"] for f in metrics.at_risk(con, scope, settings, window)}
+    reasons = flags.get(mentor_id, [])
+    frame["flags"] = "; ".join(FLAG_LABELS[r] for r in reasons) if len(frame) else []
+    frame["stage_label"] = [
+        None if pd.isna(s) else _stage_label(settings, s) for s in frame["current_stage"]
+    ]
+    frame["lookback_days"] = settings.lookback_days
+    return frame
+
+
+_MENTOR_SESSIONS_SQL = (
+    metrics.SCOPE_SQL
+    + """
+SELECT scheduled_start, day, session_type, attendance, minutes_late, late, duration_minutes,
+       credited_minutes
+FROM rows_in WHERE mentor_id = $mentor
+ORDER BY scheduled_start, session_id
+LIMIT $limit
+"""
+)
+
+
+def mentor_sessions(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    mentor_id: str,
+    limit: int = 2000,
+) -> pd.DataFrame:
+    """One mentor's sessions in the window, in date order, with the per-row definitions."""
+    frame = _run(
+        con, _MENTOR_SESSIONS_SQL, _params(con, scope, settings, mentor=mentor_id, limit=limit)
+    )
+    frame["type_label"] = [SESSION_TYPE_LABELS.get(t, t) for t in frame["session_type"]]
+    frame["attendance_label"] = [ATTENDANCE_LABELS.get(a, a) for a in frame["attendance"]]
+    return frame
+
+
+_MENTOR_STAGES_SQL = (
+    metrics.STAGES_SQL
+    + """
+SELECT assessed_on, stage, self_esteem, previous_stage FROM assessed
+WHERE mentor_id = $mentor ORDER BY assessed_on
+"""
+)
+
+
+def mentor_stage_path(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
+) -> pd.DataFrame:
+    """One mentor's assessments up to `to`: stage and self-esteem, in date order."""
+    frame = _run(con, _MENTOR_STAGES_SQL, _params(con, scope, settings, mentor=mentor_id))
+    frame["label"] = [_stage_label(settings, s) for s in frame["stage"]]
+    return frame
+
+
+_MENTOR_SHADOWING_SQL = (
+    metrics.SHADOWING_SQL
+    + """
+SELECT day, credited_minutes, running / 60.0 AS running_hours, $target_minutes / 60.0 AS target_hours
+FROM shadow WHERE mentor_id = $mentor ORDER BY running
+"""
+)
+
+
+def mentor_shadowing(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
+) -> pd.DataFrame:
+    """One mentor's shadowing sessions up to `to` with the running total of credited hours."""
+    p = _params(
+        con,
+        scope,
+        settings,
+        mentor=mentor_id,
+        target_minutes=settings.shadowing_target_hours * 60,
+    )
+    return _run(con, _MENTOR_SHADOWING_SQL, p)
+
+
+_MENTOR_MILESTONES_SQL = (
+    metrics.SCOPE_SQL
+    + """
+SELECT m.achieved_on, m.milestone FROM milestones m JOIN active a USING (mentor_id)
+WHERE m.mentor_id = $mentor AND m.achieved_on <= $to ORDER BY m.achieved_on, m.milestone
+"""
+)
+
+
+def mentor_milestones(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
+) -> pd.DataFrame:
+    """One mentor's milestones achieved up to `to`, in date order."""
+    frame = _run(con, _MENTOR_MILESTONES_SQL, _params(con, scope, settings, mentor=mentor_id))
+    order = {m: i for i, m in enumerate(MILESTONE_CODES)}
+    frame["label"] = [MILESTONE_LABELS.get(m, m) for m in frame["milestone"]]
+    frame["path_order"] = [order.get(m, len(order)) for m in frame["milestone"]]
+    return frame
+
+
+_MENTOR_NOTES_SQL = (
+    metrics.SCOPE_SQL
+    + """
+SELECT * FROM (
+    SELECT r.day AS date, 'Session: ' || r.session_type AS record, a.notes AS note
+    FROM rows_in r JOIN attendance a USING (session_id, mentor_id)
+    WHERE r.mentor_id = $mentor AND a.notes IS NOT NULL AND trim(a.notes) <> ''
+    UNION ALL
+    SELECT s.assessed_on, 'Stage assessment', s.notes
+    FROM stage_assessments s JOIN active USING (mentor_id)
+    WHERE s.mentor_id = $mentor AND s.assessed_on BETWEEN $from AND $to
+      AND s.notes IS NOT NULL AND trim(s.notes) <> ''
+    UNION ALL
+    SELECT m.achieved_on, 'Milestone: ' || m.milestone, m.notes
+    FROM milestones m JOIN active USING (mentor_id)
+    WHERE m.mentor_id = $mentor AND m.achieved_on BETWEEN $from AND $to
+      AND m.notes IS NOT NULL AND trim(m.notes) <> ''
+)
+ORDER BY date DESC, record
+LIMIT $limit
+"""
+)
+
+
+def mentor_notes(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    mentor_id: str,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """One mentor's notes (sessions, assessments, milestones) dated in the window, newest first."""
+    frame = _run(
+        con, _MENTOR_NOTES_SQL, _params(con, scope, settings, mentor=mentor_id, limit=limit)
+    )
+    frame["record"] = [_record_label(r) for r in frame["record"]]
+    return frame
+
+
+def _record_label(record: str) -> str:
+    kind, _, code = record.partition(": ")
+    if kind == "Session":
+        return f"Session: {SESSION_TYPE_LABELS.get(code, code)}"
+    if kind == "Milestone":
+        return f"Milestone: {MILESTONE_LABELS.get(code, code)}"
+    return record
