@@ -1,0 +1,89 @@
+import streamlit as st
+
+from analysis import charts, views
+from pages import frame
+
+ctx = frame.require(frame.MANAGER)
+
+st.title("Mentor journey")
+st.caption(
+    "One mentor's sessions, timekeeping, stages and milestones. Notes are shown here only; "
+    "treat them with care."
+)
+
+codes = frame.load(ctx, views.mentor_codes)
+if codes.empty:
+    st.info("No mentors match the filters in this window. Widen the window or clear a filter.")
+    st.stop()
+if st.session_state.get("journey_mentor") not in set(codes["mentor_id"]):
+    st.session_state.pop("journey_mentor", None)
+mentor = st.selectbox(
+    "Mentor",
+    codes["mentor_id"],
+    key="journey_mentor",
+    help="Mentors active in the window who match the filters. Type to search.",
+)
+
+profile = frame.load(ctx, views.mentor_profile, mentor_id=mentor)
+st.subheader(mentor)
+st.caption(charts.mentor_details(profile))
+cards = charts.mentor_cards(profile)
+for column, card in zip(st.columns(len(cards)), cards, strict=True):
+    column.metric(
+        card.label,
+        card.value,
+        card.delta,
+        delta_color=card.delta_color,
+        help=card.help,
+        border=True,
+    )
+
+sessions = frame.load(ctx, views.mentor_sessions, mentor_id=mentor)
+frame.chart(charts.mentor_timeline(sessions))
+left, right = st.columns(2)
+with left:
+    frame.chart(charts.mentor_lateness(sessions, ctx.settings.grace_minutes))
+with right:
+    frame.chart(
+        charts.mentor_shadowing(
+            frame.load(ctx, views.mentor_shadowing, mentor_id=mentor),
+            ctx.settings.shadowing_target_hours,
+        )
+    )
+frame.chart(
+    charts.mentor_stage_path(
+        frame.load(ctx, views.mentor_stage_path, mentor_id=mentor), ctx.settings.stage_labels
+    )
+)
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("Milestones")
+    milestones = frame.load(ctx, views.mentor_milestones, mentor_id=mentor)
+    if milestones.empty:
+        st.write("No milestones recorded up to the end of the window.")
+    else:
+        st.dataframe(
+            milestones,
+            hide_index=True,
+            column_order=("achieved_on", "label"),
+            column_config={
+                "achieved_on": st.column_config.DateColumn("Date", format="D MMM YYYY"),
+                "label": st.column_config.TextColumn("Milestone"),
+            },
+        )
+with right:
+    st.subheader("Notes")
+    notes = frame.load(ctx, views.mentor_notes, mentor_id=mentor)
+    if notes.empty:
+        st.write("No notes on this mentor's records in the window.")
+    else:
+        st.dataframe(
+            notes,
+            hide_index=True,
+            column_config={
+                "date": st.column_config.DateColumn("Date", format="D MMM YYYY"),
+                "record": st.column_config.TextColumn("Record"),
+                "note": st.column_config.TextColumn("Note", width="large"),
+            },
+        )

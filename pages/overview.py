@@ -1,0 +1,56 @@
+import streamlit as st
+
+from analysis import charts, views
+from pages import frame
+
+ctx = frame.require(frame.MANAGER)
+
+st.title("Overview")
+st.caption(
+    f"{ctx.window[0]:%-d %b %Y} to {ctx.window[1]:%-d %b %Y}. Changes compare with the "
+    "previous period of the same length; hover over a figure for that period's value."
+)
+
+headlines = frame.load(ctx, views.headline_figures)
+cards = charts.headline_cards(
+    headlines,
+    (
+        "mentors_active",
+        "attendance_rate",
+        "punctuality_rate",
+        "no_show_rate",
+        "beneficiaries_reached",
+        "peer_support_hours",
+        "shadowing.mentors_complete",
+        "mentors_flagged",
+    ),
+)
+for start in range(0, len(cards), 4):
+    for column, card in zip(st.columns(4), cards[start : start + 4], strict=False):
+        column.metric(
+            card.label,
+            card.value,
+            card.delta,
+            delta_color=card.delta_color,
+            help=card.help,
+            border=True,
+        )
+
+months = frame.load(ctx, views.attendance_by_month)
+stages = frame.load(ctx, views.stage_distribution)
+left, right = st.columns(2)
+with left:
+    frame.chart(charts.attendance_trends(months))
+with right:
+    frame.chart(charts.stage_distribution(stages))
+
+left, right = st.columns([3, 2])
+with left:
+    frame.chart(charts.flag_reasons(frame.load(ctx, views.flag_reasons)))
+    st.page_link(
+        "pages/reliability.py", label="See who is flagged, and why", icon=":material/arrow_forward:"
+    )
+with right:
+    st.subheader("Data freshness")
+    st.write(charts.freshness_text(frame.load(ctx, views.data_freshness)))
+    st.page_link("pages/data.py", label="Import records", icon=":material/upload_file:")

@@ -1,0 +1,108 @@
+import streamlit as st
+
+from analysis import charts, views
+from pages import frame
+
+ctx = frame.require(frame.MANAGER)
+
+st.title("Reliability")
+st.caption(
+    "Coming when expected, giving notice when not, and not leaving an outreach worker waiting "
+    "at a beneficiary meeting."
+)
+
+headlines = frame.load(ctx, views.headline_figures)
+cards = charts.headline_cards(
+    headlines,
+    (
+        "attendance_rate",
+        "no_show_rate",
+        "notice_rate",
+        "beneficiary_meetings.missed",
+        "mentors_flagged",
+    ),
+)
+for column, card in zip(st.columns(len(cards)), cards, strict=True):
+    column.metric(
+        card.label,
+        card.value,
+        card.delta,
+        delta_color=card.delta_color,
+        help=card.help,
+        border=True,
+    )
+
+months = frame.load(ctx, views.attendance_by_month)
+left, right = st.columns(2)
+with left:
+    frame.chart(charts.reliability_by_month(months))
+with right:
+    frame.chart(charts.beneficiary_meetings_by_month(months))
+
+st.subheader("Mentors")
+st.caption(
+    f"Flags look at the last {ctx.settings.lookback_days} days of the window. Rates are over the "
+    "whole window. Select a row to open that mentor's journey."
+)
+orders = {
+    "flags": "Flagged first",
+    "attendance": "Lowest attendance first",
+    "punctuality": "Lowest punctuality first",
+    "no_shows": "Most no-shows first",
+    "mentor": "Mentor code",
+}
+controls = st.columns([2, 2, 3])
+order = controls[0].selectbox(
+    "Order", list(orders), format_func=orders.get, key="reliability_order"
+)
+only_flagged = controls[1].toggle("Flagged mentors only", key="reliability_flagged")
+table = frame.load(ctx, views.mentor_reliability, limit=200, order=order, only_flagged=only_flagged)
+selection = st.dataframe(
+    table,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="reliability_table",
+    column_order=(
+        "mentor_id",
+        "reasons",
+        "attendance_rate",
+        "punctuality_rate",
+        "expected",
+        "no_shows",
+        "notified",
+        "late",
+        "last_attended",
+        "cohort",
+        "outreach_worker",
+        "status",
+    ),
+    column_config={
+        "mentor_id": st.column_config.TextColumn("Mentor", pinned=True),
+        "reasons": st.column_config.TextColumn(
+            "Flags", help="Early-warning flags on the last day of the window", width="medium"
+        ),
+        "attendance_rate": st.column_config.ProgressColumn(
+            "Attendance", format="percent", min_value=0, max_value=1
+        ),
+        "punctuality_rate": st.column_config.ProgressColumn(
+            "On time", format="percent", min_value=0, max_value=1
+        ),
+        "expected": st.column_config.NumberColumn("Expected", help="Sessions expected"),
+        "no_shows": st.column_config.NumberColumn("No-shows"),
+        "notified": st.column_config.NumberColumn("With notice", help="Absences with notice"),
+        "late": st.column_config.NumberColumn("Late"),
+        "last_attended": st.column_config.DateColumn("Last attended", format="D MMM YYYY"),
+        "cohort": st.column_config.TextColumn("Cohort"),
+        "outreach_worker": st.column_config.TextColumn("Outreach worker"),
+        "status": st.column_config.TextColumn("Status"),
+    },
+)
+note = charts.more_rows_note(
+    table, "mentors_total", "mentors; change the order or filters to see others"
+)
+if note:
+    st.caption(note)
+for row in selection.selection.rows:
+    st.session_state["journey_mentor"] = str(table["mentor_id"].iloc[row])
+    st.switch_page("pages/mentor_journey.py")

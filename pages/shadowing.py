@@ -1,0 +1,54 @@
+import streamlit as st
+
+from analysis import charts, views
+from pages import frame
+
+ctx = frame.require(frame.MANAGER)
+target = ctx.settings.shadowing_target_hours
+
+st.title("Shadowing and milestones")
+st.caption(
+    f"Each mentor shadows a member of staff for {target:g} hours before meeting beneficiaries "
+    "alongside an outreach worker. Hours and milestones count everything up to the end of the "
+    "window."
+)
+
+headlines = frame.load(ctx, views.headline_figures)
+cards = charts.headline_cards(
+    headlines,
+    (
+        "shadowing.mentors_complete",
+        "shadowing.mentors_in_progress",
+        "shadowing.median_days_to_complete",
+    ),
+)
+for column, card in zip(st.columns(len(cards)), cards, strict=True):
+    column.metric(
+        card.label,
+        card.value,
+        card.delta,
+        delta_color=card.delta_color,
+        help=card.help,
+        border=True,
+    )
+
+orders = {
+    "closest": "Closest to the target first",
+    "least": "Fewest hours first",
+    "most": "Most hours first",
+    "mentor": "Mentor code",
+}
+left, right = st.columns([3, 2])
+with left:
+    order = st.selectbox("Order", list(orders), format_func=orders.get, key="shadowing_order")
+    progress = frame.load(ctx, views.shadowing_progress, limit=40, order=order)
+    frame.chart(charts.shadowing_progress(progress))
+with right:
+    frame.chart(charts.completion_times(frame.load(ctx, views.shadowing_completion_times)))
+
+milestones = frame.load(ctx, views.milestone_funnel)
+left, right = st.columns([3, 2])
+with left:
+    frame.chart(charts.milestone_funnel(milestones))
+with right:
+    frame.chart(charts.milestone_outcomes(milestones))

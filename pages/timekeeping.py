@@ -1,0 +1,56 @@
+import streamlit as st
+
+from analysis import charts, views
+from pages import frame
+
+ctx = frame.require(frame.MANAGER)
+
+st.title("Timekeeping")
+st.caption(
+    "Arriving on time is a skill mentors learn. An arrival more than "
+    f"{ctx.settings.grace_minutes} minutes after the scheduled start counts as late."
+)
+
+headlines = frame.load(ctx, views.headline_figures)
+cards = charts.headline_cards(
+    headlines, ("punctuality_rate", "median_minutes_late", "staff_minutes_lost")
+)
+for column, card in zip(st.columns(len(cards)), cards, strict=True):
+    column.metric(
+        card.label,
+        card.value,
+        card.delta,
+        delta_color=card.delta_color,
+        help=card.help,
+        border=True,
+    )
+
+months = frame.load(ctx, views.attendance_by_month)
+left, right = st.columns(2)
+with left:
+    frame.chart(charts.punctuality_by_month(months))
+with right:
+    frame.chart(
+        charts.punctuality_by_weeks(frame.load(ctx, views.punctuality_by_weeks_in_programme))
+    )
+
+left, right = st.columns(2)
+with left:
+    frame.chart(charts.minutes_late(frame.load(ctx, views.minutes_late_distribution)))
+with right:
+    frame.chart(
+        charts.punctuality_by_session_type(frame.load(ctx, views.punctuality_by_session_type))
+    )
+
+left, right = st.columns(2)
+with left:
+    frame.chart(charts.punctuality_heatmap(frame.load(ctx, views.punctuality_by_weekday_hour)))
+with right:
+    frame.chart(charts.cohort_comparison(frame.load(ctx, views.cohort_comparison)))
+
+frame.chart(charts.staff_time_lost(frame.load(ctx, views.staff_time_lost, limit=25)))
+st.caption(
+    "Staff time lost: minutes a member of staff waited for a late mentor, plus the full length "
+    "of sessions the mentor did not come to, at shadowing (the staff member shadowed) and "
+    "beneficiary meetings (the outreach worker accompanying)."
+)
