@@ -112,7 +112,7 @@ def impact_monthly_rates(
                 y=0.04,
                 text=f"&lt;{k}",
                 showarrow=False,
-                font={"color": "#616e7c", "size": 11},
+                font={"color": "#52606d", "size": 13},
             )
     styled(figure, "Attendance and punctuality by month", "Month", "Share of sessions")
     figure.update_yaxes(range=[0, 1.05], tickformat=".0%")
@@ -192,7 +192,7 @@ def impact_bars(
                 showarrow=False,
                 xanchor="left",
                 xshift=4,
-                font={"color": "#616e7c"},
+                font={"color": "#52606d"},
             )
         else:
             figure.add_annotation(
@@ -202,7 +202,7 @@ def impact_bars(
                 showarrow=False,
                 yanchor="bottom",
                 yshift=2,
-                font={"color": "#616e7c"},
+                font={"color": "#52606d"},
             )
     top = max([v for v in shown if v is not None] + [k])
     if horizontal:
@@ -553,11 +553,14 @@ def stage_distribution(frame: pd.DataFrame) -> Chart:
     styled(figure, title, x_title, y_title)
     total = int(frame["mentors"].sum())
     assessed = frame[frame["stage"] > 0]
+    people = f"{total} active mentor{'s' if total != 1 else ''}"
+    if int(assessed["mentors"].sum()) == 0:
+        return Chart(figure, f"Of {people}, none has been assessed yet.")
     top = _pick(assessed, "mentors", largest=True)
     later = int(assessed.loc[assessed["stage"] >= 5, "mentors"].sum())
     not_assessed = int(frame.loc[frame["stage"] == 0, "mentors"].sum())
     summary = (
-        f"Of {total} active mentors, the most ({int(top.mentors)}) are at {top.label}; "
+        f"Of {people}, the most ({int(top.mentors)}) are at {top.label}; "
         f"{later} are at stages 5–7 and {not_assessed} not yet assessed."
     )
     return Chart(figure, summary)
@@ -1490,7 +1493,7 @@ def mentor_cards(profile: pd.DataFrame) -> list[Card]:
     esteem = (
         "" if pd.isna(row.current_self_esteem) else f"self-esteem {int(row.current_self_esteem)}/30"
     )
-    flags = str(row["flags"]) if row["flags"] else ""
+    flags = str(row["reasons"]) if row["reasons"] else ""
     return [
         Card(
             "Attendance",

@@ -459,7 +459,7 @@ def staff_time_lost(
 # --- Reliability ---------------------------------------------------------------------------
 
 _MENTOR_ORDERS = {
-    "flags": "flags DESC, attendance_rate ASC NULLS LAST, mentor_id",
+    "flags": "flag_count DESC, attendance_rate ASC NULLS LAST, mentor_id",
     "attendance": "attendance_rate ASC NULLS LAST, mentor_id",
     "punctuality": "punctuality_rate ASC NULLS LAST, mentor_id",
     "no_shows": "no_shows DESC, mentor_id",
@@ -472,7 +472,7 @@ _MENTOR_RELIABILITY_SQL = (
 flags AS (
     SELECT unnest(CAST($flag_ids AS VARCHAR[])) AS mentor_id,
            unnest(CAST($flag_reasons AS VARCHAR[])) AS reasons,
-           unnest(CAST($flag_counts AS INTEGER[])) AS flags
+           unnest(CAST($flag_counts AS INTEGER[])) AS flag_count
 ),
 per_mentor AS (
     SELECT mentor_id,
@@ -495,7 +495,7 @@ table_rows AS (
            coalesce(p.late, 0) AS late, coalesce(p.no_shows, 0) AS no_shows,
            coalesce(p.notified, 0) AS notified,
            l.last_attended,
-           coalesce(f.flags, 0) AS flags, coalesce(f.reasons, '') AS reasons
+           coalesce(f.flag_count, 0) AS flag_count, coalesce(f.reasons, '') AS reasons
     FROM active a
     LEFT JOIN per_mentor p USING (mentor_id)
     LEFT JOIN last_present l USING (mentor_id)
@@ -503,7 +503,7 @@ table_rows AS (
 )
 SELECT *, count(*) OVER () AS mentors_total
 FROM table_rows
-WHERE NOT $only_flagged OR flags > 0
+WHERE NOT $only_flagged OR flag_count > 0
 ORDER BY {order}
 LIMIT $limit OFFSET $offset
 """
@@ -909,7 +909,7 @@ def mentor_profile(
     frame = _run(con, _MENTOR_PROFILE_SQL, p)
     flags = {f["mentor_id"]: f["reasons"] for f in metrics.at_risk(con, scope, settings, window)}
     reasons = flags.get(mentor_id, [])
-    frame["flags"] = "; ".join(FLAG_LABELS[r] for r in reasons) if len(frame) else []
+    frame["reasons"] = "; ".join(FLAG_LABELS[r] for r in reasons) if len(frame) else []
     frame["stage_label"] = [
         None if pd.isna(s) else _stage_label(settings, s) for s in frame["current_stage"]
     ]
