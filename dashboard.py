@@ -7,10 +7,17 @@ files in pages/, and `run()`. Every page checks the role again on the server.
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from analysis import admin, database
-from analysis.settings import load_settings
-from pages import frame
+# Streamlit runs a new server's first request in its old `pages/` directory mode, in which
+# widget state does not carry over to the next run. Leave that mode and start again at once.
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+from analysis import admin, database  # noqa: E402
+from analysis.settings import load_settings  # noqa: E402
+from pages import frame  # noqa: E402
 
 HERE = Path(__file__).parent
 
