@@ -105,15 +105,22 @@ def impact_monthly_rates(
                 hovertemplate=f"{name}, %{{x|%B %Y}}: %{{y:.0%}}<extra></extra>",
             )
         )
-    for month, is_hidden in zip(months, hidden, strict=True):
+    # One mark per run of hidden months (at its middle), so neighbouring marks never overlap.
+    runs: list[list[str]] = []
+    for i, (month, is_hidden) in enumerate(zip(months, hidden, strict=True)):
         if is_hidden:
-            figure.add_annotation(
-                x=month,
-                y=0.04,
-                text=f"&lt;{k}",
-                showarrow=False,
-                font={"color": "#52606d", "size": 13},
-            )
+            if i and hidden[i - 1]:
+                runs[-1].append(month)
+            else:
+                runs.append([month])
+    for run in runs:
+        figure.add_annotation(
+            x=run[len(run) // 2],
+            y=0.04,
+            text=f"&lt;{k}",
+            showarrow=False,
+            font={"color": "#52606d", "size": 13},
+        )
     styled(figure, "Attendance and punctuality by month", "Month", "Share of sessions")
     figure.update_yaxes(range=[0, 1.05], tickformat=".0%")
     figure.update_xaxes(tickformat="%b %Y")
@@ -136,11 +143,12 @@ def impact_monthly_rates(
         else "No month has enough mentors behind it to show a rate."
     )
     n_hidden = sum(hidden)
-    if n_hidden:
-        months_word = "month rests" if n_hidden == 1 else "months rest"
-        summary += f" {n_hidden} {months_word} on fewer than {k} mentors and are marked <{k}."
-        if n_hidden == 1:
-            summary = summary.replace("and are marked", "and is marked")
+    if n_hidden == 1:
+        summary += f" 1 month rests on fewer than {k} mentors and is left out (marked <{k})."
+    elif n_hidden:
+        summary += (
+            f" {n_hidden} months rest on fewer than {k} mentors and are left out (marked <{k})."
+        )
     return Chart(figure, summary)
 
 

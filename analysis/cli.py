@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from analysis import database
 from analysis.readers import FileRefused
-from analysis.settings import SettingsError, load_settings
+from analysis.settings import Settings, SettingsError, load_settings
 
 
 class UsageError(Exception):
@@ -77,7 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--outreach-worker", action="append", default=[])
     rep.add_argument("--region", action="append", default=[])
     rep.add_argument("--audience", choices=["manager", "funder"], default="manager")
-    rep.add_argument("--format", choices=["json", "table", "csv", "pdf"], default="table")
+    rep.add_argument(
+        "--format",
+        choices=["json", "table", "csv", "pdf"],
+        default="table",
+        help="pdf: the funders' impact pack (always suppressed; needs --out); csv for funders: "
+        "the impact summary's aggregates",
+    )
     rep.add_argument("--out", type=Path, help="write to this file instead of stdout")
 
     demo = sub.add_parser("demo", help="create realistic demo records (marked as demo)")
@@ -201,25 +207,53 @@ def _report(args: argparse.Namespace) -> int:
     settings = load_settings()
     scope = _scope(args)
     assert isinstance(scope, Scope)
+    if args.format == "pdf":
+        return _impact_pack(args, scope, settings)
     with database.connect(args.db) as con:
         report = build_report(con, scope, settings, args.audience)
-    if args.format == "pdf":
-        if args.out is None:
-            raise UsageError("python -m analysis report: --format pdf needs --out FILE")
-        from analysis import impact_pack
+        if args.format == "csv" and args.audience == "funder":
+            from analysis import impact
 
-        impact_pack.write_pdf(report, settings, args.out)
-        return 0
+            aggregates = impact.aggregates(con, scope, settings)
     if args.format == "json":
         text = json.dumps(report, indent=1, ensure_ascii=False)
     elif args.format == "csv":
-        text = exports.report_csv(report)
+        # Funders get the impact page's CSV: the report's figures, the previous period and
+        # the monthly rates, all suppressed.
+        text = (
+            aggregates.decode("utf-8-sig")
+            if args.audience == "funder"
+            else exports.report_csv(report)
+        )
     else:
         text = exports.report_table(report)
     if args.out:
         args.out.write_text(text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8")
     else:
         print(text)
+    return 0
+
+
+def _impact_pack(args: argparse.Namespace, scope: object, settings: Settings) -> int:
+    """The PDF impact pack: always the funder view, whatever --audience says."""
+    from analysis import impact, impact_pack
+    from analysis.metrics import Scope
+
+    assert isinstance(scope, Scope)
+    if args.out is None:
+        raise UsageError("python -m analysis report: --format pdf needs --out FILE")
+    with database.connect(args.db) as con:  # closed before the slow part, the charts
+        summary = impact.summary(con, scope, settings)
+    try:
+        impact_pack.write_pdf(summary, settings, args.out)
+    except impact_pack.ChartsUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.audience == "manager":
+        print(
+            "note: the impact pack is always the funder view, with small numbers suppressed",
+            file=sys.stderr,
+        )
     return 0
 
 

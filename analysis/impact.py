@@ -1,0 +1,879 @@
+"""The funders' impact summary: plain sentences, changes on the previous period, chart data.
+
+Everything here starts from the funder report (`build_report(..., "funder")`), so every number
+has been through `analysis.privacy` before it is put into words. The monthly rates for the
+charts are suppressed by the same function, month by month. Nothing here reads a mentor or
+beneficiary code, a note or any other free text into its output: only counts, rates and the
+names of the programme's events (which the funder report already carries).
+
+A suppressed figure reads "fewer than k" in a sentence and `<k` on screen and in the CSV; no
+change is given for it, and none against a suppressed previous figure, so neither can be worked
+back from the other.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analysis import charts, exports, metrics, privacy
+from analysis.records import MILESTONE_CODES
+from analysis.report import build_report
+from analysis.settings import Settings
+
+MILESTONE_LABELS: dict[str, str] = {
+    "training_completed": "Completed training",
+    "shadowing_completed": "Completed shadowing",
+    "first_mentoring_session": "First mentoring session",
+    "accredited_qualification": "Accredited qualification",
+    "volunteering": "Started volunteering",
+    "further_education": "Went into further education",
+    "paid_employment": "Started paid work",
+}
+# How a milestone reads after "N mentors ..." in a sentence.
+MILESTONE_PHRASES: dict[str, str] = {
+    "training_completed": "completed their training",
+    "shadowing_completed": "completed their shadowing",
+    "first_mentoring_session": "held their first mentoring session",
+    "accredited_qualification": "gained an accredited qualification",
+    "volunteering": "started volunteering",
+    "further_education": "went into further education",
+    "paid_employment": "started paid work",
+}
+EVENT_TYPE_LABELS = {"group_day": "Group days", "event": "Other events"}
+
+# Plain labels for the figures of the report, for the CSV and the method notes.
+FIGURE_LABELS: dict[str, str] = {
+    "mentors_active": "Peer mentors taking part",
+    "expected_attendances": "Sessions mentors were expected at",
+    "attendance_rate": "Attendance rate",
+    "no_show_rate": "Rate of absence without notice",
+    "notice_rate": "Share of absences with notice",
+    "punctuality_rate": "Punctuality rate",
+    "mean_minutes_late": "Mean minutes late, when late",
+    "median_minutes_late": "Median minutes late, when late",
+    "beneficiary_meetings.expected": "Meetings with beneficiaries planned",
+    "beneficiary_meetings.missed": "Meetings with beneficiaries missed",
+    "beneficiary_meetings.late": "Meetings with beneficiaries the mentor was late for",
+    "beneficiaries_reached": "Beneficiaries supported",
+    "peer_support_hours": "Hours of peer support",
+    "staff_minutes_lost": "Staff minutes lost to lateness and no-shows",
+    "shadowing.target_hours": "Shadowing target (hours)",
+    "shadowing.mentors_complete": "Mentors who completed shadowing",
+    "shadowing.mentors_in_progress": "Mentors part-way through shadowing",
+    "shadowing.median_days_to_complete": "Median days to complete shadowing",
+    "stages.distribution.not_assessed": "Mentors not yet assessed on the transition curve",
+    "stages.mentors_progressed": "Mentors who moved forward on the transition curve",
+    "stages.regressions": "Moves back on the transition curve",
+    "stages.mean_self_esteem_change": "Mean change in self-esteem score",
+    "events.mentors_attending": "Mentors at group days and events",
+}
+
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    (
+        "Peer mentors taking part",
+        "Mentors who had started by the end of the period and had not left before it began.",
+    ),
+    (
+        "Beneficiaries supported",
+        "Different people a mentor met in at least one beneficiary meeting that a mentor attended.",
+    ),
+    (
+        "Hours of peer support",
+        "Time mentors spent in meetings with beneficiaries: the minutes recorded, or the "
+        "meeting's length less any lateness.",
+    ),
+    (
+        "Attendance rate",
+        "Sessions a mentor attended (on time or late) out of the sessions they were expected "
+        "at. Sessions the programme cancelled are not counted.",
+    ),
+    (
+        "Punctuality rate",
+        "Of the sessions a mentor attended, the share where they arrived within the grace "
+        "period of {grace} minutes and were not marked late.",
+    ),
+    (
+        "Shadowing",
+        "Each mentor shadows a member of staff for {target} hours before meeting "
+        "beneficiaries. Completed means their recorded shadowing time reached {target} hours "
+        "by the end of the period.",
+    ),
+    (
+        "Transition curve",
+        "Staff assess each mentor's stage on the seven-stage transition curve (Adams, Hayes "
+        "and Hopson). 'Moved forward' means a mentor's latest stage is above their first. "
+        "People move back as well as forward; that is part of the process, not a failure.",
+    ),
+    (
+        "Milestones",
+        "Mentors who reached each milestone during the period.",
+    ),
+    (
+        "Group days and events",
+        "Mentors who attended at least one group day or event during the period, such as "
+        "Adult Learners' Week or International Women's Day.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure: its value as read aloud and shown, and its change."""
+
+    key: str  # dotted path in the report
+    label: str  # tile label
+    value: Any  # None when suppressed (or undefined)
+    suppressed: bool
+    shown: str  # on screen: "40", "86%", "<5", "–"
+    spoken: str  # in a sentence: "40", "86%", "fewer than 5"
+    previous_shown: str | None  # None when there is no previous period to compare with
+    change: str | None  # "up 12 from 28 in the previous 12 months", or None
+    delta: str | None  # for a metric tile: "+12", "-3 pts"; None when not given
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Freshness:
+    earliest_session: dt.date | None
+    latest_session: dt.date | None
+    last_import: dt.datetime | None
+    has_demo: bool
+
+
+@dataclass
+class ImpactSummary:
+    """What the impact page, the PDF pack and the CSV show: suppressed aggregates only."""
+
+    organisation: str
+    k: int
+    window: tuple[dt.date, dt.date]
+    previous_window: tuple[dt.date, dt.date]
+    period: str  # "between April 2024 and March 2025"
+    period_title: str  # "April 2024 to March 2025"
+    previous_label: str  # "the previous 12 months"
+    comparable: bool  # the records cover (part of) the previous period
+    filters: dict[str, list[str]]
+    report: dict[str, Any]  # the funder report
+    previous_report: dict[str, Any]  # the funder report for the previous period
+    lead: str
+    headlines: list[Headline]
+    milestone_sentence: str | None
+    monthly: pd.DataFrame  # month, attendance_rate, punctuality_rate, *_suppressed
+    stages: pd.DataFrame  # label, value, suppressed
+    milestones: pd.DataFrame  # label, value, suppressed
+    events: pd.DataFrame  # label, value, suppressed
+    freshness: Freshness
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (heading, text)
+    caveats: list[str] = field(default_factory=list)
+
+    @property
+    def suppressed(self) -> list[str]:
+        return list(self.report["suppressed"])
+
+    def headline(self, key: str) -> Headline:
+        return next(h for h in self.headlines if h.key == key)
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _whole_months(window: tuple[dt.date, dt.date]) -> int | None:
+    """The number of calendar months the window spans exactly, or None."""
+    start, end = window
+    if start.day != 1 or end.day != calendar.monthrange(end.year, end.month)[1]:
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def period_words(window: tuple[dt.date, dt.date]) -> tuple[str, str]:
+    """("between April 2024 and March 2025", "April 2024 to March 2025") for a window."""
+    start, end = window
+    if _whole_months(window):
+        if (start.month, end.month) == (1, 12) and start.year == end.year:
+            return f"in {start.year}", str(start.year)
+        if (start.year, start.month) == (end.year, end.month):
+            return f"in {start:%B %Y}", f"{start:%B %Y}"
+        return f"between {start:%B %Y} and {end:%B %Y}", f"{start:%B %Y} to {end:%B %Y}"
+    if start == end:
+        return f"on {long_date(start)}", long_date(start)
+    return (
+        f"between {long_date(start)} and {long_date(end)}",
+        f"{long_date(start)} to {long_date(end)}",
+    )
+
+
+def previous_words(window: tuple[dt.date, dt.date]) -> str:
+    """How the previous period reads in a change: 'the previous 12 months' or 'period'."""
+    months = _whole_months(window)
+    if months == 1:
+        return "the previous month"
+    if months:
+        return f"the previous {months} months"
+    return "the previous period"
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _plural(n: Any, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _count_text(value: Any) -> str:
+    return f"{round(value):,}"
+
+
+def _percent_text(value: Any) -> str:
+    return f"{round(value * 100)}%"
+
+
+FORMATS = {"count": _count_text, "hours": _count_text, "rate": _percent_text}
+
+
+def figure_text(value: Any, suppressed: bool, kind: str, k: int) -> tuple[str, str]:
+    """(on screen, in a sentence) for a figure: '<5' / 'fewer than 5' when suppressed."""
+    if suppressed:
+        return f"<{k}", f"fewer than {k}"
+    if value is None:
+        return "–", "no figure"
+    text = FORMATS[kind](value)
+    return text, text
+
+
+def _rounded(value: Any, kind: str) -> int:
+    return round(value * 100) if kind == "rate" else round(value)
+
+
+def change_words(
+    kind: str,
+    current: Any,
+    current_hidden: bool,
+    previous: Any,
+    previous_hidden: bool,
+    previous_label: str,
+    k: int,
+) -> tuple[str | None, str | None]:
+    """(words, tile delta) for a change; none when the current figure is suppressed or absent.
+
+    Against a suppressed previous figure only the suppressed form is given, never a difference.
+    The difference is taken between the rounded figures as shown, so it adds up on the page.
+    """
+    if current_hidden or current is None:
+        return None, None
+    if previous_hidden:
+        return f"compared with fewer than {k} in {previous_label}", None
+    if previous is None:
+        return f"no figure for {previous_label}", None
+    now, before = _rounded(current, kind), _rounded(previous, kind)
+    before_text = FORMATS[kind](previous)
+    diff = now - before
+    unit = " percentage points" if kind == "rate" else ""
+    if abs(diff) == 1 and kind == "rate":
+        unit = " percentage point"
+    short_unit = " pts" if kind == "rate" else ""
+    if diff == 0:
+        return f"unchanged from {before_text} in {previous_label}", f"0{short_unit}"
+    direction = "up" if diff > 0 else "down"
+    return (
+        f"{direction} {abs(diff):,}{unit} from {before_text} in {previous_label}",
+        f"{diff:+,}{short_unit}",
+    )
+
+
+# (key, tile label, kind, sentence template with {v} and {s} for the plural 's')
+HEADLINE_FIGURES: tuple[tuple[str, str, str, str], ...] = (
+    ("mentors_active", "Peer mentors", "count", "{v} peer mentor{s} took part in the programme"),
+    (
+        "beneficiaries_reached",
+        "Beneficiaries supported",
+        "count",
+        "peer mentors supported {v} beneficiar{ies} in one-to-one meetings",
+    ),
+    (
+        "peer_support_hours",
+        "Hours of peer support",
+        "hours",
+        "mentors gave {v} hour{s} of peer support to beneficiaries",
+    ),
+    (
+        "attendance_rate",
+        "Attendance",
+        "rate",
+        "mentors attended {v} of the sessions they were expected at",
+    ),
+    (
+        "punctuality_rate",
+        "Punctuality",
+        "rate",
+        "mentors arrived on time (within {grace} minutes) for {v} of the sessions they attended",
+    ),
+    (
+        "shadowing.mentors_complete",
+        "Completed shadowing",
+        "count",
+        "by {to}, {v} mentor{s} had completed {target} hours of shadowing a member of staff",
+    ),
+    (
+        "stages.mentors_progressed",
+        "Moved forward on the curve",
+        "count",
+        "{v} mentor{s} had moved forward on the transition curve since their first assessment",
+    ),
+    (
+        "events.mentors_attending",
+        "At group days and events",
+        "count",
+        "{v} mentor{s} took part in group days and events",
+    ),
+)
+
+
+# What a sentence says instead when a rate or a number of hours is suppressed.
+HIDDEN_SUBJECTS = {
+    "peer_support_hours": "the number of hours of peer support",
+    "attendance_rate": "the attendance rate",
+    "punctuality_rate": "the punctuality rate",
+}
+
+
+def _get(report: dict[str, Any], path: str) -> Any:
+    node: Any = report
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _headline(
+    key: str,
+    label: str,
+    kind: str,
+    template: str,
+    report: dict[str, Any],
+    previous: dict[str, Any] | None,
+    previous_label: str,
+    settings: Settings,
+) -> Headline:
+    k = settings.suppression_k
+    value = _get(report, key)
+    hidden = key in report["suppressed"]
+    shown, spoken = figure_text(value, hidden, kind, k)
+    previous_shown: str | None = None
+    change: str | None = None
+    delta: str | None = None
+    if previous is not None:
+        previous_value = _get(previous, key)
+        previous_hidden = key in previous["suppressed"]
+        previous_shown = figure_text(previous_value, previous_hidden, kind, k)[0]
+        change, delta = change_words(
+            kind, value, hidden, previous_value, previous_hidden, previous_label, k
+        )
+    target = settings.shadowing_target_hours
+    one = not hidden and value is not None and round(value) == 1
+    text = template.format(
+        v=spoken,
+        s="" if one else "s",
+        ies="y" if one else "ies",
+        grace=settings.grace_minutes,
+        to=long_date(dt.date.fromisoformat(report["window"]["to"])),
+        target=int(target) if float(target).is_integer() else target,
+    )
+    if hidden and kind != "count":
+        text = f"{HIDDEN_SUBJECTS[key]} is not shown, as it rests on fewer than {k} mentors"
+    elif value is None and not hidden:
+        text = f"{HIDDEN_SUBJECTS.get(key, label)}: no figure, as nothing was recorded"
+    sentence = _capitalised(text) + (f", {change}" if change else "") + "."
+    return Headline(
+        key, label, value, hidden, shown, spoken, previous_shown, change, delta, sentence
+    )
+
+
+def _lead(period: str, headlines: dict[str, Headline]) -> str:
+    mentors = headlines["mentors_active"]
+    beneficiaries = headlines["beneficiaries_reached"]
+    hours = headlines["peer_support_hours"]
+    mentor_word = _plural(mentors.value, "peer mentor", "peer mentors")
+    beneficiary_word = _plural(beneficiaries.value, "beneficiary", "beneficiaries")
+    if hours.suppressed or hours.value is None:
+        how = "through peer support"
+    else:
+        how = (
+            f"through {hours.spoken} {_plural(round(hours.value), 'hour', 'hours')} of peer support"
+        )
+    return (
+        f"{_capitalised(period)}, {mentors.spoken} {mentor_word} supported "
+        f"{beneficiaries.spoken} {beneficiary_word} {how}."
+    )
+
+
+def _milestone_sentence(report: dict[str, Any], k: int) -> str | None:
+    parts = []
+    for code in MILESTONE_CODES:
+        path = f"milestones.{code}"
+        hidden = path in report["suppressed"]
+        value = report["milestones"].get(code)
+        if not hidden and not value:
+            continue
+        spoken = (
+            f"fewer than {k} mentors"
+            if hidden
+            else f"{value:,} {_plural(value, 'mentor', 'mentors')}"
+        )
+        parts.append(f"{spoken} {MILESTONE_PHRASES[code]}")
+    if not parts:
+        return None
+    if len(parts) <= 2:
+        listed = " and ".join(parts)
+    else:
+        listed = "; ".join(parts[:-1]) + "; and " + parts[-1]
+    return f"Milestones reached in the period: {listed}."
+
+
+# -- chart data --------------------------------------------------------------------------------
+
+_MONTHLY_SQL = (
+    metrics.SCOPE_SQL
+    + """
+SELECT CAST(date_trunc('month', day) AS DATE) AS month,
+       count(*) FILTER (WHERE expected) AS expected,
+       count(*) FILTER (WHERE present) AS present,
+       count(*) FILTER (WHERE present AND NOT late) AS on_time,
+       count(DISTINCT mentor_id) FILTER (WHERE expected) AS expected_people,
+       count(DISTINCT mentor_id) FILTER (WHERE present) AS present_people
+FROM rows_in
+GROUP BY 1
+ORDER BY 1
+"""
+)
+
+
+def _months(window: tuple[dt.date, dt.date]) -> list[dt.date]:
+    month = window[0].replace(day=1)
+    out = []
+    while month <= window[1]:
+        out.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def monthly_rates(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> pd.DataFrame:
+    """Attendance and punctuality by month, each rate suppressed when it rests on < k mentors.
+
+    Only the rates leave this function, never their numerators or denominators, so a hidden
+    month cannot be worked back from the period's totals.
+    """
+    window = metrics.resolve_window(con, scope)
+    rows = con.execute(_MONTHLY_SQL, metrics.params(scope, settings, window)).fetchall()
+    found = {r[0]: r[1:] for r in rows}
+    values: dict[str, Any] = {}
+    support: dict[str, int] = {}
+    months = _months(window)
+    # Months before the first and after the last with anything expected are left out.
+    recorded = [m for m in months if found.get(m, (0,))[0]]
+    months = [m for m in months if recorded and recorded[0] <= m <= recorded[-1]]
+    for month in months:
+        expected, present, on_time, expected_people, present_people = found.get(
+            month, (0, 0, 0, 0, 0)
+        )
+        key = month.isoformat()
+        values[key] = {
+            "attendance_rate": present / expected if expected else None,
+            "punctuality_rate": on_time / present if present else None,
+        }
+        support[f"{key}.attendance_rate"] = expected_people
+        support[f"{key}.punctuality_rate"] = present_people
+    shown, hidden = privacy.suppress(values, support, settings)
+    hidden_set = set(hidden)
+    return pd.DataFrame(
+        [
+            {
+                "month": dt.date.fromisoformat(key),
+                "attendance_rate": rates["attendance_rate"],
+                "attendance_suppressed": f"{key}.attendance_rate" in hidden_set,
+                "punctuality_rate": rates["punctuality_rate"],
+                "punctuality_suppressed": f"{key}.punctuality_rate" in hidden_set,
+            }
+            for key, rates in shown.items()
+        ],
+        columns=[
+            "month",
+            "attendance_rate",
+            "attendance_suppressed",
+            "punctuality_rate",
+            "punctuality_suppressed",
+        ],
+    )
+
+
+def _breakdown(rows: list[tuple[str, Any, bool]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"label": label, "value": value, "suppressed": hidden} for label, value, hidden in rows],
+        columns=["label", "value", "suppressed"],
+    )
+
+
+def stage_rows(report: dict[str, Any], settings: Settings) -> pd.DataFrame:
+    """Mentors by current stage on the transition curve, as suppressed in the report."""
+    distribution = report["stages"]["distribution"]
+    hidden = set(report["suppressed"])
+    rows = [
+        (
+            settings.stage_label(stage),
+            distribution[str(stage)],
+            f"stages.distribution.{stage}" in hidden,
+        )
+        for stage in range(1, 8)
+    ]
+    rows.append(
+        (
+            "Not yet assessed",
+            distribution["not_assessed"],
+            "stages.distribution.not_assessed" in hidden,
+        )
+    )
+    return _breakdown(rows)
+
+
+def milestone_rows(report: dict[str, Any]) -> pd.DataFrame:
+    """Mentors reaching each milestone in the period (0 where none did)."""
+    hidden = set(report["suppressed"])
+    return _breakdown(
+        [
+            (
+                MILESTONE_LABELS[code],
+                None if f"milestones.{code}" in hidden else report["milestones"].get(code, 0),
+                f"milestones.{code}" in hidden,
+            )
+            for code in MILESTONE_CODES
+        ]
+    )
+
+
+def event_rows(report: dict[str, Any]) -> pd.DataFrame:
+    """Mentors at each group day or event (by name), as suppressed in the report."""
+    hidden = set(report["suppressed"])
+    return _breakdown(
+        [
+            (EVENT_TYPE_LABELS.get(name, name), value, f"events.by_event.{name}" in hidden)
+            for name, value in report["events"]["by_event"].items()
+        ]
+    )
+
+
+def _columns(frame: pd.DataFrame) -> tuple[list[str], list[float | None], list[bool]]:
+    values = [None if pd.isna(v) else float(v) for v in frame["value"]]
+    return list(frame["label"]), values, [bool(h) for h in frame["suppressed"]]
+
+
+def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
+    """The funder charts, by name, from the summary's suppressed aggregates."""
+    monthly = summary.monthly
+    rates = {
+        column: [None if pd.isna(v) else float(v) for v in monthly[column]]
+        for column in ("attendance_rate", "punctuality_rate")
+    }
+    out = {
+        "monthly": charts.impact_monthly_rates(
+            [m.isoformat() for m in monthly["month"]],
+            rates["attendance_rate"],
+            rates["punctuality_rate"],
+            [
+                bool(a or p)
+                for a, p in zip(
+                    monthly["attendance_suppressed"], monthly["punctuality_suppressed"], strict=True
+                )
+            ],
+            summary.k,
+        ),
+        "stages": charts.impact_stage_distribution(*_columns(summary.stages), summary.k),
+        "milestones": charts.impact_milestones(*_columns(summary.milestones), summary.k),
+    }
+    if len(summary.events):
+        out["events"] = charts.impact_events(*_columns(summary.events), summary.k)
+    return out
+
+
+# -- freshness and notes -----------------------------------------------------------------------
+
+
+def freshness(con: duckdb.DuckDBPyConnection) -> Freshness:
+    """The span of the session records, the last import, and whether demo records are present."""
+    row = con.execute(
+        "SELECT CAST(min(scheduled_start) AS DATE), CAST(max(scheduled_start) AS DATE) "
+        "FROM sessions"
+    ).fetchone()
+    last = con.execute(
+        "SELECT max(imported_at) FROM imports WHERE import_id IN "
+        "(SELECT import_id FROM import_files)"
+    ).fetchone()
+    demo = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
+    earliest, latest = row if row else (None, None)
+    return Freshness(earliest, latest, last[0] if last else None, bool(demo and demo[0]))
+
+
+# A period ending more than this long after the latest session gets a caveat.
+STALE_DAYS = 31
+
+
+def _filter_words(filters: dict[str, list[str] | None]) -> dict[str, list[str]]:
+    names = {
+        "cohort": "Cohort",
+        "gender": "Gender",
+        "outreach_worker": "Outreach worker",
+        "region": "Region",
+    }
+    return {names[key]: list(values) for key, values in filters.items() if values}
+
+
+def _notes(summary_parts: dict[str, Any], settings: Settings) -> list[tuple[str, str]]:
+    k = settings.suppression_k
+    target = settings.shadowing_target_hours
+    target_text = str(int(target)) if float(target).is_integer() else str(target)
+    notes = [
+        (name, text.format(grace=settings.grace_minutes, target=target_text))
+        for name, text in DEFINITIONS
+    ]
+    previous: tuple[dt.date, dt.date] = summary_parts["previous_window"]
+    if summary_parts["comparable"]:
+        changes = (
+            "Each change compares the period with the period of the same length just before "
+            f"it: {long_date(previous[0])} to {long_date(previous[1])}. Percentages are "
+            "rounded to whole numbers and changes in them are given in percentage points."
+        )
+    else:
+        changes = (
+            "No changes are given: the records do not reach back into the period of the same "
+            f"length just before this one ({long_date(previous[0])} to "
+            f"{long_date(previous[1])})."
+        )
+    notes.append(("Changes", changes))
+    notes.append(
+        (
+            "Small numbers",
+            f"To protect the people in the programme, any figure that rests on fewer than {k} "
+            f"people is not shown: it appears as '<{k}' ('fewer than {k}'). Where hiding one "
+            "part of a breakdown would let it be worked out from the total, the next smallest "
+            "part is hidden too. A month of the attendance chart resting on fewer than "
+            f"{k} mentors is left out. For a rate or a number of hours it is the number of "
+            "mentors behind it that counts. No change is given where either figure is hidden. This "
+            "summary contains no names, codes or notes about any person.",
+        )
+    )
+    fresh: Freshness = summary_parts["freshness"]
+    data_parts = []
+    if fresh.latest_session:
+        data_parts.append(f"The latest session on record is on {long_date(fresh.latest_session)}.")
+    if fresh.last_import:
+        data_parts.append(
+            f"Records were last imported on {long_date(fresh.last_import.date())} at "
+            f"{fresh.last_import:%H:%M}."
+        )
+    data_parts.append(
+        "Figures count the records staff entered; a session with no attendance register is not "
+        "counted."
+    )
+    notes.append(("About the data", " ".join(data_parts)))
+    return notes
+
+
+def _caveats(
+    window: tuple[dt.date, dt.date],
+    previous_window: tuple[dt.date, dt.date],
+    fresh: Freshness,
+    filters: dict[str, list[str]],
+) -> list[str]:
+    out = []
+    if fresh.has_demo:
+        out.append("These figures come from demo data: a made-up programme, not real people.")
+    if fresh.earliest_session is None:
+        out.append("No sessions have been recorded yet.")
+    elif previous_window[1] < fresh.earliest_session:
+        out.append(
+            f"Records begin on {long_date(fresh.earliest_session)}, so there is no earlier "
+            "period to compare with."
+        )
+    elif previous_window[0] < fresh.earliest_session:
+        out.append(
+            f"Records begin on {long_date(fresh.earliest_session)}, so the previous period "
+            "used for the changes is only partly covered by them."
+        )
+    if fresh.latest_session and (window[1] - fresh.latest_session).days > STALE_DAYS:
+        out.append(
+            f"The latest session on record is on {long_date(fresh.latest_session)}, before the "
+            "end of the period."
+        )
+    if filters:
+        chosen = "; ".join(f"{name}: {', '.join(values)}" for name, values in filters.items())
+        out.append(f"These figures cover only part of the programme ({chosen}).")
+    return out
+
+
+# -- the summary -------------------------------------------------------------------------------
+
+
+def summary(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> ImpactSummary:
+    """The impact summary for the scope: funder figures only, every one through suppression."""
+    window = metrics.resolve_window(con, scope)
+    scope = metrics.with_window(scope, window)
+    previous_scope = metrics.previous_scope(scope, window)
+    assert previous_scope.date_from is not None and previous_scope.date_to is not None
+    previous_window = (previous_scope.date_from, previous_scope.date_to)
+    report = build_report(con, scope, settings, "funder")
+    previous_report = build_report(con, previous_scope, settings, "funder")
+    fresh = freshness(con)
+    comparable = fresh.earliest_session is not None and previous_window[1] >= (
+        fresh.earliest_session
+    )
+    period, period_title = period_words(window)
+    previous_label = previous_words(window)
+    headlines = [
+        _headline(
+            key,
+            label,
+            kind,
+            template,
+            report,
+            previous_report if comparable else None,
+            previous_label,
+            settings,
+        )
+        for key, label, kind, template in HEADLINE_FIGURES
+    ]
+    filters = _filter_words(scope.filters())
+    parts = {"previous_window": previous_window, "freshness": fresh, "comparable": comparable}
+    return ImpactSummary(
+        organisation=settings.organisation_name,
+        k=settings.suppression_k,
+        window=window,
+        previous_window=previous_window,
+        period=period,
+        period_title=period_title,
+        previous_label=previous_label,
+        comparable=comparable,
+        filters=filters,
+        report=report,
+        previous_report=previous_report,
+        lead=_lead(period, {h.key: h for h in headlines}),
+        headlines=headlines,
+        milestone_sentence=_milestone_sentence(report, settings.suppression_k),
+        monthly=monthly_rates(con, scope, settings),
+        stages=stage_rows(report, settings),
+        milestones=milestone_rows(report),
+        events=event_rows(report),
+        freshness=fresh,
+        notes=_notes(parts, settings),
+        caveats=_caveats(window, previous_window, fresh, filters),
+    )
+
+
+# -- the CSV of the aggregates -----------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "figure",
+    "label",
+    "period",
+    "window_from",
+    "window_to",
+    "value",
+    "suppressed",
+    "shown_as",
+)
+
+
+def _label(path: str, settings_labels: dict[str, str]) -> str:
+    if path in FIGURE_LABELS:
+        return FIGURE_LABELS[path]
+    if path in settings_labels:
+        return settings_labels[path]
+    if path.startswith("milestones."):
+        return MILESTONE_LABELS.get(path.split(".", 1)[1], path)
+    if path.startswith("events.by_event."):
+        name = path.split(".", 2)[2]
+        return f"Mentors at {EVENT_TYPE_LABELS.get(name, name)}"
+    return path
+
+
+def aggregate_rows(summary: ImpactSummary, settings: Settings) -> list[dict[str, Any]]:
+    """One tidy table: the funder report's figures for the period and the previous period,
+    then the monthly rates of the chart, each with its suppression mark."""
+    stage_labels = {
+        f"stages.distribution.{n}": f"Mentors at stage {settings.stage_label(n)}"
+        for n in range(1, 8)
+    }
+    rows: list[dict[str, Any]] = []
+    reports = [("period", summary.report)]
+    if summary.comparable:
+        reports.append(("previous period", summary.previous_report))
+    for period, report in reports:
+        for row in exports.figure_rows(report):
+            rows.append(
+                {
+                    "figure": row["figure"],
+                    "label": _label(row["figure"], stage_labels),
+                    "period": period,
+                    "window_from": row["window_from"],
+                    "window_to": row["window_to"],
+                    "value": row["value"],
+                    "suppressed": row["suppressed"],
+                    "shown_as": row["shown_as"],
+                }
+            )
+    k = summary.k
+    record: dict[Any, Any]
+    for record in summary.monthly.to_dict("records"):
+        month: dt.date = record["month"]
+        month_from = max(month, summary.window[0])
+        month_to = min(
+            month.replace(day=calendar.monthrange(month.year, month.month)[1]), summary.window[1]
+        )
+        for figure, value, hidden in (
+            ("attendance_rate", record["attendance_rate"], record["attendance_suppressed"]),
+            ("punctuality_rate", record["punctuality_rate"], record["punctuality_suppressed"]),
+        ):
+            value = None if hidden or pd.isna(value) else float(value)
+            rows.append(
+                {
+                    "figure": figure,
+                    "label": f"{FIGURE_LABELS[figure]}, {month:%B %Y}",
+                    "period": "month",
+                    "window_from": month_from.isoformat(),
+                    "window_to": month_to.isoformat(),
+                    "value": value,
+                    "suppressed": "yes" if hidden else "no",
+                    "shown_as": f"<{k}" if hidden else ("" if value is None else value),
+                }
+            )
+    return rows
+
+
+def aggregates_csv(summary: ImpactSummary, settings: Settings) -> bytes:
+    """The aggregates as CSV bytes (UTF-8 with BOM for Excel), every cell safe to open."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in aggregate_rows(summary, settings):
+        writer.writerow({key: exports.safe_cell(value) for key, value in row.items()})
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def aggregates(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> bytes:
+    """The CSV download, computed from the database (the page's cached loader calls this)."""
+    return aggregates_csv(summary(con, scope, settings), settings)
