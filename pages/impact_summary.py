@@ -1,0 +1,98 @@
+"""Impact summary: what funders and trustees see. Managers see the same page, so they know
+exactly what goes out: aggregates only, small numbers suppressed, nothing about a person."""
+
+import streamlit as st
+
+from analysis import impact, impact_pack
+from pages import frame
+
+ctx = frame.require(frame.FUNDER, frame.MANAGER)
+summary = frame.load(ctx, impact.summary)
+k = summary.k
+
+st.title("Impact summary")
+st.caption(f"{summary.organisation} · {summary.period_title}")
+if ctx.is_manager:
+    st.info(
+        f"This is the page funders see: any figure resting on fewer than {k} people shows as "
+        f"<{k}, and nothing on it identifies a person.",
+        icon=":material/visibility:",
+    )
+
+st.markdown(f"#### {summary.lead}")
+for start in range(0, len(summary.headlines), 4):
+    for column, headline in zip(st.columns(4), summary.headlines[start : start + 4], strict=False):
+        column.metric(
+            headline.label,
+            headline.shown,
+            headline.delta,
+            help=headline.sentence,
+            border=True,
+        )
+if summary.comparable:
+    st.caption(
+        f"Changes compare with {summary.previous_label}: "
+        f"{impact.long_date(summary.previous_window[0])} to "
+        f"{impact.long_date(summary.previous_window[1])}."
+    )
+
+st.subheader("In brief")
+sentences = [h.sentence for h in summary.headlines]
+if summary.milestone_sentence:
+    sentences.append(summary.milestone_sentence)
+st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
+for caveat in summary.caveats:
+    if not caveat.startswith("These figures come from demo"):  # the frame's banner says so
+        st.caption(caveat)
+
+st.subheader("Key charts")
+key_charts = impact.key_charts(summary)
+names = list(key_charts)
+for start in range(0, len(names), 2):
+    for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
+        with column:
+            frame.chart(key_charts[name], key=f"impact_{name}")
+
+st.subheader("How these figures are counted")
+for term, text in summary.notes:
+    st.markdown(f"**{term}.** {text}")
+
+st.subheader("Downloads")
+left, right = st.columns(2)
+file_stem = f"impact-summary-{summary.window[0]:%Y-%m-%d}-to-{summary.window[1]:%Y-%m-%d}"
+with left:
+    st.download_button(
+        "Download the figures (CSV)",
+        impact.aggregates_csv(summary, ctx.settings),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        help=f"Every figure of this summary and the monthly rates; suppressed ones marked <{k}.",
+    )
+with right:
+    # Drawing the charts takes a few seconds, so the PDF is made only when asked for, once
+    # per data version and filters (the loader caches it).
+    # The button's callback records the request, so it survives a rerun of the frame.
+    wanted = (ctx.db_path, ctx.version, ctx.scope)
+    if st.session_state.get("impact_pdf_for") != wanted:
+        st.button(
+            "Prepare the PDF impact pack",
+            icon=":material/picture_as_pdf:",
+            on_click=st.session_state.__setitem__,
+            args=("impact_pdf_for", wanted),
+        )
+    else:
+        try:
+            with st.spinner("Drawing the charts for the PDF…"):
+                pack = frame.load(ctx, impact_pack.pack_bytes)
+        except impact_pack.ChartsUnavailable as exc:
+            st.error(f"The PDF cannot be made on this server: {exc}.")
+        else:
+            st.download_button(
+                "Download the PDF impact pack",
+                pack,
+                file_name=f"{file_stem}.pdf",
+                mime="application/pdf",
+                type="primary",
+                icon=":material/download:",
+            )
