@@ -57,12 +57,14 @@ if not Path(settings.database).exists():
     with st.spinner("First run: creating a demo programme to explore…"):
         admin.create_demo(settings.database)
 
-if access.signed_in_mode and st.session_state.get("_signed_in_as") != access.user:
-    with database.connect(settings.database) as con:
-        database.write_audit(con, access.user, "sign in", f"role: {access.role}")
-    st.session_state["_signed_in_as"] = access.user
-
-ctx = frame.build_context(access)
+try:
+    if access.signed_in_mode and st.session_state.get("_signed_in_as") != access.user:
+        with database.connect(settings.database) as con:
+            database.write_audit(con, access.user, "sign in", f"role: {access.role}")
+        st.session_state["_signed_in_as"] = access.user
+    ctx = frame.build_context(access)
+except database.DatabaseBusy:
+    frame.busy()
 frame.set_context(ctx)
 
 manager_pages = {

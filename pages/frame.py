@@ -9,7 +9,7 @@ import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -135,9 +135,22 @@ def _cached_call(
 def load(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
     """Call an analysis function `(con, scope, settings, **kwargs)`, cached on small keys."""
     name = f"{function.__module__}.{function.__qualname__}"
-    return _cached_call(
-        name, ctx.db_path, ctx.version, ctx.scope, ctx.settings, tuple(sorted(kwargs.items()))
+    try:
+        return _cached_call(
+            name, ctx.db_path, ctx.version, ctx.scope, ctx.settings, tuple(sorted(kwargs.items()))
+        )
+    except database.DatabaseBusy:
+        busy()
+
+
+def busy() -> NoReturn:
+    """An import holds the database: say so calmly and stop this run."""
+    st.info(
+        "An import is updating the records right now. The figures will be back in a moment: "
+        "click anything, or reload the page.",
+        icon=":material/hourglass_top:",
     )
+    st.stop()
 
 
 def chart(figure: Chart, key: str | None = None) -> None:
