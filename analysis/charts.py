@@ -137,11 +137,12 @@ def impact_monthly_rates(
         parts.append(f"attendance ranged from {a} a month")
     if (p := spread(punctuality)) is not None:
         parts.append(f"punctuality from {p}")
-    summary = (
-        ("Across the months shown, " + " and ".join(parts) + ".")
-        if parts
-        else "No month has enough mentors behind it to show a rate."
-    )
+    if parts:
+        summary = "Across the months shown, " + " and ".join(parts) + "."
+    elif months:
+        summary = "No month has enough mentors behind it to show a rate."
+    else:
+        summary = "No sessions were recorded in this period."
     n_hidden = sum(hidden)
     if n_hidden == 1:
         summary += f" 1 month rests on fewer than {k} mentors and is left out (marked <{k})."

@@ -395,7 +395,7 @@ def _headline(
     if hidden and kind != "count":
         text = f"{HIDDEN_SUBJECTS[key]} is not shown, as it rests on fewer than {k} mentors"
     elif value is None and not hidden:
-        text = f"{HIDDEN_SUBJECTS.get(key, label)}: no figure, as nothing was recorded"
+        text = f"there is no figure for {HIDDEN_SUBJECTS.get(key, label)}, as nothing was recorded"
     sentence = _capitalised(text) + (f", {change}" if change else "") + "."
     return Headline(
         key, label, value, hidden, shown, spoken, previous_shown, change, delta, sentence

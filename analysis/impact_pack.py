@@ -292,10 +292,26 @@ def _tiles(pdf: _Pack, summary: impact.ImpactSummary) -> None:
     keys = ("mentors_active", "beneficiaries_reached", "peer_support_hours", "attendance_rate")
     gap = 4.0
     width = (pdf.epw - gap * (len(keys) - 1)) / len(keys)
-    height = 31.0
     top = pdf.get_y()
-    for i, key in enumerate(keys):
+    texts = []
+    for key in keys:
         headline = summary.headline(key)
+        change = ""
+        if headline.change:
+            change = headline.change.split(" in the previous")[0]
+            change = change.replace(" percentage point", " point")  # short enough for a tile
+            change = change.replace("compared with", "previously")
+        texts.append((headline, change))
+    inner = width - 6
+
+    def lines(text: str, size: float, style: str, line: float) -> int:
+        pdf.font(size, style)
+        return pdf.line_count(inner, line, text) if text else 0
+
+    height = 17.5 + max(
+        lines(h.label, 9, "B", 4.2) * 4.2 + lines(c, 8, "", 3.6) * 3.6 for h, c in texts
+    )
+    for i, (headline, change) in enumerate(texts):
         x = pdf.l_margin + i * (width + gap)
         pdf.set_fill_color(*PANEL)
         pdf.rect(x, top, width, height, style="F")
@@ -303,17 +319,14 @@ def _tiles(pdf: _Pack, summary: impact.ImpactSummary) -> None:
         pdf.rect(x, top, 1.2, height, style="F")
         pdf.set_xy(x + 4, top + 3.5)
         pdf.font(22, "B")
-        pdf.cell(width - 6, 10, pdf.text_for_font(headline.shown))
+        pdf.cell(inner, 10, pdf.text_for_font(headline.shown))
         pdf.set_xy(x + 4, top + 14.5)
         pdf.font(9, "B")
-        pdf.multi_cell(width - 6, 4.2, pdf.text_for_font(headline.label), align="L")
-        if headline.change:
-            change = headline.change.split(" in the previous")[0]
-            if change.startswith("compared with"):
-                change = change.replace("compared with", "previously")
-            pdf.set_xy(x + 4, top + 23.5)
+        pdf.multi_cell(inner, 4.2, pdf.text_for_font(headline.label), align="L")
+        if change:
+            pdf.set_xy(x + 4, pdf.get_y() + 1.2)
             pdf.font(8, "", MUTED)
-            pdf.multi_cell(width - 6, 3.6, pdf.text_for_font(change), align="L")
+            pdf.multi_cell(inner, 3.6, pdf.text_for_font(change), align="L")
     pdf.set_y(top + height + 3)
     if summary.comparable:
         pdf.font(8, "", MUTED)

@@ -534,3 +534,20 @@ def test_the_manager_report_would_have_leaked_so_the_check_bites(impact_db: Path
     with database.connect(impact_db) as con:
         manager = build_report(con, metrics.Scope(), Settings(), "manager")
     assert leaks(json.dumps(manager["at_risk"]))
+
+
+def test_an_empty_database_gives_a_summary_that_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "empty.duckdb"
+    with database.connect(db, create=True) as con:
+        summary = impact.summary(con, metrics.Scope(), Settings())
+    assert summary.caveats == ["No sessions have been recorded yet."]
+    assert summary.headline("attendance_rate").sentence == (
+        "There is no figure for the attendance rate, as nothing was recorded."
+    )
+    assert summary.headline("attendance_rate").shown == "–"
+    assert summary.monthly.empty
+    charts = impact.key_charts(summary)
+    assert charts["monthly"].summary == "No sessions were recorded in this period."
+    assert "events" not in charts
+    rows = read_csv(impact.aggregates_csv(summary, Settings()))
+    assert {r["period"] for r in rows} == {"period"}

@@ -238,3 +238,14 @@ def test_the_report_json_for_the_pack_matches_the_worked_example(pack_db: Path) 
     wanted = load_json(EXPECTED_ALL)
     assert json.loads(json.dumps({k: summary.report[k] for k in wanted})) == wanted
     assert re.search(r"PM-\d{4}", json.dumps(summary.report)) is None
+
+
+def test_an_empty_database_still_makes_a_pack(tmp_path: Path) -> None:
+    db = tmp_path / "empty.duckdb"
+    with database.connect(db, create=True) as con:
+        summary = impact.summary(con, metrics.Scope(), Settings())
+    out = tmp_path / "empty.pdf"
+    out.write_bytes(impact_pack.pdf_bytes(summary, Settings(), images={}))
+    text = pdf_text(out)
+    assert "No sessions have been recorded yet." in text
+    assert "0 peer mentors supported 0 beneficiaries" in text
