@@ -10,10 +10,13 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 # Streamlit runs a new server's first request in its old `pages/` directory mode, in which
-# widget state does not carry over to the next run. Leave that mode and start again at once.
-if PagesManager.uses_pages_directory:
+# widget state does not carry over to the next run. Leave that mode and start the session's
+# first run again at once (nothing has been clicked yet, so nothing is lost).
+if PagesManager.uses_pages_directory and not st.session_state.get("_frame_started"):
     PagesManager.uses_pages_directory = False
+    st.session_state["_frame_started"] = True
     st.rerun()
+st.session_state["_frame_started"] = True
 
 from analysis import admin, database  # noqa: E402
 from analysis.settings import load_settings  # noqa: E402

@@ -25,9 +25,16 @@ if ctx.has_demo:
             "The records now shown are a made-up demo programme. Remove them before importing "
             "your own, so the figures are yours alone."
         )
-        if st.button("Remove demo data", icon=":material/delete:"):
+        st.button(
+            "Remove demo data",
+            icon=":material/delete:",
+            on_click=st.session_state.__setitem__,
+            args=("data_action", "remove demo"),
+        )
+        if st.session_state.get("data_action") == "remove demo":
+            del st.session_state["data_action"]
             counts = admin.remove_demo(ctx.db_path, user)
-            st.success(f"Removed {sum(counts.values()):,} demo records.")
+            st.session_state["data_message"] = f"Removed {sum(counts.values()):,} demo records."
             st.rerun()
 
 tab_import, tab_rejected, tab_quality, tab_history, tab_erase = st.tabs(
@@ -36,6 +43,8 @@ tab_import, tab_rejected, tab_quality, tab_history, tab_erase = st.tabs(
 
 with tab_import:
     st.subheader("Import files")
+    if "data_message" in st.session_state:
+        st.success(st.session_state.pop("data_message"))
     type_labels = {"Work it out from the header": None} | {
         name.replace("_", " ").capitalize(): name for name in IMPORT_ORDER
     }
@@ -44,7 +53,7 @@ with tab_import:
         "CSV or Excel (.xlsx) files: one or several, imported together in one go",
         type=["csv", "xlsx"],
         accept_multiple_files=True,
-        key="import_files",
+        key=f"import_files_{st.session_state.get('upload_round', 0)}",
     )
     if uploads:
         folder = Path(tempfile.mkdtemp(prefix="pm-upload-"))
@@ -85,7 +94,15 @@ with tab_import:
                             pd.DataFrame({"warning": report.warning_messages}),
                             hide_index=True,
                         )
-            if st.button("Import these files", type="primary", icon=":material/upload:"):
+            st.button(
+                "Import these files",
+                type="primary",
+                icon=":material/upload:",
+                on_click=st.session_state.__setitem__,
+                args=("data_action", "import"),
+            )
+            if st.session_state.get("data_action") == "import":
+                del st.session_state["data_action"]
                 bar = st.progress(0.0, text="Importing…")
                 result = importer.import_files(
                     ctx.db_path,
@@ -97,14 +114,14 @@ with tab_import:
                     ),
                 )
                 if result.landed:
-                    st.success(
-                        "Imported: "
-                        + "; ".join(
-                            f"{f.file}: {f.inserted:,} new, {f.updated:,} updated, "
-                            f"{f.unchanged:,} unchanged, {f.rejected:,} rejected"
-                            for f in result.files
-                        )
+                    st.session_state["data_message"] = "Imported: " + "; ".join(
+                        f"{f.file}: {f.inserted:,} new, {f.updated:,} updated, "
+                        f"{f.unchanged:,} unchanged, {f.rejected:,} rejected"
+                        for f in result.files
                     )
+                    # A fresh, empty uploader; the figures everywhere show the new records.
+                    st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+                    st.rerun()
                 else:
                     st.error(f"Nothing was imported: {result.error}")
 
@@ -122,6 +139,8 @@ with tab_import:
 
 with tab_rejected:
     st.subheader("Rejected rows")
+    if "rejected_message" in st.session_state:
+        st.success(st.session_state.pop("rejected_message"))
     rejected = frame.load(ctx, catalog.rejected_rows)
     total_rejected = frame.load(ctx, catalog.rejected_count)
     if rejected.empty:
@@ -142,10 +161,20 @@ with tab_rejected:
             file_name="rejected_rows.csv",
             mime="text/csv",
         )
-        if st.button("Re-check rejected rows", icon=":material/refresh:"):
+        st.button(
+            "Re-check rejected rows",
+            icon=":material/refresh:",
+            on_click=st.session_state.__setitem__,
+            args=("data_action", "re-check"),
+        )
+        if st.session_state.get("data_action") == "re-check":
+            del st.session_state["data_action"]
             result = importer.recheck_rejected(ctx.db_path, user=user)
             accepted = sum(f.inserted + f.updated + f.unchanged for f in result.files)
-            st.success(f"Re-checked: {accepted:,} row(s) now imported.")
+            still = sum(f.rejected for f in result.files)
+            st.session_state["rejected_message"] = (
+                f"Re-checked: {accepted:,} row(s) now imported, {still:,} still rejected."
+            )
             st.rerun()
 
 with tab_quality:
@@ -172,9 +201,21 @@ with tab_erase:
     )
     code = st.text_input("Mentor code", key="erase_code").strip()
     confirm = st.text_input("Type the code again to confirm", key="erase_confirm").strip()
-    if st.button("Erase this mentor", type="primary", disabled=not code or code != confirm):
+    st.button(
+        "Erase this mentor",
+        type="primary",
+        disabled=not code or code != confirm,
+        on_click=st.session_state.__setitem__,
+        args=("data_action", "erase"),
+    )
+    if st.session_state.get("data_action") == "erase" and code and code == confirm:
+        del st.session_state["data_action"]
         counts = admin.erase_mentor(ctx.db_path, code, user)
-        if counts["mentors"] == 0 and sum(counts.values()) == 0:
+        if sum(counts.values()) == 0:
             st.warning("No records hold that code; nothing was erased.")
         else:
-            st.success(f"Erased {sum(counts.values()):,} records.")
+            st.success(
+                f"Erased {sum(counts.values()):,} records: "
+                + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in counts.items())
+                + "."
+            )

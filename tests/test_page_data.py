@@ -1,0 +1,157 @@
+"""The Data page in AppTest: preview before anything lands, import, rejected rows, re-check,
+erasure everywhere, and removing the demo.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import admin
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("data-page") / "demo.duckdb"
+    assert admin.create_demo(db, mentors=25).landed
+    return db
+
+
+@pytest.fixture
+def db(demo_template: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "programme.duckdb"
+    shutil.copy(demo_template, copy)
+    return copy
+
+
+def _data_page(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    return at
+
+
+def _count(db: Path, sql: str, *params: object) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(sql, list(params)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(
+        [str(e.value) for e in (*at.success, *at.error, *at.warning, *at.markdown)]
+        + [e.value.to_csv() for e in at.dataframe]
+    )
+
+
+UPLOAD = (
+    b"Mentor ID,Cohort,Start date,Status\n"
+    b"PM-NEW-1,2026 Q3,01/07/2026,active\n"
+    b"PM-NEW-2,,01/07/2026,active\n"
+)
+
+
+def test_an_upload_is_previewed_then_imported_and_its_rejected_row_kept(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _data_page(db, monkeypatch)
+    mentors_before = _count(db, "SELECT count(*) FROM mentors")
+    at.file_uploader[0].upload("new_mentors.csv", UPLOAD, "text/csv").run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert preview.loc[0, "file"] == "new_mentors.csv"
+    assert (preview.loc[0, "inserted"], preview.loc[0, "rejected"]) == (1, 1)
+    assert "cohort is missing" in _texts(at)
+    # The preview changed nothing.
+    assert _count(db, "SELECT count(*) FROM mentors") == mentors_before
+
+    [b for b in at.button if b.label == "Import these files"][0].click().run()
+    assert not at.exception
+    assert "new_mentors.csv: 1 new" in _texts(at)
+    assert _count(db, "SELECT count(*) FROM mentors") == mentors_before + 1
+    assert _count(db, "SELECT count(*) FROM mentors WHERE mentor_id = 'PM-NEW-1'") == 1
+    rejected = _count(
+        db,
+        "SELECT count(*) FROM rejected_rows WHERE file_name = 'new_mentors.csv' AND row_number = 3",
+    )
+    assert rejected == 1
+    assert "cohort is missing" in _texts(at)  # listed on the Rejected rows tab
+
+
+def test_rejected_rows_are_rechecked_after_the_missing_mentor_arrives(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _data_page(db, monkeypatch)
+    at.file_uploader[0].upload(
+        "late_assessment.csv",
+        b"mentor_id,assessed_on,stage\nPM-LATER,2026-09-01,3\n",
+        "text/csv",
+    ).run()
+    [b for b in at.button if b.label == "Import these files"][0].click().run()
+    assert (
+        _count(db, "SELECT count(*) FROM rejected_rows WHERE file_name = 'late_assessment.csv'")
+        == 1
+    )
+    from analysis.importer import ImportSource, import_files
+
+    mentors = db.parent / "mentors.csv"
+    mentors.write_text("mentor_id,cohort,start_date,status\nPM-LATER,2026 Q3,2026-08-01,active\n")
+    assert import_files(db, [ImportSource.of(mentors)]).landed
+    at.run()
+    [b for b in at.button if b.label == "Re-check rejected rows"][0].click().run()
+    assert not at.exception
+    assert "1 row(s) now imported" in _texts(at)
+    assert _count(db, "SELECT count(*) FROM stage_assessments WHERE mentor_id = 'PM-LATER'") == 1
+    assert (
+        _count(db, "SELECT count(*) FROM rejected_rows WHERE file_name = 'late_assessment.csv'")
+        == 0
+    )
+
+
+def test_erasure_removes_the_mentor_everywhere_and_is_audited(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute(
+            "SELECT mentor_id FROM attendance GROUP BY mentor_id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    code = str(row[0])
+    at = _data_page(db, monkeypatch)
+    erase = [b for b in at.button if b.label == "Erase this mentor"][0]
+    assert erase.disabled
+    at.text_input(key="erase_code").input(code).run()
+    at.text_input(key="erase_confirm").input(code + "x").run()
+    assert [b for b in at.button if b.label == "Erase this mentor"][0].disabled
+    at.text_input(key="erase_confirm").input(code).run()
+    [b for b in at.button if b.label == "Erase this mentor"][0].click().run()
+    assert not at.exception
+    assert "Erased" in _texts(at)
+    for table in ("mentors", "attendance", "stage_assessments", "milestones"):
+        assert _count(db, f"SELECT count(*) FROM {table} WHERE mentor_id = ?", code) == 0
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE action = 'erase mentor'") == 1
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE contains(detail, ?)", code) == 0
+    # No page offers the mentor any more.
+    at.switch_page("pages/mentor_journey.py").run()
+    assert not at.exception
+    options = [o for box in at.selectbox for o in box.options]
+    assert code not in options
+
+
+def test_the_demo_is_removed_in_one_action(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _data_page(db, monkeypatch)
+    assert any("demo data" in str(i.value) for i in at.info)
+    [b for b in at.button if b.label == "Remove demo data"][0].click().run()
+    assert not at.exception
+    assert _count(db, "SELECT count(*) FROM mentors") == 0
+    assert _count(db, "SELECT count(*) FROM attendance") == 0
+    assert not any("demo data" in str(i.value) for i in at.info)
