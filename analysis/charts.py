@@ -461,11 +461,12 @@ def headline_cards(frame: pd.DataFrame, figures: tuple[str, ...] | None = None) 
         value = None if _missing(row["value"]) else float(row["value"])
         previous = None if _missing(row["previous"]) else float(row["previous"])
         period = f"{_day(row['previous_from'])} to {_day(row['previous_to'])}"
-        before = (
-            f"No comparison: the previous period ({period}) has no records."
-            if previous is None
-            else f"Previous period ({period}): {_format_figure(str(row['kind']), previous)}."
-        )
+        if not row.get("compared", True):
+            before = f"{_day(row['window_from'])} to {_day(row['window_to'])}."
+        elif previous is None:
+            before = f"No comparison: the previous period ({period}) has no records."
+        else:
+            before = f"Previous period ({period}): {_format_figure(str(row['kind']), previous)}."
         shown = "no data" if value is None else _format_figure(str(row["kind"]), value)
         delta = None
         colour = "off"
@@ -575,23 +576,24 @@ def stage_distribution(frame: pd.DataFrame) -> Chart:
     return Chart(figure, summary)
 
 
-def flag_reasons(frame: pd.DataFrame) -> Chart:
-    """How many mentors each early-warning flag applies to (Overview)."""
+def flag_reasons(headlines: pd.DataFrame, lookback_days: int) -> Chart:
+    """How many mentors each early-warning flag applies to, from the headline figures."""
     title = "Why mentors are flagged"
     x_title, y_title = "Mentors", "Flag"
-    if frame.empty:
+    if headlines.empty:
         return _empty(title, x_title, y_title, height=260)
-    lookback = int(frame["lookback_days"].iloc[0])
-    flagged = int(frame["mentors_flagged"].iloc[0])
+    frame = headlines[headlines["figure"].str.startswith("flags.")]
+    total = headlines.loc[headlines["figure"] == "mentors_flagged", "value"]
+    flagged = int(total.iloc[0]) if len(total) else 0
     ordered = frame.iloc[::-1]
     figure = _figure(260)
     figure.add_trace(
         go.Bar(
-            x=ordered["mentors"],
+            x=ordered["value"],
             y=ordered["label"],
             orientation="h",
             marker_color=VERMILLION,
-            text=ordered["mentors"],
+            text=[f"{v:.0f}" for v in ordered["value"]],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}: %{x} mentors<extra></extra>",
@@ -599,15 +601,15 @@ def flag_reasons(frame: pd.DataFrame) -> Chart:
     )
     styled(figure, title, x_title, y_title)
     figure.update_layout(margin={"l": 190})
-    figure.update_xaxes(rangemode="tozero", dtick=max(1, int(frame["mentors"].max()) // 5 or 1))
-    parts = [
-        f"{str(r['label']).lower()}: {int(r['mentors'])}" for r in _rows(frame) if r["mentors"]
-    ]
+    figure.update_xaxes(rangemode="tozero", dtick=max(1, int(frame["value"].max()) // 5 or 1))
     if not flagged:
-        return Chart(figure, f"No mentor is flagged over the last {lookback} days of the window.")
+        return Chart(
+            figure, f"No mentor is flagged over the last {lookback_days} days of the window."
+        )
+    parts = [f"{str(r['label']).lower()}: {int(r['value'])}" for r in _rows(frame) if r["value"]]
     summary = (
         f"{flagged} mentor{'s are' if flagged != 1 else ' is'} flagged over the last "
-        f"{lookback} days of the window ({'; '.join(parts)})."
+        f"{lookback_days} days of the window ({'; '.join(parts)})."
     )
     return Chart(figure, summary)
 

@@ -78,6 +78,7 @@ HEADLINES: tuple[tuple[str, str, str, str], ...] = (
     ("stages.mean_self_esteem_change", "Self-esteem change", "points", "higher"),
     ("events.mentors_attending", "At group days and events", "count", "higher"),
     ("mentors_flagged", "Mentors flagged", "count", "lower"),
+    *((f"flags.{reason}", label, "count", "lower") for reason, label in FLAG_LABELS.items()),
 )
 
 _PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
@@ -119,20 +120,26 @@ def _checked_order(order: str, choices: dict[str, str]) -> str:
 
 
 def headline_figures(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    compare: bool = True,
 ) -> pd.DataFrame:
-    """The headline figures for the window beside the previous window of the same length."""
+    """The headline figures (`metrics.compute`), with the previous window's when `compare`."""
     current = metrics.compute(con, scope, settings)
     previous_scope = metrics.previous_scope(scope, current.window)
-    previous = metrics.compute(con, previous_scope, settings)
-    current.values["mentors_flagged"] = len(current.at_risk)
-    previous.values["mentors_flagged"] = len(previous.at_risk)
-    # Before the programme began there is nothing to compare with: no change is shown.
-    had_previous = bool(previous.values["mentors_active"])
+    previous_window = (previous_scope.date_from, previous_scope.date_to)
+    # Before the programme began there is nothing to compare with: no change is shown (and
+    # the second pass over the records is skipped).
+    had_previous = compare and _count_active(con, previous_scope, settings) > 0
+    previous_values: dict[str, Any] = {}
+    if had_previous:
+        previous_values = _with_flags(metrics.compute(con, previous_scope, settings))
+    current_values = _with_flags(current)
     rows = []
     for figure, label, kind, better in HEADLINES:
-        value = _dotted(current.values, figure)
-        before = _dotted(previous.values, figure) if had_previous else None
+        value = _dotted(current_values, figure)
+        before = _dotted(previous_values, figure) if had_previous else None
         rows.append(
             {
                 "figure": figure,
@@ -143,29 +150,26 @@ def headline_figures(
                 "previous": None if before is None else float(before),
                 "window_from": current.window[0],
                 "window_to": current.window[1],
-                "previous_from": previous.window[0],
-                "previous_to": previous.window[1],
+                "compared": compare,
+                "previous_from": previous_window[0],
+                "previous_to": previous_window[1],
             }
         )
     return pd.DataFrame(rows)
 
 
-def flag_reasons(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
-) -> pd.DataFrame:
-    """How many mentors each early-warning flag applies to on the last day of the window."""
-    flagged = metrics.at_risk(con, scope, settings)
-    rows = [
-        {
-            "reason": reason,
-            "label": FLAG_LABELS[reason],
-            "mentors": sum(1 for f in flagged if reason in f["reasons"]),
-            "mentors_flagged": len(flagged),
-            "lookback_days": settings.lookback_days,
-        }
-        for reason in metrics.FLAG_ORDER
-    ]
-    return pd.DataFrame(rows)
+def _with_flags(figures: metrics.Figures) -> dict[str, Any]:
+    """The figures plus how many mentors are flagged, in all and for each reason."""
+    flagged = figures.at_risk
+    by_reason = {r: sum(1 for f in flagged if r in f["reasons"]) for r in metrics.FLAG_ORDER}
+    return figures.values | {"mentors_flagged": len(flagged), "flags": by_reason}
+
+
+_ACTIVE_COUNT_SQL = metrics.SCOPE_SQL + "SELECT count(*) AS mentors FROM active"
+
+
+def _count_active(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> int:
+    return int(_run(con, _ACTIVE_COUNT_SQL, _params(con, scope, settings))["mentors"].iloc[0])
 
 
 _FRESHNESS_SQL = """
@@ -907,14 +911,32 @@ def mentor_profile(
         "target_minutes": settings.shadowing_target_hours * 60,
     }
     frame = _run(con, _MENTOR_PROFILE_SQL, p)
-    flags = {f["mentor_id"]: f["reasons"] for f in metrics.at_risk(con, scope, settings, window)}
-    reasons = flags.get(mentor_id, [])
+    reasons: list[str] = []
+    if len(frame):
+        # A mentor's flags rest on their own records only, so the check can run over the
+        # mentors who share their cohort, gender, worker and region: the same answer, sooner.
+        row = frame.iloc[0]
+        own = metrics.Scope(
+            window[0],
+            window[1],
+            _one_or(row["cohort"], scope.cohorts),
+            _one_or(row["gender"], scope.genders),
+            _one_or(row["outreach_worker"], scope.outreach_workers),
+            _one_or(row["region"], scope.regions),
+        )
+        flags = {f["mentor_id"]: f["reasons"] for f in metrics.at_risk(con, own, settings, window)}
+        reasons = flags.get(mentor_id, [])
     frame["reasons"] = "; ".join(FLAG_LABELS[r] for r in reasons) if len(frame) else []
     frame["stage_label"] = [
         None if pd.isna(s) else _stage_label(settings, s) for s in frame["current_stage"]
     ]
     frame["lookback_days"] = settings.lookback_days
     return frame
+
+
+def _one_or(value: Any, chosen: tuple[str, ...]) -> tuple[str, ...]:
+    """The one value a mentor has, as a filter; the scope's own filter when it is missing."""
+    return chosen if value is None or pd.isna(value) else (str(value),)
 
 
 _MENTOR_SESSIONS_SQL = (

@@ -46,7 +46,7 @@ with right:
 
 left, right = st.columns([3, 2])
 with left:
-    frame.chart(charts.flag_reasons(frame.load(ctx, views.flag_reasons)))
+    frame.chart(charts.flag_reasons(headlines, ctx.settings.lookback_days))
     st.page_link(
         "pages/reliability.py", label="See who is flagged, and why", icon=":material/arrow_forward:"
     )

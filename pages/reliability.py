@@ -11,7 +11,7 @@ st.caption(
     "at a beneficiary meeting."
 )
 
-headlines = frame.load(ctx, views.headline_figures)
+headlines = frame.load(ctx, views.headline_figures, compare=False)
 cards = charts.headline_cards(
     headlines,
     (

@@ -13,7 +13,7 @@ st.caption(
     "window."
 )
 
-headlines = frame.load(ctx, views.headline_figures)
+headlines = frame.load(ctx, views.headline_figures, compare=False)
 cards = charts.headline_cards(
     headlines,
     (

@@ -11,7 +11,7 @@ st.caption(
     f"{ctx.settings.grace_minutes} minutes after the scheduled start counts as late."
 )
 
-headlines = frame.load(ctx, views.headline_figures)
+headlines = frame.load(ctx, views.headline_figures, compare=False)
 cards = charts.headline_cards(
     headlines, ("punctuality_rate", "median_minutes_late", "staff_minutes_lost")
 )

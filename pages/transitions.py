@@ -11,7 +11,7 @@ st.caption(
     "back as well as forward: a step back is part of the journey, and a moment to offer support."
 )
 
-headlines = frame.load(ctx, views.headline_figures)
+headlines = frame.load(ctx, views.headline_figures, compare=False)
 cards = charts.headline_cards(
     headlines, ("stages.mentors_progressed", "stages.regressions", "stages.mean_self_esteem_change")
 )

@@ -34,7 +34,7 @@ Builder = Callable[[pd.DataFrame], Chart]
 PAGE_CHARTS: list[tuple[str, Builder, Callable[..., pd.DataFrame], dict[str, Any]]] = [
     ("attendance_trends", charts.attendance_trends, views.attendance_by_month, {}),
     ("stage_distribution", charts.stage_distribution, views.stage_distribution, {}),
-    ("flag_reasons", charts.flag_reasons, views.flag_reasons, {}),
+    ("flag_reasons", lambda f: charts.flag_reasons(f, 28), views.headline_figures, {}),
     ("punctuality_by_month", charts.punctuality_by_month, views.attendance_by_month, {}),
     (
         "punctuality_by_weeks",

@@ -61,7 +61,7 @@ CHARTS: dict[str, list[ChartSpec]] = {
     "overview": [
         (charts.attendance_trends, views.attendance_by_month, {}),
         (charts.stage_distribution, views.stage_distribution, {}),
-        (charts.flag_reasons, views.flag_reasons, {}),
+        (lambda f: charts.flag_reasons(f, SETTINGS.lookback_days), views.headline_figures, {}),
     ],
     "timekeeping": [
         (charts.punctuality_by_month, views.attendance_by_month, {}),
@@ -158,10 +158,10 @@ def shown_metrics(at: AppTest) -> list[tuple[str, str, str | None]]:
 
 
 def expected_metrics(
-    db: Path, scope: metrics.Scope, figures: tuple[str, ...]
+    db: Path, scope: metrics.Scope, figures: tuple[str, ...], compare: bool
 ) -> list[tuple[str, str, str | None]]:
     with database.connect(db) as con:
-        frame = views.headline_figures(con, scope, SETTINGS)
+        frame = views.headline_figures(con, scope, SETTINGS, compare=compare)
     return [(c.label, c.value, c.delta) for c in charts.headline_cards(frame, figures)]
 
 
@@ -192,7 +192,9 @@ def test_page_shows_what_analysis_computes(
     captions = [c.value for c in at.caption]
     for summary in expected_summaries(demo_db, scope, CHARTS[page]):
         assert summary in captions
-    assert shown_metrics(at) == expected_metrics(demo_db, scope, HEADLINES[page])
+    assert shown_metrics(at) == expected_metrics(
+        demo_db, scope, HEADLINES[page], page == "overview"
+    )
 
 
 @pytest.mark.parametrize("page", list(CHARTS))
@@ -208,7 +210,9 @@ def test_page_follows_a_filter_change(
     after = shown_charts(at)
     assert after == expected_charts(demo_db, scope, CHARTS[page])
     assert after != before
-    assert shown_metrics(at) == expected_metrics(demo_db, scope, HEADLINES[page])
+    assert shown_metrics(at) == expected_metrics(
+        demo_db, scope, HEADLINES[page], page == "overview"
+    )
 
 
 def test_the_filter_survives_a_page_switch(

@@ -302,14 +302,16 @@ def test_an_unknown_order_is_refused(con: duckdb.DuckDBPyConnection) -> None:
         views.shadowing_progress(con, WINDOW, SETTINGS, order="random()")
 
 
-def test_flag_reasons(con: duckdb.DuckDBPyConnection) -> None:
-    frame = views.flag_reasons(con, WINDOW, SETTINGS)
-    assert records(frame, "reason", "mentors", "mentors_flagged") == [
-        ("low_attendance", 1, 1),
-        ("no_shows", 0, 1),
-        ("lateness", 0, 1),
-        ("stage_regression", 0, 1),
-    ]
+def test_flags_by_reason_are_headline_figures(con: duckdb.DuckDBPyConnection) -> None:
+    frame = views.headline_figures(con, WINDOW, SETTINGS).set_index("figure")
+    assert [frame.loc[f"flags.{r}", "value"] for r in metrics.FLAG_ORDER] == [1, 0, 0, 0]
+    assert frame.loc["flags.low_attendance", "label"] == "Attendance under 60%"
+
+
+def test_headline_figures_without_comparison(con: duckdb.DuckDBPyConnection) -> None:
+    frame = views.headline_figures(con, WINDOW, SETTINGS, compare=False)
+    assert frame["previous"].isna().all() and not frame["compared"].any()
+    assert frame.set_index("figure").loc["attendance_rate", "value"] == APPROX(9 / 13)
 
 
 def test_stage_distribution(con: duckdb.DuckDBPyConnection) -> None:
@@ -585,8 +587,15 @@ def test_views_agree_with_metrics(demo_db: Path, scope: metrics.Scope) -> None:
         assert table["expected"].sum() == v["expected_attendances"]
         flagged = {r["mentor_id"]: r for r in figures.at_risk}
         assert set(table.loc[table["flag_count"] > 0, "mentor_id"]) == set(flagged)
-        reasons = views.flag_reasons(con, scope, SETTINGS)
-        assert set(reasons["mentors_flagged"]) == {len(figures.at_risk)}
+        headline = views.headline_figures(con, scope, SETTINGS, compare=False)
+        by_figure = dict(zip(headline["figure"], headline["value"], strict=True))
+        for reason in metrics.FLAG_ORDER:
+            count = sum(1 for f in figures.at_risk if reason in f["reasons"])
+            assert by_figure[f"flags.{reason}"] == count
+        for mentor in list(table["mentor_id"])[:4]:  # flagged first, then others
+            profile = views.mentor_profile(con, scope, SETTINGS, mentor_id=mentor)
+            words = [views.FLAG_LABELS[r] for r in flagged.get(mentor, {"reasons": []})["reasons"]]
+            assert profile["reasons"].iloc[0] == "; ".join(words)
 
         stages = views.stage_distribution(con, scope, SETTINGS)
         shown = dict(zip(stages["stage"], stages["mentors"], strict=True))
