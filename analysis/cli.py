@@ -101,14 +101,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        _error(str(exc), prefix="")
         return 2
     except (database.DatabaseError, FileRefused, SettingsError, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; nothing of an unfinished import landed", file=sys.stderr)
+        _error("interrupted; nothing of an unfinished import landed")
         return 130
+    except Exception as exc:  # a bug, or a file no check foresaw: one line, not a traceback
+        _error(f"unexpected {type(exc).__name__}: {exc}; nothing of an unfinished import landed")
+        return 1
+
+
+def _error(message: str, prefix: str = "error: ") -> None:
+    """One line on stderr, whatever the message holds (newlines, terminal control codes)."""
+    print(prefix + _one_line(message), file=sys.stderr)
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -145,15 +158,14 @@ def _import(args: argparse.Namespace) -> int:
     if result is None:
         if args.format == "json":
             print(json.dumps({"landed": False, "files": [], "error": error}))
-        print(f"error: {error}", file=sys.stderr)
+        _error(error)
         return 1
     if args.format == "json":
         print(json.dumps(result.summary(), ensure_ascii=False))
-    else:
+    elif result.landed:
         _print_import_text(result)
     if not result.landed:
-        if args.format == "json":
-            print(f"error: {result.error}", file=sys.stderr)
+        _error(f"nothing imported: {result.error}")
         return 1
     return 0
 
@@ -173,13 +185,14 @@ def _print_import_text(result: object) -> None:
             f"{f.rejected} rejected, {f.warnings} warning(s)"
         )
         for note in f.notes:
-            print(f"  note: {note}")
+            print(f"  note: {_one_line(note)}")
         for row in f.rejected_rows[:20]:
-            print(f"  rejected row {row['row']}: {'; '.join(row['reasons'])}")  # type: ignore[arg-type]
+            reasons = _one_line("; ".join(row["reasons"]))  # type: ignore[arg-type]
+            print(f"  rejected row {row['row']}: {reasons}")
         if f.rejected > 20:
             print(f"  ... and {f.rejected - 20} more rejected rows (see the Data page)")
         for message in f.warning_messages[:10]:
-            print(f"  warning: {message}")
+            print(f"  warning: {_one_line(message)}")
         if f.warnings > 10:
             print(f"  ... and {f.warnings - 10} more warnings")
 

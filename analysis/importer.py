@@ -62,6 +62,10 @@ CREATE OR REPLACE TEMP MACRO pm_ts(v) AS CASE
 CREATE OR REPLACE TEMP MACRO pm_is_time(v) AS regexp_full_match(v, '\d{1,2}:\d{2}(:\d{2})?');
 """
 
+# DuckDB's memory for one import; beyond it, staged rows spill to `<db>.tmp` on disk, so a big
+# file costs disk, not memory (the whole import stays well under 1 GB).
+IMPORT_MEMORY_LIMIT = "256MB"
+
 # Stored column names that differ from the contract's.
 _STORED_NAME = {"arrival_time": "arrival"}
 _ENUM_TABLE_COLUMNS = {"stage": "INTEGER"}
@@ -149,6 +153,7 @@ def import_files(
     user = user or _current_user()
     with database.connect(db_path, create=True) as con:
         con.execute(_MACROS)
+        con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
         try:
             staged = _stage_all(con, sources, record_type)
         except (readers.FileRefused, ImportRefused) as exc:

@@ -13,8 +13,10 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +28,18 @@ from analysis.records import normalise_header
 CHUNK = 1 << 20
 MAX_COLUMNS = 200
 MAX_HEADER_BYTES = 1 << 20
-# An .xlsx is refused before inflating if it declares more than this, or compresses too well.
+# No export is this big (the upload page stops at 50 MB); a bigger file is refused unread.
+MAX_FILE_BYTES = 500 * 1024 * 1024
+# A longer line (or a longer value) is not a record: the file is refused rather than held.
+MAX_LINE_BYTES = 1 << 20
+# An .xlsx is refused before inflating if it declares more than this, or if one of its parts
+# bigger than MAX_XLSX_PART_CHECKED compresses better than MAX_XLSX_RATIO to 1.
 MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_XLSX_RATIO = 200
+MAX_XLSX_PART_CHECKED = 1 << 20
+MAX_XLSX_PARTS = 10_000
+# Rows go to DuckDB in batches, so a big file never sits whole in Python's memory.
+BATCH_ROWS = 20_000
 
 
 class FileRefused(ValueError):
@@ -71,18 +82,44 @@ def stage_file(
         raise FileRefused(f"{name}: cannot be opened ({exc.strerror})") from exc
     if size == 0:
         raise FileRefused(f"{name}: the file is empty")
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    digest = sha256_of(path)
-    if head.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
-        return _stage_xlsx(con, path, name, table, digest, sheet_hint)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
-        len(head) >= 4 and (head[1:2] == b"\x00" or head[0:1] == b"\x00")
-    ):
+    if size > MAX_FILE_BYTES:
         raise FileRefused(
-            f"{name}: the file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8' instead"
+            f"{name}: the file is {_megabytes(size)}; an import takes files of up to "
+            f"{_megabytes(MAX_FILE_BYTES)} (split it, or import fewer years at a time)"
         )
-    return _stage_csv(con, path, name, table, digest)
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
+        return _stage_xlsx(con, path, name, table, sha256_of(path), sheet_hint)
+    problem = _sniff_text(head)
+    if problem:
+        raise FileRefused(f"{name}: {problem}")
+    return _stage_csv(con, path, name, table, sha256_of(path))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB"
+
+
+def _sniff_text(head: bytes) -> str | None:
+    """Why the first bytes cannot begin a CSV export, or None if they can."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return (
+            "the file is an old-style .xls or a password-protected workbook; "
+            "save it from Excel as .xlsx or 'CSV UTF-8' without a password"
+        )
+    pairs = len(head) // 2
+    even_nul = head[0 : 2 * pairs : 2].count(0)
+    odd_nul = head[1 : 2 * pairs : 2].count(0)
+    # UTF-16 without its byte-order mark: Latin text has a NUL in every other byte.
+    looks_utf16 = (
+        pairs >= 2 and max(even_nul, odd_nul) >= 0.3 * pairs and min(even_nul, odd_nul) == 0
+    )
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or looks_utf16:
+        return "the file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8' instead"
+    if head.count(0) > len(head) // 10:
+        return "the file holds binary data, not text; import a CSV or .xlsx export"
+    return None
 
 
 def _is_utf8(path: Path) -> bool:
@@ -100,15 +137,18 @@ def _is_utf8(path: Path) -> bool:
 def _transcode_cp1252(path: Path, name: str) -> Path:
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="pm-import-")
     decoder = codecs.getincrementaldecoder("cp1252")()
+    offset = 0
     try:
         with path.open("rb") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
             while chunk := src.read(CHUNK):
                 dst.write(decoder.decode(chunk))
+                offset += len(chunk)
             dst.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError as exc:
         os.unlink(tmp)
         raise FileRefused(
-            f"{name}: the file is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1})"
+            f"{name}: the file is neither UTF-8 nor Windows-1252 text "
+            f"(byte {offset + exc.start + 1:,} cannot be read)"
         ) from exc
     return Path(tmp)
 
@@ -116,6 +156,11 @@ def _transcode_cp1252(path: Path, name: str) -> Path:
 def _read_header(path: Path, name: str) -> list[str]:
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         first = fh.readline(MAX_HEADER_BYTES)
+        if len(first) >= MAX_HEADER_BYTES and not first.endswith(("\n", "\r")):
+            raise FileRefused(
+                f"{name}: the first line is longer than {_megabytes(MAX_HEADER_BYTES)}; "
+                "it must hold the column names"
+            )
         if "\x00" in first:
             raise FileRefused(f"{name}: the header holds NUL bytes; this is not a CSV export")
         # A header cell may be quoted across lines; let csv read as much as it needs.
@@ -157,13 +202,17 @@ def _stage_csv(
         headers = _read_header(source, name)
         columns = _check_headers(headers, name)
         spec = {f"c{i}": "VARCHAR" for i in range(len(headers))}
+        if _has_blank_line(source):
+            # DuckDB skips blank lines, so the rows after one would get the wrong row numbers.
+            _stage_csv_slowly(con, source, name, table, len(headers))
+            return StagedFile(name, table, headers, columns, encoding, digest, notes)
         try:
             con.execute(
                 f"CREATE TEMP TABLE {table}_in AS SELECT * FROM read_csv($path, header = false, "
                 "skip = 1, delim = ',', quote = '\"', escape = '\"', columns = $spec, "
                 "auto_detect = false, null_padding = true, strict_mode = true, "
-                "max_line_size = 2147483647, parallel = false)",
-                {"path": str(source), "spec": spec},
+                "max_line_size = $max_line, parallel = false)",
+                {"path": str(source), "spec": spec, "max_line": MAX_LINE_BYTES},
             )
             con.execute(
                 f"CREATE TEMP TABLE {table} AS SELECT CAST(rowid - (SELECT min(rowid) FROM "
@@ -180,30 +229,95 @@ def _stage_csv(
     return StagedFile(name, table, headers, columns, encoding, digest, notes)
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n[^\r\n]")
+
+
+def _has_blank_line(path: Path) -> bool:
+    """True when a blank line comes before more data (a blank line at the end changes nothing)."""
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            data = tail + chunk
+            if _BLANK_LINE.search(data):
+                return True
+            tail = data[-3:]
+    return False
+
+
 def _stage_csv_slowly(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, table: str, width: int
 ) -> None:
-    """Python's csv reader: every record kept; a row wider than the header is marked."""
-    rows: list[list[str | None]] = []
+    """Python's csv reader, in batches: every record kept; a row wider than the header is marked.
+
+    A line longer than MAX_LINE_BYTES refuses the file, so no record can take much memory.
+    """
+    if csv.field_size_limit() < MAX_LINE_BYTES:
+        csv.field_size_limit(MAX_LINE_BYTES)
+    batches = _Batches(con, table, [*[f"c{i}" for i in range(width)], "_overflow"])
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(_bounded_lines(fh, name))
         try:
-            next(reader)
+            next(reader, None)
             for number, record in enumerate(reader, start=2):
-                cells: list[str | None] = [c if c != "" else None for c in record[:width]]
+                if not record:
+                    continue  # a blank line is not a record, but it is a row of the sheet
+                cells: list[str | int | None] = [c if c != "" else None for c in record[:width]]
                 cells += [None] * (width - len(cells))
                 extra = "|".join(record[width:]) if len(record) > width else None
                 if extra is not None and not extra.strip("|"):
                     extra = None
-                rows.append([str(number), *cells, extra])
+                batches.add([number, *cells, extra])
         except csv.Error as exc:
             raise FileRefused(
-                f"{name}: row {reader.line_num} cannot be read as CSV ({exc})"
+                f"{name}: row {reader.line_num:,} cannot be read as CSV ({exc})"
             ) from exc
-    frame = pd.DataFrame(
-        rows, columns=["_row", *[f"c{i}" for i in range(width)], "_overflow"], dtype=object
-    )
-    _register_frame(con, frame, table)
+    batches.flush()
+
+
+def _bounded_lines(fh: io.TextIOBase, name: str) -> Iterator[str]:
+    number = 0
+    while line := fh.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise FileRefused(
+                f"{name}: line {number:,} is longer than {_megabytes(MAX_LINE_BYTES)}; "
+                "no record is that long, so this is not a CSV export"
+            )
+        yield line
+
+
+class _Batches:
+    """A temp table of _row and text cells, filled BATCH_ROWS rows at a time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, names: list[str]) -> None:
+        self.con, self.table, self.names = con, table, names
+        self.rows: list[list[str | int | None]] = []
+        cells = "".join(f", {n} VARCHAR" for n in names)
+        con.execute(f"CREATE TEMP TABLE {table} (_row INTEGER{cells})")
+
+    def add(self, row: list[str | int | None]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        import pyarrow as pa
+
+        columns = list(zip(*self.rows, strict=True))
+        batch = pa.table(
+            {
+                "_row": pa.array(columns[0], pa.int32()),
+                **{n: pa.array(columns[i + 1], pa.string()) for i, n in enumerate(self.names)},
+            }
+        )
+        self.con.register(f"{self.table}_batch", batch)
+        try:
+            self.con.execute(f"INSERT INTO {self.table} SELECT * FROM {self.table}_batch")
+        finally:
+            self.con.unregister(f"{self.table}_batch")
+        self.rows = []
 
 
 def _register_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, table: str) -> None:
@@ -236,17 +350,87 @@ def _xlsx_cell(value: object) -> str | None:
 
 
 def _check_zip(path: Path, name: str) -> None:
+    """Refuse a zip bomb from the sizes the zip declares, and XML that declares entities,
+    before openpyxl inflates anything."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+            if len(infos) > MAX_XLSX_PARTS:
+                raise FileRefused(
+                    f"{name}: the workbook holds {len(infos):,} parts; refused as damaged or hostile"
+                )
+            declared = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+            worst = max(
+                (i for i in infos if i.file_size > MAX_XLSX_PART_CHECKED),
+                key=lambda i: i.file_size / max(i.compress_size, 1),
+                default=None,
+            )
+            ratio = max(
+                declared / packed, worst.file_size / max(worst.compress_size, 1) if worst else 0
+            )
+            if declared > MAX_XLSX_UNCOMPRESSED or ratio > MAX_XLSX_RATIO:
+                raise FileRefused(
+                    f"{name}: the workbook would expand to {_megabytes(declared)} "
+                    f"({ratio:,.0f} times its packed size); refused as a possible zip bomb"
+                )
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels")):
+                    with archive.open(info) as part:
+                        problem = _xml_prolog_problem(part.read(XML_PROLOG_BYTES))
+                    if problem:
+                        raise FileRefused(f"{name}: {info.filename} {problem}; refused")
+    except FileRefused:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         raise FileRefused(f"{name}: not a readable .xlsx workbook (the zip is damaged)") from exc
-    declared = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if declared > MAX_XLSX_UNCOMPRESSED or declared / packed > MAX_XLSX_RATIO:
+    except Exception as exc:  # zipfile and zlib raise many types for a hostile archive
+        raise FileRefused(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from exc
+
+
+XML_PROLOG_BYTES = 1 << 16
+
+
+def _xml_prolog_problem(data: bytes) -> str | None:
+    """Why an XML part's preamble is unsafe (a DTD: entities, the 'billion laughs'), or None.
+
+    openpyxl parses through defusedxml, which refuses DTDs; this check does not rely on it.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    elif data[:2] in (b"<\x00", b"\x00<"):
+        text = data.decode("utf-16-le" if data[0] == 0x3C else "utf-16-be", errors="replace")
+    else:
+        text = data.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    truncated = len(data) >= XML_PROLOG_BYTES
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return "has an over-long preamble" if truncated else None
+        if text.startswith(("<?", "<!--"), pos):
+            closing = "?>" if text.startswith("<?", pos) else "-->"
+            end = text.find(closing, pos + 2)
+            if end < 0:
+                return "has an over-long preamble" if truncated else None
+            pos = end + len(closing)
+        elif (
+            text[pos : pos + 9].upper() == "<!DOCTYPE" or text[pos : pos + 8].upper() == "<!ENTITY"
+        ):
+            return "declares a DTD (XML entities)"
+        else:
+            return None  # the root element (no DTD may follow it), or not XML: the parser decides
+
+
+def _require_defused_xml(name: str) -> None:
+    """openpyxl must parse through defusedxml (it does when defusedxml is installed)."""
+    from openpyxl.xml import functions
+
+    if not str(getattr(functions.iterparse, "__module__", "")).startswith("defusedxml"):
         raise FileRefused(
-            f"{name}: the workbook would expand to {declared // (1024 * 1024)} MB "
-            f"({declared / packed:.0f} times its size); refused as a possible zip bomb"
+            f"{name}: Excel files cannot be read safely here (defusedxml is not in use); "
+            "save the sheet as 'CSV UTF-8' instead"
         )
 
 
@@ -258,9 +442,10 @@ def _stage_xlsx(
     digest: str,
     sheet_hint: str | None,
 ) -> StagedFile:
-    import openpyxl  # openpyxl parses with defusedxml when it is installed
+    import openpyxl
 
     _check_zip(path, name)
+    _require_defused_xml(name)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad workbook
@@ -275,33 +460,39 @@ def _stage_xlsx(
                 break
         if sheet_name is None:
             raise FileRefused(f"{name}: the workbook has no sheets")
-        rows = book[sheet_name].iter_rows(values_only=True)
-        try:
-            header_cells = next(rows)
-        except StopIteration as exc:
-            raise FileRefused(f"{name}: the sheet {sheet_name!r} is empty") from exc
+        sheet = book[sheet_name]
+        # Bounded widths: a sheet may declare 16,384 columns, and openpyxl pads every row to it.
+        first = sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS + 1, values_only=True)
+        header_cells = next(first, None)
+        if header_cells is None:
+            raise FileRefused(f"{name}: the sheet {sheet_name!r} is empty")
         headers = [_xlsx_cell(c) or "" for c in header_cells]
         while headers and not headers[-1]:
             headers.pop()
         if not headers:
             raise FileRefused(f"{name}: the first row is empty; it must hold the column names")
+        if len(headers) > MAX_COLUMNS:
+            raise FileRefused(
+                f"{name}: the sheet has more than {MAX_COLUMNS} columns; an export has at most "
+                f"{MAX_COLUMNS}"
+            )
         columns = _check_headers(headers, name)
         width = len(headers)
-        data: list[list[str | None]] = []
+        batches = _Batches(con, table, [f"c{i}" for i in range(width)])
+        rows = sheet.iter_rows(min_row=2, max_col=width, values_only=True)
         for number, cells in enumerate(rows, start=2):
-            values = [_xlsx_cell(c) for c in cells[:width]]
+            values: list[str | int | None] = [_xlsx_cell(c) for c in cells[:width]]
             if not any(v is not None for v in values):
                 continue  # Excel keeps formatted but empty rows; they are not records
             values += [None] * (width - len(values))
-            data.append([str(number), *values])
+            batches.add([number, *values])
+        batches.flush()
     except FileRefused:
         raise
     except Exception as exc:
         raise FileRefused(f"{name}: the workbook cannot be read ({type(exc).__name__})") from exc
     finally:
         book.close()
-    frame = pd.DataFrame(data, columns=["_row", *[f"c{i}" for i in range(width)]], dtype=object)
-    _register_frame(con, frame, table)
     notes = [] if sheet_name == names[0] else [f"{name}: read the sheet {sheet_name!r}"]
     return StagedFile(name, table, headers, columns, "xlsx", digest, notes)
 
