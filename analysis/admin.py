@@ -7,7 +7,9 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from analysis import database
+import duckdb
+
+from analysis import database, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = ("attendance", "stage_assessments", "milestones", "sessions", "mentors")
@@ -63,28 +65,15 @@ def erasure_reference(mentor_id: str) -> str:
 
 
 def erase_mentor(db_path: str | Path, mentor_id: str, user: str | None) -> dict[str, int]:
-    """Erase one mentor's records everywhere (rows, rejected rows, warnings), logged."""
-    counts: dict[str, int] = {}
+    """Erase one mentor's records everywhere (rows, rejected rows, warnings), logged.
+
+    The mentor is erased from every snapshot too (see analysis/snapshots.py); the counts are
+    the database's.
+    """
     with database.connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            for table in ("attendance", "stage_assessments", "milestones", "mentors"):
-                row = con.execute(
-                    f"SELECT count(*) FROM {table} WHERE mentor_id = $id", {"id": mentor_id}
-                ).fetchone()
-                counts[table] = int(row[0]) if row else 0
-                con.execute(f"DELETE FROM {table} WHERE mentor_id = $id", {"id": mentor_id})
-            row = con.execute(
-                "SELECT count(*) FROM rejected_rows WHERE list_contains("
-                "json_extract_string(original_values, '$.*'), $id)",
-                {"id": mentor_id},
-            ).fetchone()
-            counts["rejected_rows"] = int(row[0]) if row else 0
-            con.execute(
-                "DELETE FROM rejected_rows WHERE list_contains("
-                "json_extract_string(original_values, '$.*'), $id)",
-                {"id": mentor_id},
-            )
+            counts = erase_rows(con, mentor_id)
             database.write_audit(
                 con,
                 user,
@@ -96,4 +85,28 @@ def erase_mentor(db_path: str | Path, mentor_id: str, user: str | None) -> dict[
         except BaseException:
             con.execute("ROLLBACK")
             raise
+    snapshots.scrub(db_path, lambda snap: sum(erase_rows(snap, mentor_id).values()))
+    return counts
+
+
+def erase_rows(con: duckdb.DuckDBPyConnection, mentor_id: str) -> dict[str, int]:
+    """Delete one mentor's rows (inside the caller's transaction); count them by table."""
+    counts: dict[str, int] = {}
+    for table in ("attendance", "stage_assessments", "milestones", "mentors"):
+        row = con.execute(
+            f"SELECT count(*) FROM {table} WHERE mentor_id = $id", {"id": mentor_id}
+        ).fetchone()
+        counts[table] = int(row[0]) if row else 0
+        con.execute(f"DELETE FROM {table} WHERE mentor_id = $id", {"id": mentor_id})
+    row = con.execute(
+        "SELECT count(*) FROM rejected_rows WHERE list_contains("
+        "list_transform(json_extract_string(original_values, '$.*'), lambda v: trim(v)), $id)",
+        {"id": mentor_id},
+    ).fetchone()
+    counts["rejected_rows"] = int(row[0]) if row else 0
+    con.execute(
+        "DELETE FROM rejected_rows WHERE list_contains("
+        "list_transform(json_extract_string(original_values, '$.*'), lambda v: trim(v)), $id)",
+        {"id": mentor_id},
+    )
     return counts

@@ -93,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     rm = sub.add_parser("remove-demo", help="delete every demo record")
     rm.add_argument("--db", required=True)
+
+    res = sub.add_parser(
+        "restore",
+        help="list the snapshots kept before each import, or put one back",
+        description="Every import first keeps a copy of the database (the last five are kept). "
+        "Restoring one keeps a copy of the current state first, so a restore can be undone.",
+    )
+    res.add_argument("--db", required=True)
+    res.add_argument("--list", action="store_true", help="list the snapshots, newest first")
+    res.add_argument("--user", help="who is restoring (for the audit log)")
+    res.add_argument("snapshot", nargs="?", help="the snapshot's name (as listed) or path")
     return parser
 
 
@@ -133,6 +144,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     if args.command == "remove-demo":
         return _remove_demo(args)
+    if args.command == "restore":
+        return _restore(args)
     raise UsageError(f"unknown command {args.command}")
 
 
@@ -290,4 +303,27 @@ def _remove_demo(args: argparse.Namespace) -> int:
 
     counts = remove_demo(args.db, user=None)
     print(f"Removed demo records: {sum(counts.values()):,} rows")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from analysis import snapshots
+
+    if args.list == bool(args.snapshot):
+        raise UsageError(
+            "python -m analysis restore: give --list, or the name of a snapshot to restore"
+        )
+    if args.list:
+        found = snapshots.list_snapshots(args.db)
+        if not found:
+            print(f"No snapshots of {args.db} yet (one is kept before each import).")
+            return 0
+        print(f"Snapshots of {args.db}, newest first (in {snapshots.snapshot_dir(args.db)}):")
+        for snap in reversed(found):
+            print("  " + snapshots.describe(snap))
+        return 0
+    done = snapshots.restore(args.db, args.snapshot, user=args.user)
+    print(f"Restored {done.snapshot.name} into {args.db}.")
+    if done.saved is not None:
+        print(f"The state before the restore is kept as {done.saved.name}; restore it to undo.")
     return 0

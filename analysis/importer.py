@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import database, readers
+from analysis import database, readers, snapshots
 from analysis.records import (
     ALLOWED_TEXT,
     CODE_LISTS,
@@ -151,7 +151,11 @@ def import_files(
             f"unknown record type {record_type!r}: use one of {', '.join(RECORD_TYPES)}"
         )
     user = user or _current_user()
-    with database.connect(db_path, create=True) as con:
+    # The snapshot is a copy of the file, so it is taken before the import opens it.
+    with (
+        snapshots.before_change(db_path, kind, enabled=not dry_run) as change,
+        database.connect(db_path, create=True) as con,
+    ):
         con.execute(_MACROS)
         con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
         try:
@@ -166,6 +170,7 @@ def import_files(
             else:
                 database.bump_data_version(con)
                 con.execute("COMMIT")
+                change.landed = True
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -710,7 +715,10 @@ def recheck_rejected(
     """
     settings = settings or load_settings()
     user = user or _current_user()
-    with database.connect(db_path) as con:
+    with (
+        snapshots.before_change(db_path, "recheck") as change,
+        database.connect(db_path) as con,
+    ):
         con.execute(_MACROS)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -756,6 +764,7 @@ def recheck_rejected(
                 reports.append(_import_one(con, sf, rtype, import_id, settings, False))
             database.bump_data_version(con)
             con.execute("COMMIT")
+            change.landed = True
         except BaseException:
             con.execute("ROLLBACK")
             raise

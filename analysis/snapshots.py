@@ -1,0 +1,440 @@
+"""Snapshots of the database: a copy before every import, the last five kept, restore undoable.
+
+Before an import (not a dry run) changes the database, the DuckDB file is copied to
+`<db folder>/snapshots/<db stem>-<UTC time>-<what>.duckdb`, for example
+`data/snapshots/programme-20251127T070612.123456Z-import.duckdb`. After the import lands the
+oldest copies beyond the last five are deleted; an import that lands nothing discards its copy.
+
+How a copy stays whole:
+- It is taken while no program has the database open: the copy holds a shared lock on the file
+  (the same `fcntl` lock DuckDB takes), so an import or the dashboard waits a moment for it, and
+  it never copies a file in the middle of a write.
+- It is written under a `.partial` name, flushed to disk, and only then renamed into place, so a
+  copy interrupted by a crash or a kill is never listed (and is cleaned up later).
+- If the database was left with a write-ahead log (`.wal`, after a crash), the log is copied
+  too and folded into the snapshot, so every snapshot is one self-contained file.
+
+Restoring (`python -m analysis restore --db PATH SNAPSHOT`) first takes a snapshot of the
+current state (so a restore can itself be undone), then puts the chosen copy in place while
+holding an exclusive lock. The audit log is a record of what happened, not data to roll back: its
+entries made after the snapshot are carried into the restored database, followed by an entry for
+the restore itself. The data version moves forward, so no page shows figures cached from before.
+
+Erasure and snapshots (a deliberate choice): erasing a mentor also erases them from every
+snapshot. Each snapshot is opened, the same rows are deleted as in the database, and the snapshot
+is then rewritten as a fresh file holding only its live rows (DuckDB leaves deleted values in the
+file's free blocks; a rewritten copy has none). The alternative, deleting the snapshots, would
+throw away everyone else's safety net; keeping them untouched would let a restore bring back a
+person who asked to be erased. The database file itself still holds the erased values in blocks
+DuckDB has freed but not yet reused, as any database does until those blocks are overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from analysis import database
+
+KEEP = 5
+FOLDER = "snapshots"
+PARTIAL = ".partial"
+STALE_PARTIAL_SECONDS = 3600
+_STAMP = "%Y%m%dT%H%M%S.%fZ"
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}\.\d{6}Z)-(?P<label>[a-z0-9-]+)\.duckdb$")
+_COPY_CHUNK = 8 << 20
+
+
+class SnapshotError(database.DatabaseError):
+    """A snapshot could not be taken or restored; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    path: Path
+    taken_at: dt.datetime  # UTC
+    label: str  # what was about to happen: import, recheck, restore
+    size: int  # bytes
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Restored:
+    snapshot: Snapshot
+    saved: Snapshot | None  # the state before the restore, itself restorable
+
+
+def snapshot_dir(db_path: str | Path) -> Path:
+    return Path(db_path).parent / FOLDER
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def list_snapshots(db_path: str | Path) -> list[Snapshot]:
+    """The snapshots of this database, oldest first (copies in progress are not listed)."""
+    db = Path(db_path)
+    folder = snapshot_dir(db)
+    found: list[Snapshot] = []
+    if not folder.is_dir():
+        return found
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if not match or match["stem"] != db.stem or not path.is_file():
+            continue
+        taken = dt.datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=dt.UTC)
+        with contextlib.suppress(OSError):
+            found.append(Snapshot(path, taken, match["label"], path.stat().st_size))
+    return sorted(found, key=lambda s: (s.taken_at, s.name))
+
+
+def take_snapshot(db_path: str | Path, label: str = "import") -> Snapshot | None:
+    """Copy the database into the snapshots folder; None when there is no database yet.
+
+    Does not delete old snapshots: call `prune` once the change has landed.
+    """
+    db = Path(db_path)
+    if not db.exists():
+        return None
+    try:
+        with _locked(db, exclusive=False) as fd:
+            return _copy_locked(db, fd, label)
+    except OSError as exc:
+        raise SnapshotError(
+            f"no snapshot of {db} could be kept before changing it ({_reason(exc)}); "
+            "nothing was changed"
+        ) from exc
+
+
+def prune(db_path: str | Path, keep: int = KEEP) -> list[Path]:
+    """Delete all but the newest `keep` snapshots; return the deleted paths."""
+    snapshots = list_snapshots(db_path)
+    doomed = snapshots[: max(len(snapshots) - keep, 0)]
+    for snap in doomed:
+        snap.path.unlink(missing_ok=True)
+    return [s.path for s in doomed]
+
+
+def discard(snapshot: Snapshot | None) -> None:
+    """Delete a snapshot that is not needed (its change landed nothing)."""
+    if snapshot is not None:
+        snapshot.path.unlink(missing_ok=True)
+
+
+class Change:
+    """What `before_change` yields: set `landed` once the change has committed."""
+
+    def __init__(self, snapshot: Snapshot | None) -> None:
+        self.snapshot = snapshot
+        self.landed = False
+
+
+@contextlib.contextmanager
+def before_change(db_path: str | Path, label: str, *, enabled: bool = True) -> Iterator[Change]:
+    """Take a snapshot before a change opens the database; keep it (and prune to the last
+    KEEP) if the change lands, discard it if the change lands nothing or fails."""
+    change = Change(take_snapshot(db_path, label) if enabled else None)
+    try:
+        yield change
+    except BaseException:
+        discard(change.snapshot)
+        raise
+    if change.snapshot is not None:
+        if change.landed:
+            prune(db_path)
+        else:
+            discard(change.snapshot)
+
+
+def find_snapshot(db_path: str | Path, which: str | Path) -> Snapshot:
+    """A snapshot by its file name (as listed) or by its path."""
+    db = Path(db_path)
+    for snap in list_snapshots(db):
+        if str(which) in (snap.name, str(snap.path)) or Path(which) == snap.path:
+            return snap
+    path = Path(which)
+    if path.is_file() and path.suffix == ".duckdb":
+        return Snapshot(path, _mtime(path), "file", path.stat().st_size)
+    raise SnapshotError(
+        f"no snapshot called {str(which)!r} for {db}; "
+        f"list them with: python -m analysis restore --db {db} --list"
+    )
+
+
+def restore(db_path: str | Path, which: str | Path, user: str | None = None) -> Restored:
+    """Put a snapshot back in place of the database, keeping the current state as a snapshot."""
+    db = Path(db_path)
+    chosen = find_snapshot(db, which)
+    folder = snapshot_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    incoming = folder / f".restoring-{os.getpid()}-{time.time_ns()}.duckdb{PARTIAL}"
+    saved: Snapshot | None = None
+    try:
+        # 1. a private, checked copy of the snapshot (pruning may delete the original below)
+        with chosen.path.open("rb") as src:
+            _copy_fd(src.fileno(), incoming)
+        _check_restorable(incoming, chosen.name)
+        # 2. fold any write-ahead log into the database, so the file alone is its state
+        if db.exists():
+            with database.connect(db) as con:
+                con.execute("CHECKPOINT")
+        # 3. under an exclusive lock: keep the current state, then swap the file in
+        if db.exists():
+            with _locked(db, exclusive=True) as fd:
+                saved = _copy_locked(db, fd, "restore")
+                _wal(db).unlink(missing_ok=True)  # it is inside `saved`; it must not replay
+                os.replace(incoming, db)
+                _fsync_dir(db.parent)
+        else:
+            os.replace(incoming, db)
+            _fsync_dir(db.parent)
+    except OSError as exc:
+        raise SnapshotError(f"the snapshot could not be restored ({_reason(exc)})") from exc
+    finally:
+        incoming.unlink(missing_ok=True)
+    # 4. the audit log runs on; the restore is logged; cached figures are out of date
+    with database.connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            version = database.data_version(con)
+            if saved is not None:
+                con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(saved.path)})
+                con.execute(
+                    "INSERT INTO audit_log SELECT * FROM previous.audit_log "
+                    "EXCEPT ALL SELECT * FROM audit_log"
+                )
+                row = con.execute(
+                    "SELECT value FROM previous.meta WHERE key = 'data_version'"
+                ).fetchone()
+                version = max(version, int(row[0]) if row else 0)
+            con.execute(
+                "UPDATE meta SET value = $v WHERE key = 'data_version'", {"v": str(version + 1)}
+            )
+            detail = f"restored {chosen.name}"
+            if saved is not None:
+                detail += f"; the state before is {saved.name}"
+            database.write_audit(con, user, "restore snapshot", detail)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            if saved is not None:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("DETACH previous")
+    prune(db)
+    return Restored(chosen, saved)
+
+
+def scrub(db_path: str | Path, edit: Callable[[duckdb.DuckDBPyConnection], int]) -> int:
+    """Run `edit` (which deletes rows and returns how many) in every snapshot, then rewrite each
+    snapshot as a fresh file so no deleted value stays in its free blocks. Returns the total.
+
+    Copies left half-written by a crash are deleted: they may hold what is being erased.
+    """
+    db = Path(db_path)
+    folder = snapshot_dir(db)
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if PARTIAL in path.name:
+                path.unlink(missing_ok=True)
+    total = 0
+    for snap in list_snapshots(db):
+        total += _scrub_one(snap.path, edit)
+    return total
+
+
+def _scrub_one(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], int]) -> int:
+    with database.connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            count = edit(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    fresh = path.with_name(path.name + ".rewrite" + PARTIAL)
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH $old AS old (READ_ONLY)", {"old": str(path)})
+        con.execute("ATTACH $new AS new", {"new": str(fresh)})
+        con.execute("COPY FROM DATABASE old TO new")
+        con.execute("DETACH new")
+        con.execute("DETACH old")
+    finally:
+        con.close()
+    _fsync_file(fresh)
+    os.replace(fresh, path)
+    _fsync_dir(path.parent)
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Files, locks and copies
+
+
+@contextlib.contextmanager
+def _locked(path: Path, *, exclusive: bool, retry_seconds: float | None = None) -> Iterator[int]:
+    """Hold the lock DuckDB itself uses (fcntl, whole file) on `path`; yield the descriptor.
+
+    POSIX drops a process's lock when it closes any descriptor of the file, so the copy reads
+    through this descriptor and nothing else opens the database while the lock is held.
+    """
+    fd = os.open(path, os.O_RDWR if exclusive else os.O_RDONLY)
+    try:
+        if retry_seconds is None:
+            retry_seconds = database.LOCK_RETRY_SECONDS
+        deadline = time.monotonic() + retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                fcntl.lockf(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise database.DatabaseBusy(
+                        f"the database at {path} is in use by another program (an import?); "
+                        "try again in a minute"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _copy_locked(db: Path, fd: int, label: str) -> Snapshot:
+    """Copy the locked database (descriptor `fd`) and its log into a new snapshot."""
+    folder = snapshot_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    _clear_stale_partials(folder)
+    label = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-") or "change"
+    while True:
+        now = dt.datetime.now(dt.UTC)
+        target = folder / f"{db.stem}-{now.strftime(_STAMP)}-{label}.duckdb"
+        if not target.exists():
+            break
+        time.sleep(0.000_01)
+    partial = target.with_name(target.name + PARTIAL)
+    try:
+        _copy_fd(fd, partial)
+        wal = _wal(db)
+        if wal.exists():
+            with wal.open("rb") as src:
+                _copy_fd(src.fileno(), _wal(partial))
+            # Fold the log into the copy, so the snapshot is one self-contained file.
+            con = duckdb.connect(str(partial))
+            try:
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _fsync_file(partial)
+        os.replace(partial, target)
+        _fsync_dir(folder)
+    finally:
+        partial.unlink(missing_ok=True)
+        _wal(partial).unlink(missing_ok=True)
+    return Snapshot(target, now, label, target.stat().st_size)
+
+
+def _copy_fd(src_fd: int, target: Path) -> None:
+    """Copy a whole file from a descriptor (without closing it) to `target`, flushed to disk."""
+    size = os.fstat(src_fd).st_size
+    with target.open("wb") as out:
+        offset = 0
+        while offset < size:
+            chunk = os.pread(src_fd, min(_COPY_CHUNK, size - offset), offset)
+            if not chunk:
+                break
+            out.write(chunk)
+            offset += len(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _clear_stale_partials(folder: Path) -> None:
+    """Remove copies a killed process left behind (a running copy is younger than an hour)."""
+    cutoff = time.time() - STALE_PARTIAL_SECONDS
+    for path in folder.iterdir():
+        if PARTIAL in path.name:
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+
+
+def _check_restorable(path: Path, name: str) -> None:
+    """The copy opens as a database of this dashboard, and every table reads to the end."""
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise SnapshotError(f"{name} is not a readable database ({_first_line(exc)})") from exc
+    try:
+        version = database.schema_version(con)
+        if version < 1:
+            raise SnapshotError(f"{name} is not a database of this dashboard")
+        if version > database.SCHEMA_VERSION:
+            raise SnapshotError(f"{name} was written by a newer version of the dashboard")
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchall()
+        con.execute("CHECKPOINT")
+    except duckdb.Error as exc:
+        raise SnapshotError(f"{name} is damaged ({_first_line(exc)})") from exc
+    finally:
+        con.close()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _mtime(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def describe(snapshot: Snapshot) -> str:
+    """One line for a listing: when (UTC), size, what it preceded, the name to restore it by."""
+    size = snapshot.size / (1024 * 1024)
+    when = snapshot.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"{when}  {size:8.1f} MB  before {snapshot.label:<8}  {snapshot.name}"
