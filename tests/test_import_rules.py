@@ -441,7 +441,6 @@ REJECTED = [
     # references to unknown mentors or sessions
     ("attendance", {"mentor_id": "PM-404"}, "mentor_id", '"PM-404" is not a known mentor'),
     ("attendance", {"session_id": "S-404"}, "session_id", '"S-404" is not a known session'),
-    ("attendance", {"mentor_id": "pm-1"}, "mentor_id", '"pm-1" is not a known mentor'),
     ("register", {"mentor_id": "PM-404"}, "mentor_id", '"PM-404" is not a known mentor'),
     ("stage_assessments", {"mentor_id": "PM-404"}, "mentor_id", '"PM-404" is not a known mentor'),
     ("milestones", {"mentor_id": "PM-404"}, "mentor_id", '"PM-404" is not a known mentor'),
