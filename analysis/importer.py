@@ -234,6 +234,11 @@ def _run_import(
 def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
     present = set(sf.columns)
     if given == "register":
+        missing = [c for c in REGISTER.required if c not in present]
+        if missing:
+            raise ImportRefused(
+                f"{sf.name}: a register file needs the column(s) {', '.join(missing)}"
+            )
         return REGISTER
     if given is not None:
         rtype = RECORD_TYPES[given]
