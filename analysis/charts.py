@@ -6,7 +6,7 @@ and one plain sentence saying what it shows in numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -334,6 +334,7 @@ class Card:
     delta: str | None
     delta_color: str  # normal (up is good), inverse (down is good) or off
     help: str
+    delta_arrow: str = "auto"  # "off" when the delta is a note, not a change
 
 
 def _figure(height: int = 380) -> go.Figure:
@@ -414,6 +415,20 @@ def _wrap(label: str, width: int = 12) -> str:
     return "<br>".join(lines)
 
 
+def _month_axis(figure: go.Figure, months: int) -> None:
+    """Month ticks that never need turning: every 1, 2, 3 or 6 months, month over year."""
+    step = 1 if months <= 6 else 2 if months <= 14 else 3 if months <= 30 else 6
+    figure.update_xaxes(dtick=f"M{step}", tickformat="%b<br>%Y", tickangle=0)
+
+
+def _group_starts(frame: pd.DataFrame) -> list[str]:
+    """Tick labels for groups of weeks: the first week of each, "52+" for the open last one."""
+    return [
+        f"{int(a)}+" if _missing(b) else f"{int(a)}"
+        for a, b in zip(frame["weeks_from"], frame["weeks_to"], strict=True)
+    ]
+
+
 def _rate_axis(figure: go.Figure, low: float = 0.0) -> None:
     figure.update_yaxes(tickformat=".0%", range=[low, 1.02])
 
@@ -442,7 +457,7 @@ def _format_figure(kind: str, value: float) -> str:
 
 
 def _format_change(kind: str, change: float) -> str:
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    sign = "+" if change > 0 else "-" if change < 0 else "±"  # "-": Streamlit reads the sign
     size = abs(change)
     if kind == "rate":
         return f"{sign}{size * 100:.1f} pts"
@@ -523,7 +538,7 @@ def attendance_trends(frame: pd.DataFrame) -> Chart:
         )
     styled(figure, title, x_title, y_title)
     _rate_axis(figure)
-    figure.update_xaxes(dtick="M1" if len(frame) <= 14 else "M3", tickformat="%b %Y")
+    _month_axis(figure, len(frame))
     attendance = _ratio(frame["present"].sum(), frame["expected"].sum())
     punctuality = _ratio(frame["on_time"].sum(), frame["present"].sum())
     summary = (
@@ -547,20 +562,23 @@ def stage_distribution(frame: pd.DataFrame) -> Chart:
     x_title, y_title = "Current stage", "Mentors"
     if _is_empty(frame, "mentors"):
         return _empty(title, x_title, y_title)
-    shown = frame[(frame["stage"] > 0) | (frame["mentors"] > 0)]
+    shown = frame[(frame["stage"] > 0) | (frame["mentors"] > 0)].iloc[::-1]
     figure = _figure()
     figure.add_trace(
         go.Bar(
-            x=[_wrap(str(label), 12) for label in shown["label"]],
-            y=shown["mentors"],
+            x=shown["mentors"],
+            y=shown["label"],
+            orientation="h",
             marker_color=[LIGHT_GREY if s == 0 else BLUE for s in shown["stage"]],
             text=shown["mentors"],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x}: %{y} mentors<extra></extra>",
+            hovertemplate="%{y}: %{x} mentors<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
+    styled(figure, title, y_title, x_title)
+    figure.update_layout(margin={"l": 160})
+    figure.update_yaxes(type="category")
     total = int(frame["mentors"].sum())
     assessed = frame[frame["stage"] > 0]
     people = f"{total} active mentor{'s' if total != 1 else ''}"
@@ -625,40 +643,23 @@ def punctuality_by_month(frame: pd.DataFrame) -> Chart:
         return _empty(title, x_title, y_title)
     figure = _figure()
     figure.add_trace(
-        go.Bar(
-            x=frame["month"],
-            y=frame["late"],
-            name="Late arrivals",
-            marker_color=LIGHT_GREY,
-            yaxis="y2",
-            hovertemplate="%{x|%b %Y}: %{y:,} late arrivals<extra></extra>",
-        )
-    )
-    figure.add_trace(
         go.Scatter(
             x=frame["month"],
             y=frame["punctuality_rate"],
             name="On time",
             mode="lines+markers",
             line={"color": ORANGE, "width": 3},
-            customdata=frame[["on_time", "present"]],
+            fill="tozeroy",
+            fillcolor="rgba(230,159,0,0.12)",
+            customdata=frame[["on_time", "present", "late"]],
             hovertemplate="%{x|%b %Y}: %{y:.0%} on time<br>%{customdata[0]:,} of "
-            "%{customdata[1]:,} arrivals<extra></extra>",
+            "%{customdata[1]:,} arrivals; %{customdata[2]:,} late<extra></extra>",
         )
     )
     styled(figure, title, x_title, y_title)
     _rate_axis(figure)
-    figure.update_layout(
-        yaxis2={
-            "overlaying": "y",
-            "side": "right",
-            "title": "Late arrivals",
-            "showgrid": False,
-            "rangemode": "tozero",
-        },
-        margin={"r": 60},
-    )
-    figure.update_xaxes(tickformat="%b %Y")
+    _month_axis(figure, len(frame))
+    figure.update_layout(showlegend=False)
     known = frame.dropna(subset=["punctuality_rate"])
     overall = _ratio(frame["on_time"].sum(), frame["present"].sum())
     summary = f"{percent(overall)} of {_number(frame['present'].sum())} arrivals were on time"
@@ -681,20 +682,21 @@ def punctuality_by_weeks(frame: pd.DataFrame) -> Chart:
     figure = _figure()
     figure.add_trace(
         go.Bar(
-            x=frame["label"],
+            x=_group_starts(frame),
             y=frame["punctuality_rate"],
             marker_color=BLUE,
-            customdata=frame[["on_time", "present", "mentors"]],
+            customdata=frame[["on_time", "present", "mentors", "label"]],
             text=[f"{v:.0%}" for v in frame["punctuality_rate"]],
             textposition="outside",
+            textfont={"size": 11},
             cliponaxis=False,
-            hovertemplate="Weeks %{x}: %{y:.0%} on time<br>%{customdata[0]:,} of "
+            hovertemplate="Weeks %{customdata[3]}: %{y:.0%} on time<br>%{customdata[0]:,} of "
             "%{customdata[1]:,} arrivals, %{customdata[2]:,} mentors<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
+    styled(figure, title, f"{x_title} (start of each group)", y_title)
     _rate_axis(figure)
-    figure.update_xaxes(type="category")
+    figure.update_xaxes(type="category", tickangle=0)
     first, last = frame.iloc[0], frame.iloc[-1]
     summary = (
         f"Punctuality {_trend_words(first.punctuality_rate, last.punctuality_rate)} "
@@ -833,7 +835,7 @@ def cohort_comparison(frame: pd.DataFrame) -> Chart:
     ):
         figure.add_trace(
             go.Bar(
-                x=shown["cohort"],
+                x=[_wrap(str(c), 7) for c in shown["cohort"]],
                 y=shown[column],
                 name=name,
                 marker_color=colour,
@@ -845,7 +847,7 @@ def cohort_comparison(frame: pd.DataFrame) -> Chart:
     styled(figure, title, x_title, y_title)
     _rate_axis(figure)
     figure.update_layout(barmode="group", bargap=0.25)
-    figure.update_xaxes(type="category")
+    figure.update_xaxes(type="category", tickangle=0)
     known = shown.dropna(subset=["punctuality_rate"])
     worst = _pick(known, "punctuality_rate", largest=False)
     best = _pick(known, "punctuality_rate", largest=True)
@@ -921,7 +923,7 @@ def reliability_by_month(frame: pd.DataFrame) -> Chart:
         )
     styled(figure, title, x_title, y_title)
     _rate_axis(figure)
-    figure.update_xaxes(tickformat="%b %Y")
+    _month_axis(figure, len(frame))
     expected = frame["expected"].sum()
     no_show = frame["no_show"].sum()
     notified = frame["notified"].sum()
@@ -959,7 +961,7 @@ def beneficiary_meetings_by_month(frame: pd.DataFrame) -> Chart:
         )
     styled(figure, title, x_title, y_title)
     figure.update_layout(barmode="stack")
-    figure.update_xaxes(tickformat="%b %Y")
+    _month_axis(figure, len(frame))
     expected = int(frame["beneficiary_expected"].sum())
     missed = int(frame["beneficiary_missed"].sum())
     late = int(frame["beneficiary_late"].sum())
@@ -1082,13 +1084,18 @@ def stage_flows(frame: pd.DataFrame) -> Chart:
         return "rgba(154,165,177,0.4)"  # same stage: grey
 
     pairs = list(zip(frame["from_stage"], frame["to_stage"], frame["mentors"], strict=True))
+    outflow = {s: sum(int(n) for a, _, n in pairs if a == s) for s in starts}
+    inflow = {s: sum(int(n) for _, b, n in pairs if b == s) for s in ends}
     figure = _figure(460)
     figure.add_trace(
         go.Sankey(
-            arrangement="snap",
+            arrangement="fixed",  # stages stay in order, top to bottom, on both sides
             node={
                 "label": node_labels,
                 "color": node_colours,
+                "x": [0.001] * len(starts) + [0.999] * len(ends),
+                "y": _stacked_centres([outflow[s] for s in starts])
+                + _stacked_centres([inflow[s] for s in ends]),
                 "pad": 14,
                 "thickness": 16,
                 "line": {"color": "white", "width": 0.5},
@@ -1131,6 +1138,18 @@ def stage_flows(frame: pd.DataFrame) -> Chart:
     return Chart(figure, summary)
 
 
+def _stacked_centres(values: list[int], gap: float = 0.03) -> list[float]:
+    """Centres (0–1, top down) of boxes stacked in order, each as tall as its share."""
+    total = sum(values) or 1
+    room = 1 - gap * (len(values) - 1) - 0.02
+    centres, top = [], 0.01
+    for value in values:
+        height = room * value / total
+        centres.append(min(0.99, max(0.01, top + height / 2)))
+        top += height + gap
+    return centres
+
+
 def stage_durations(frame: pd.DataFrame) -> Chart:
     """Median days spent at each stage (spells that ended)."""
     title = "Median time at each stage"
@@ -1145,10 +1164,7 @@ def stage_durations(frame: pd.DataFrame) -> Chart:
             y=shown["label"],
             orientation="h",
             marker_color=PURPLE,
-            text=[
-                "" if pd.isna(d) else f"{d:.0f} days ({int(n)})"
-                for d, n in zip(shown["median_days"], shown["spells_completed"], strict=True)
-            ],
+            text=["" if pd.isna(d) else f"{d:.0f} days" for d in shown["median_days"]],
             textposition="outside",
             cliponaxis=False,
             customdata=shown[["spells_completed", "q1_days", "q3_days"]],
@@ -1186,7 +1202,7 @@ def regressions_by_month(frame: pd.DataFrame) -> Chart:
         )
     )
     styled(figure, title, x_title, y_title)
-    figure.update_xaxes(tickformat="%b %Y")
+    _month_axis(figure, len(frame))
     figure.update_yaxes(rangemode="tozero", dtick=max(1, int(monthly["regressions"].max()) // 5))
     total = int(monthly["regressions"].sum())
     if total == 0:
@@ -1290,7 +1306,7 @@ def cohort_progress(frame: pd.DataFrame) -> Chart:
     if _is_empty(frame, "mentors"):
         return _empty(title, x_title, y_title)
     cohorts = list(dict.fromkeys(frame["cohort"]))
-    buckets = frame[["weeks_from", "label"]].drop_duplicates().sort_values("weeks_from")
+    buckets = frame[["weeks_from", "weeks_to", "label"]].drop_duplicates().sort_values("weeks_from")
     stage = frame.pivot(index="cohort", columns="weeks_from", values="mean_stage")
     people = frame.pivot(index="cohort", columns="weeks_from", values="mentors")
     stage = stage.reindex(index=cohorts, columns=list(buckets["weeks_from"]))
@@ -1298,7 +1314,7 @@ def cohort_progress(frame: pd.DataFrame) -> Chart:
     figure = _figure(max(320, 30 * len(cohorts) + 140))
     figure.add_trace(
         go.Heatmap(
-            x=list(buckets["label"]),
+            x=_group_starts(buckets),
             y=cohorts,
             z=stage.to_numpy(),
             customdata=people.to_numpy(),
@@ -1308,13 +1324,13 @@ def cohort_progress(frame: pd.DataFrame) -> Chart:
             zmax=7,
             colorbar={"title": "Mean stage", "tickvals": list(range(1, 8))},
             hoverongaps=False,
-            hovertemplate="%{y}, weeks %{x}: mean stage %{z:.1f}<br>%{customdata} mentors"
+            hovertemplate="%{y}, from week %{x}: mean stage %{z:.1f}<br>%{customdata} mentors"
             "<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
+    styled(figure, title, f"{x_title} (start of each group)", y_title)
     figure.update_yaxes(autorange="reversed", type="category", showgrid=False)
-    figure.update_xaxes(type="category")
+    figure.update_xaxes(type="category", tickangle=0)
     weighted = (
         frame.assign(weight=frame["mean_stage"] * frame["mentors"])
         .groupby("weeks_from")[["weight", "mentors"]]
@@ -1373,13 +1389,17 @@ def shadowing_progress(frame: pd.DataFrame) -> Chart:
         x=target,
         line={"color": BLACK, "dash": "dash", "width": 1.5},
         annotation_text=f"Target {target:g} hours",
-        annotation_position="top",
+        annotation_position="top right",
     )
     styled(figure, title, x_title, y_title)
     figure.update_yaxes(
         type="category", categoryorder="array", categoryarray=list(shown["mentor_id"])
     )
-    figure.update_layout(barmode="overlay", legend={"y": 1.02})
+    figure.update_layout(
+        barmode="overlay",
+        legend={"y": -0.06, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"b": 110},
+    )
     row = frame.iloc[0]
     total = int(row.mentors_total)
     summary = (
@@ -1401,17 +1421,18 @@ def completion_times(frame: pd.DataFrame) -> Chart:
     figure = _figure()
     figure.add_trace(
         go.Bar(
-            x=[str(label).removesuffix(" weeks") for label in frame["label"]],
+            x=_group_starts(frame),
             y=frame["mentors"],
             marker_color=GREEN,
             text=frame["mentors"],
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{x} weeks: %{y} mentors<extra></extra>",
+            customdata=frame[["label"]],
+            hovertemplate="%{customdata[0]}: %{y} mentors<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_xaxes(type="category")
+    styled(figure, title, f"{x_title} (start of each group)", y_title)
+    figure.update_xaxes(type="category", tickangle=0)
     total = int(frame["mentors"].sum())
     median = float(frame["median_days"].iloc[0])
     summary = (
@@ -1492,7 +1513,7 @@ ATTENDANCE_SYMBOLS = {
 
 
 def mentor_cards(profile: pd.DataFrame) -> list[Card]:
-    """One mentor's figures for the window as metric cards."""
+    """One mentor's figures for the window as metric cards (the notes under them are plain)."""
     if profile.empty:
         return []
     row = profile.iloc[0]
@@ -1500,55 +1521,75 @@ def mentor_cards(profile: pd.DataFrame) -> list[Card]:
     def rate(value: object) -> str:
         return "no data" if _missing(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
 
-    stage = "Not yet assessed" if pd.isna(row.current_stage) else str(row.stage_label)
-    esteem = (
-        "" if pd.isna(row.current_self_esteem) else f"self-esteem {int(row.current_self_esteem)}/30"
+    stage = "–" if _missing(row["current_stage"]) else f"Stage {int(row['current_stage'])}"
+    stage_note = (
+        "not yet assessed"
+        if _missing(row["current_stage"])
+        else str(row["stage_label"]).split(" ", 1)[1]
+        + (
+            ""
+            if _missing(row["current_self_esteem"])
+            else f", self-esteem {int(row['current_self_esteem'])}"
+        )
     )
-    flags = str(row["reasons"]) if row["reasons"] else ""
-    return [
+    reasons = [r for r in str(row["reasons"]).split("; ") if r]
+    late = int(row["late"])
+    cards = [
         Card(
             "Attendance",
-            rate(row.attendance_rate),
-            f"{int(row.present)} of {int(row.expected)} sessions",
+            rate(row["attendance_rate"]),
+            f"{int(row['present'])} of {int(row['expected'])} sessions",
             "off",
             "Sessions attended (on time or late) of those expected in the window.",
         ),
         Card(
             "On time",
-            rate(row.punctuality_rate),
-            f"{int(row.late)} late" if row.late else "never late",
+            rate(row["punctuality_rate"]),
+            f"{late} late" if late else "never late",
             "off",
             "Arrivals on time of the sessions attended in the window.",
         ),
         Card(
             "No-shows",
-            f"{int(row.no_shows)}",
+            f"{int(row['no_shows'])}",
             None,
             "off",
             "Sessions missed without notice in the window.",
         ),
         Card(
             "Shadowing",
-            f"{float(row.shadowing_hours):.1f} h",
-            f"of {float(row.target_hours):g} h target",
+            f"{float(row['shadowing_hours']):.1f} h",
+            f"of {float(row['target_hours']):g} h target",
             "off",
             "Credited shadowing hours up to the end of the window.",
         ),
         Card(
             "Current stage",
             stage,
-            esteem or None,
+            stage_note,
             "off",
             "The stage of the latest assessment up to the end of the window.",
         ),
         Card(
             "Flags",
-            flags or "None",
+            str(len(reasons)) if reasons else "None",
             None,
             "off",
-            f"Early-warning flags over the last {int(row.lookback_days)} days of the window.",
+            f"Early-warning flags over the last {int(row['lookback_days'])} days of the window.",
         ),
     ]
+    return [replace(card, delta_arrow="off") for card in cards]
+
+
+def mentor_flags_text(profile: pd.DataFrame) -> str | None:
+    """The mentor's early-warning flags in a sentence, or None when there are none."""
+    if profile.empty or not profile["reasons"].iloc[0]:
+        return None
+    row = profile.iloc[0]
+    return (
+        f"Flagged over the last {int(row['lookback_days'])} days of the window: "
+        f"{str(row['reasons']).lower()}."
+    )
 
 
 def mentor_details(profile: pd.DataFrame) -> str:
@@ -1620,15 +1661,25 @@ def mentor_lateness(frame: pd.DataFrame, grace_minutes: int) -> Chart:
     if timed.empty:
         return _empty(title, x_title, y_title, height=300)
     figure = _figure(300)
-    figure.add_trace(
-        go.Bar(
-            x=timed["scheduled_start"],
-            y=timed["minutes_late"],
-            marker_color=[ORANGE if late else BLUE for late in timed["late"]],
-            customdata=timed[["type_label"]],
-            hovertemplate="%{x|%-d %b %Y}: %{y} minutes late<br>%{customdata[0]}<extra></extra>",
+    for is_late, name, colour, symbol in (
+        (False, "On time", BLUE, "circle"),
+        (True, "Late", ORANGE, "diamond"),
+    ):
+        part = timed[timed["late"] == is_late]
+        if part.empty:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=part["scheduled_start"],
+                y=part["minutes_late"],
+                name=name,
+                mode="markers",
+                marker={"color": colour, "size": 10, "symbol": symbol},
+                customdata=part[["type_label"]],
+                hovertemplate="%{x|%-d %b %Y}: %{y} minutes late<br>%{customdata[0]}"
+                "<extra></extra>",
+            )
         )
-    )
     figure.add_hline(
         y=grace_minutes,
         line={"color": BLACK, "dash": "dash", "width": 1},
@@ -1636,7 +1687,8 @@ def mentor_lateness(frame: pd.DataFrame, grace_minutes: int) -> Chart:
         annotation_position="top left",
     )
     styled(figure, title, x_title, y_title)
-    figure.update_yaxes(rangemode="tozero")
+    top = max(grace_minutes * 2, float(timed["minutes_late"].max()) * 1.15, 10)
+    figure.update_yaxes(range=[-1, top])
     late = timed[timed["late"]]
     summary = f"Late to {len(late)} of {len(timed)} sessions with an arrival time recorded"
     if len(late):
@@ -1691,6 +1743,9 @@ def mentor_stage_path(frame: pd.DataFrame, stage_labels: tuple[str, ...]) -> Cha
             "side": "right",
             "title": "Self-esteem (0–30)",
             "range": [0, 30.5],
+            "tickmode": "linear",
+            "tick0": 0,
+            "dtick": 5,
             "showgrid": False,
         },
         margin={"l": 170, "r": 70},

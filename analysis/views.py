@@ -505,7 +505,9 @@ table_rows AS (
     LEFT JOIN last_present l USING (mentor_id)
     LEFT JOIN flags f USING (mentor_id)
 )
-SELECT *, count(*) OVER () AS mentors_total
+SELECT *, round(100 * attendance_rate) AS attendance_percent,
+       round(100 * punctuality_rate) AS punctuality_percent,
+       count(*) OVER () AS mentors_total
 FROM table_rows
 WHERE NOT $only_flagged OR flag_count > 0
 ORDER BY {order}
@@ -523,7 +525,8 @@ def mentor_reliability(
     order: str = "flags",
     only_flagged: bool = False,
 ) -> pd.DataFrame:
-    """Per active mentor: rates in the window and early-warning flags with reasons, sorted."""
+    """Per active mentor: rates in the window (also as whole percentages, for display) and
+    early-warning flags with their reasons; sorted, `limit` rows from `offset`."""
     order_sql = _checked_order(order, _MENTOR_ORDERS)
     window = metrics.resolve_window(con, scope)
     flagged = metrics.at_risk(con, scope, settings, window)

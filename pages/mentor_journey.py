@@ -7,7 +7,7 @@ ctx = frame.require(frame.MANAGER)
 
 st.title("Mentor journey")
 st.caption(
-    "One mentor's sessions, timekeeping, stages and milestones. Notes are shown here only; "
+    "One mentor's sessions, timekeeping, stages and milestones. Notes appear on this page only: "
     "treat them with care."
 )
 
@@ -17,7 +17,8 @@ if codes.empty:
     st.stop()
 if st.session_state.get("journey_mentor") not in set(codes["mentor_id"]):
     st.session_state.pop("journey_mentor", None)
-mentor = st.selectbox(
+picker, _ = st.columns([1, 2])
+mentor = picker.selectbox(
     "Mentor",
     codes["mentor_id"],
     key="journey_mentor",
@@ -28,15 +29,20 @@ profile = frame.load(ctx, views.mentor_profile, mentor_id=mentor)
 st.subheader(mentor)
 st.caption(charts.mentor_details(profile))
 cards = charts.mentor_cards(profile)
-for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(
-        card.label,
-        card.value,
-        card.delta,
-        delta_color=card.delta_color,
-        help=card.help,
-        border=True,
-    )
+for start in range(0, len(cards), 3):
+    for column, card in zip(st.columns(3), cards[start : start + 3], strict=False):
+        column.metric(
+            card.label,
+            card.value,
+            card.delta,
+            delta_color=card.delta_color,
+            delta_arrow=card.delta_arrow,
+            help=card.help,
+            border=True,
+        )
+flags = charts.mentor_flags_text(profile)
+if flags:
+    st.warning(flags, icon=":material/flag:")
 
 sessions = frame.load(ctx, views.mentor_sessions, mentor_id=mentor)
 frame.chart(charts.mentor_timeline(sessions))

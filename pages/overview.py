@@ -32,6 +32,7 @@ for start in range(0, len(cards), 4):
             card.value,
             card.delta,
             delta_color=card.delta_color,
+            delta_arrow=card.delta_arrow,
             help=card.help,
             border=True,
         )
@@ -43,12 +44,13 @@ with left:
     frame.chart(charts.attendance_trends(months))
 with right:
     frame.chart(charts.stage_distribution(stages))
+    st.page_link("pages/transitions.py", label="Transitions", icon=":material/arrow_forward:")
 
 left, right = st.columns([3, 2])
 with left:
     frame.chart(charts.flag_reasons(headlines, ctx.settings.lookback_days))
     st.page_link(
-        "pages/reliability.py", label="See who is flagged, and why", icon=":material/arrow_forward:"
+        "pages/reliability.py", label="Who is flagged, and why", icon=":material/arrow_forward:"
     )
 with right:
     st.subheader("Data freshness")

@@ -23,14 +23,7 @@ cards = charts.headline_cards(
     ),
 )
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(
-        card.label,
-        card.value,
-        card.delta,
-        delta_color=card.delta_color,
-        help=card.help,
-        border=True,
-    )
+    column.metric(card.label, card.value, help=card.help, border=True)
 
 months = frame.load(ctx, views.attendance_by_month)
 left, right = st.columns(2)
@@ -41,8 +34,9 @@ with right:
 
 st.subheader("Mentors")
 st.caption(
-    f"Flags look at the last {ctx.settings.lookback_days} days of the window. Rates are over the "
-    "whole window. Select a row to open that mentor's journey."
+    f"Flags look at the last {ctx.settings.lookback_days} days of the window; rates cover the "
+    "whole window. Click a column heading to sort, or select a row to open that mentor's "
+    "journey."
 )
 orders = {
     "flags": "Flagged first",
@@ -51,7 +45,7 @@ orders = {
     "no_shows": "Most no-shows first",
     "mentor": "Mentor code",
 }
-controls = st.columns([2, 2, 3])
+controls = st.columns([2, 2, 3], vertical_alignment="bottom")
 order = controls[0].selectbox(
     "Order", list(orders), format_func=orders.get, key="reliability_order"
 )
@@ -66,8 +60,8 @@ selection = st.dataframe(
     column_order=(
         "mentor_id",
         "reasons",
-        "attendance_rate",
-        "punctuality_rate",
+        "attendance_percent",
+        "punctuality_percent",
         "expected",
         "no_shows",
         "notified",
@@ -78,15 +72,15 @@ selection = st.dataframe(
         "status",
     ),
     column_config={
-        "mentor_id": st.column_config.TextColumn("Mentor", pinned=True),
+        "mentor_id": st.column_config.TextColumn("Mentor"),
         "reasons": st.column_config.TextColumn(
-            "Flags", help="Early-warning flags on the last day of the window", width="medium"
+            f"Flags (last {ctx.settings.lookback_days} days)", width="medium"
         ),
-        "attendance_rate": st.column_config.ProgressColumn(
-            "Attendance", format="percent", min_value=0, max_value=1
+        "attendance_percent": st.column_config.ProgressColumn(
+            "Attendance", format="%d%%", min_value=0, max_value=100
         ),
-        "punctuality_rate": st.column_config.ProgressColumn(
-            "On time", format="percent", min_value=0, max_value=1
+        "punctuality_percent": st.column_config.ProgressColumn(
+            "On time", format="%d%%", min_value=0, max_value=100
         ),
         "expected": st.column_config.NumberColumn("Expected", help="Sessions expected"),
         "no_shows": st.column_config.NumberColumn("No-shows"),
@@ -99,7 +93,7 @@ selection = st.dataframe(
     },
 )
 note = charts.more_rows_note(
-    table, "mentors_total", "mentors; change the order or filters to see others"
+    table, "mentors_total", "mentors; change the order or the filters to see others"
 )
 if note:
     st.caption(note)

@@ -23,17 +23,10 @@ cards = charts.headline_cards(
     ),
 )
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(
-        card.label,
-        card.value,
-        card.delta,
-        delta_color=card.delta_color,
-        help=card.help,
-        border=True,
-    )
+    column.metric(card.label, card.value, help=card.help, border=True)
 
 orders = {
-    "closest": "Closest to the target first",
+    "closest": "Still working towards it, closest first",
     "least": "Fewest hours first",
     "most": "Most hours first",
     "mentor": "Mentor code",
@@ -45,10 +38,7 @@ with left:
     frame.chart(charts.shadowing_progress(progress))
 with right:
     frame.chart(charts.completion_times(frame.load(ctx, views.shadowing_completion_times)))
-
-milestones = frame.load(ctx, views.milestone_funnel)
-left, right = st.columns([3, 2])
-with left:
-    frame.chart(charts.milestone_funnel(milestones))
-with right:
+    milestones = frame.load(ctx, views.milestone_funnel)
     frame.chart(charts.milestone_outcomes(milestones))
+
+frame.chart(charts.milestone_funnel(milestones))

@@ -16,14 +16,7 @@ cards = charts.headline_cards(
     headlines, ("punctuality_rate", "median_minutes_late", "staff_minutes_lost")
 )
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(
-        card.label,
-        card.value,
-        card.delta,
-        delta_color=card.delta_color,
-        help=card.help,
-        border=True,
-    )
+    column.metric(card.label, card.value, help=card.help, border=True)
 
 months = frame.load(ctx, views.attendance_by_month)
 left, right = st.columns(2)
@@ -50,7 +43,7 @@ with right:
 
 frame.chart(charts.staff_time_lost(frame.load(ctx, views.staff_time_lost, limit=25)))
 st.caption(
-    "Staff time lost: minutes a member of staff waited for a late mentor, plus the full length "
-    "of sessions the mentor did not come to, at shadowing (the staff member shadowed) and "
-    "beneficiary meetings (the outreach worker accompanying)."
+    "Staff time lost: the minutes a member of staff waited for a late mentor, plus the whole "
+    "length of sessions the mentor did not come to, at shadowing (the member of staff "
+    "shadowed) and beneficiary meetings (the outreach worker alongside)."
 )

@@ -16,23 +16,11 @@ cards = charts.headline_cards(
     headlines, ("stages.mentors_progressed", "stages.regressions", "stages.mean_self_esteem_change")
 )
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(
-        card.label,
-        card.value,
-        card.delta,
-        delta_color=card.delta_color,
-        help=card.help,
-        border=True,
-    )
+    column.metric(card.label, card.value, help=card.help, border=True)
 
 frame.chart(charts.transition_curve(frame.load(ctx, views.stage_distribution)))
 frame.chart(charts.stage_flows(frame.load(ctx, views.stage_flows)))
-
-left, right = st.columns(2)
-with left:
-    frame.chart(charts.stage_durations(frame.load(ctx, views.stage_durations)))
-with right:
-    frame.chart(charts.self_esteem_by_stage(frame.load(ctx, views.self_esteem_by_stage)))
+frame.chart(charts.self_esteem_by_stage(frame.load(ctx, views.self_esteem_by_stage)))
 
 steps_back = frame.load(ctx, views.regressions)
 left, right = st.columns(2)
@@ -41,4 +29,8 @@ with left:
 with right:
     frame.chart(charts.regressions_by_stage(steps_back))
 
-frame.chart(charts.cohort_progress(frame.load(ctx, views.cohort_progress)))
+left, right = st.columns([2, 3])
+with left:
+    frame.chart(charts.stage_durations(frame.load(ctx, views.stage_durations)))
+with right:
+    frame.chart(charts.cohort_progress(frame.load(ctx, views.cohort_progress)))

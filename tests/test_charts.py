@@ -463,8 +463,15 @@ def test_mentor_cards_and_details(con: duckdb.DuckDBPyConnection) -> None:
     cards = {c.label: c for c in charts.mentor_cards(profile)}
     assert (cards["Attendance"].value, cards["Attendance"].delta) == ("71%", "5 of 7 sessions")
     assert cards["Shadowing"].value == "11.3 h"
-    assert cards["Current stage"].value == "4 Letting go"
-    assert cards["Flags"].value == "Attendance under 60%"
+    assert (cards["Current stage"].value, cards["Current stage"].delta) == (
+        "Stage 4",
+        "Letting go, self-esteem 14",
+    )
+    assert cards["Flags"].value == "1"
+    assert {c.delta_arrow for c in cards.values()} == {"off"}  # notes, not changes
+    assert charts.mentor_flags_text(profile) == (
+        "Flagged over the last 28 days of the window: attendance under 60%."
+    )
     assert charts.mentor_details(profile) == (
         "Cohort A · started 1 Dec 2024 · active · outreach worker OW-1 · North"
     )
@@ -493,13 +500,13 @@ def headline(figure: str, kind: str, better: str, value: Any, previous: Any) -> 
     ("row", "value", "delta", "colour"),
     [
         (headline("a", "rate", "higher", 0.85, 0.80), "85%", "+5.0 pts", "normal"),
-        (headline("a", "rate", "lower", 0.05, 0.08), "5%", "−3.0 pts", "inverse"),
+        (headline("a", "rate", "lower", 0.05, 0.08), "5%", "-3.0 pts", "inverse"),
         (headline("a", "rate", "higher", 0.8, 0.8), "80%", "±0.0 pts", "off"),
         (headline("a", "count", "neither", 75, 69), "75", "+6", "off"),
-        (headline("a", "count", "lower", 4, 5), "4", "−1", "inverse"),
+        (headline("a", "count", "lower", 4, 5), "4", "-1", "inverse"),
         (headline("a", "staff_minutes", "lower", 6588, 5638), "110 h", "+16 h", "inverse"),
-        (headline("a", "minutes", "lower", 16, 18), "16 min", "−2", "inverse"),
-        (headline("a", "days", "lower", 77.5, 80), "78 days", "−2", "inverse"),
+        (headline("a", "minutes", "lower", 16, 18), "16 min", "-2", "inverse"),
+        (headline("a", "days", "lower", 77.5, 80), "78 days", "-2", "inverse"),
         (headline("a", "points", "higher", 1.6, 1.2), "+1.6", "+0.4", "normal"),
         (headline("a", "rate", "higher", None, 0.8), "no data", None, "off"),
         (headline("a", "count", "higher", 3, None), "3", None, "off"),
