@@ -32,10 +32,13 @@ from analysis.records import (
 from analysis.settings import Settings, load_settings
 
 _MACROS = r"""
-CREATE OR REPLACE TEMP MACRO pm_key(v) AS regexp_replace(lower(trim(v)), '[\s_\-]+', '_', 'g');
+-- As records.code_key: trimmed of spaces, tabs, line breaks and Excel's non-breaking spaces.
+CREATE OR REPLACE TEMP MACRO pm_key(v) AS regexp_replace(lower(trim(v,
+    ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160))),
+    '[\s\v\x{a0}_\-]+', '_', 'g');
 CREATE OR REPLACE TEMP MACRO pm_show(v) AS
     CASE WHEN length(v) > 60 THEN left(v, 57) || '...' ELSE v END;
-CREATE OR REPLACE TEMP MACRO pm_date(v) AS CASE
+CREATE OR REPLACE TEMP MACRO pm_day(v) AS CASE
     WHEN regexp_full_match(v, '\d{4}-\d{1,2}-\d{1,2}') THEN try(make_date(
         TRY_CAST(split_part(v, '-', 1) AS INTEGER), TRY_CAST(split_part(v, '-', 2) AS INTEGER),
         TRY_CAST(split_part(v, '-', 3) AS INTEGER)))
@@ -45,6 +48,8 @@ CREATE OR REPLACE TEMP MACRO pm_date(v) AS CASE
              ELSE TRY_CAST(split_part(v, '/', 3) AS INTEGER) END,
         TRY_CAST(split_part(v, '/', 2) AS INTEGER), TRY_CAST(split_part(v, '/', 1) AS INTEGER)))
     END;
+-- A date may carry a midnight time, as Excel date cells do ("2025-03-01 00:00:00").
+CREATE OR REPLACE TEMP MACRO pm_date(v) AS pm_day(regexp_replace(v, '[ T]00:00(:00)?$', ''));
 CREATE OR REPLACE TEMP MACRO pm_seconds(t) AS CASE
     WHEN regexp_full_match(t, '\d{1,2}:\d{2}(:\d{2})?')
      AND TRY_CAST(split_part(t, ':', 1) AS INTEGER) < 24
@@ -249,7 +254,8 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
             if rtype.name == "attendance" and _fits(REGISTER, present):
                 return REGISTER
             raise ImportRefused(
-                f"{sf.name}: a {given} file needs the column(s) {', '.join(missing)}"
+                f"{sf.name}: {'an' if given[0] in 'aeiou' else 'a'} {given} file needs the "
+                f"column(s) {', '.join(missing)}"
             )
         if rtype.name == "attendance" and _is_register(present):
             return REGISTER

@@ -42,6 +42,16 @@ MAX_XLSX_PARTS = 10_000
 BATCH_ROWS = 20_000
 
 
+RECORD_SHEET_NAMES = (
+    "mentors",
+    "sessions",
+    "attendance",
+    "register",
+    "stage_assessments",
+    "milestones",
+)
+
+
 class FileRefused(ValueError):
     """The file as a whole cannot be imported; the message says why in one line."""
 
@@ -334,8 +344,8 @@ def _xlsx_cell(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
+        # Kept whole: a date column reads "2025-03-01 00:00:00" as a date, and a session
+        # that really starts at midnight keeps its time.
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -454,7 +464,16 @@ def _stage_xlsx(
         names = book.sheetnames
         wanted = {normalise_header(s): s for s in names}
         sheet_name = names[0] if names else None
-        for hint in (sheet_hint, "register"):
+        # The sheet named after the record type (a register may be named "register");
+        # otherwise the first sheet.
+        if sheet_hint:
+            hints = [sheet_hint] + (
+                ["register"] if sheet_hint in ("attendance", "register") else []
+            )
+        else:  # the type comes from the header: a sheet named after a record type, if just one
+            typed = [n for n in wanted if n in RECORD_SHEET_NAMES]
+            hints = typed if len(typed) == 1 else []
+        for hint in hints:
             if hint and normalise_header(hint) in wanted:
                 sheet_name = wanted[normalise_header(hint)]
                 break
