@@ -6,6 +6,8 @@ and one plain sentence saying what it shows in numbers.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -379,6 +381,16 @@ def _pick(frame: pd.DataFrame, column: str, largest: bool) -> Any:
     known = frame.dropna(subset=[column])
     values = known[column].to_numpy(dtype=float)
     return known.iloc[int(values.argmax() if largest else values.argmin())]
+
+
+def _plain(value: object) -> str:
+    """Record text (codes, cohorts) as Plotly shows it: as text, never as markup."""
+    return html.escape(str(value), quote=False)
+
+
+def markdown_safe(text: str) -> str:
+    """Record text for st.caption / st.subheader: Markdown's special characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
 
 
 def _number(value: float) -> str:
@@ -835,7 +847,7 @@ def cohort_comparison(frame: pd.DataFrame) -> Chart:
     ):
         figure.add_trace(
             go.Bar(
-                x=[_wrap(str(c), 7) for c in shown["cohort"]],
+                x=[_wrap(_plain(c), 7) for c in shown["cohort"]],
                 y=shown[column],
                 name=name,
                 marker_color=colour,
@@ -874,7 +886,7 @@ def staff_time_lost(frame: pd.DataFrame) -> Chart:
         figure.add_trace(
             go.Bar(
                 x=shown[column] / 60,
-                y=shown["staff_id"],
+                y=[_plain(v) for v in shown["staff_id"]],
                 name=name,
                 orientation="h",
                 marker_color=colour,
@@ -1306,6 +1318,7 @@ def cohort_progress(frame: pd.DataFrame) -> Chart:
     if _is_empty(frame, "mentors"):
         return _empty(title, x_title, y_title)
     cohorts = list(dict.fromkeys(frame["cohort"]))
+    shown_cohorts = [_plain(c) for c in cohorts]
     buckets = frame[["weeks_from", "weeks_to", "label"]].drop_duplicates().sort_values("weeks_from")
     stage = frame.pivot(index="cohort", columns="weeks_from", values="mean_stage")
     people = frame.pivot(index="cohort", columns="weeks_from", values="mentors")
@@ -1315,7 +1328,7 @@ def cohort_progress(frame: pd.DataFrame) -> Chart:
     figure.add_trace(
         go.Heatmap(
             x=_group_starts(buckets),
-            y=cohorts,
+            y=shown_cohorts,
             z=stage.to_numpy(),
             customdata=people.to_numpy(),
             texttemplate="%{z:.1f}",
@@ -1376,11 +1389,14 @@ def shadowing_progress(frame: pd.DataFrame) -> Chart:
         figure.add_trace(
             go.Bar(
                 x=part["credited_hours"].clip(lower=0.05),
-                y=part["mentor_id"],
+                y=[_plain(v) for v in part["mentor_id"]],
                 name=PROGRESS_NAMES[progress],
                 orientation="h",
                 marker_color=colour,
-                customdata=part[["cohort", "status"]],
+                customdata=[
+                    [_plain(c), _plain(st)]
+                    for c, st in zip(part["cohort"], part["status"], strict=True)
+                ],
                 hovertemplate="%{y} (%{customdata[0]}, %{customdata[1]}): %{x:.1f} hours"
                 "<extra></extra>",
             )
@@ -1393,7 +1409,9 @@ def shadowing_progress(frame: pd.DataFrame) -> Chart:
     )
     styled(figure, title, x_title, y_title)
     figure.update_yaxes(
-        type="category", categoryorder="array", categoryarray=list(shown["mentor_id"])
+        type="category",
+        categoryorder="array",
+        categoryarray=[_plain(v) for v in shown["mentor_id"]],
     )
     figure.update_layout(
         barmode="overlay",
@@ -1604,7 +1622,7 @@ def mentor_details(profile: pd.DataFrame) -> str:
         parts.append(f"outreach worker {row.outreach_worker}")
     if row.region and not pd.isna(row.region):
         parts.append(str(row.region))
-    return " · ".join(parts)
+    return markdown_safe(" · ".join(parts))
 
 
 def mentor_timeline(frame: pd.DataFrame) -> Chart:

@@ -26,7 +26,7 @@ mentor = picker.selectbox(
 )
 
 profile = frame.load(ctx, views.mentor_profile, mentor_id=mentor)
-st.subheader(mentor)
+st.subheader(charts.markdown_safe(mentor))
 st.caption(charts.mentor_details(profile))
 cards = charts.mentor_cards(profile)
 for start in range(0, len(cards), 3):

@@ -473,7 +473,7 @@ def test_mentor_cards_and_details(con: duckdb.DuckDBPyConnection) -> None:
         "Flagged over the last 28 days of the window: attendance under 60%."
     )
     assert charts.mentor_details(profile) == (
-        "Cohort A · started 1 Dec 2024 · active · outreach worker OW-1 · North"
+        "Cohort A · started 1 Dec 2024 · active · outreach worker OW\\-1 · North"
     )
     assert charts.mentor_cards(profile.iloc[0:0]) == []
 
@@ -558,3 +558,32 @@ def test_more_rows_note() -> None:
     assert charts.more_rows_note(frame.iloc[:0], "mentors_total", "mentors") is None
     whole = pd.DataFrame({"mentor_id": ["A"], "mentors_total": [1]})
     assert charts.more_rows_note(whole, "mentors_total", "mentors") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("[click](javascript:alert(1))", r"\[click\]\(javascript\:alert\(1\)\)"),
+        ("**bold** _it_", r"\*\*bold\*\* \_it\_"),
+        ("PM-014", r"PM\-014"),
+    ],
+)
+def test_record_text_is_never_markdown(text: str, shown: str) -> None:
+    assert charts.markdown_safe(text) == shown
+
+
+def test_record_text_is_never_plotly_markup() -> None:
+    frame = pd.DataFrame(
+        {
+            "cohort": ["<a href='http://x'>2025</a>"],
+            "cohort_start": [dt.date(2025, 1, 1)],
+            "mentors": [3],
+            "expected": [10],
+            "present": [8],
+            "on_time": [6],
+            "attendance_rate": [0.8],
+            "punctuality_rate": [0.75],
+        }
+    )
+    (label,) = charts.cohort_comparison(frame).figure.data[0].x
+    assert label == "&lt;a<br>href='http://x'&gt;2025&lt;/a&gt;"  # shown as typed, not a link
