@@ -109,14 +109,15 @@ def wait_for_app(page: object, timeout_ms: int = 60_000) -> None:
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
-def wait_for_charts(page: object, timeout_ms: int = 30_000) -> int:
-    """Wait until every Plotly chart on the page has drawn; return how many there are."""
+def wait_for_charts(page: object, minimum: int = 0, timeout_ms: int = 30_000) -> int:
+    """Wait until at least `minimum` Plotly charts are on the page and every one has drawn;
+    return how many there are."""
     page.wait_for_function(  # type: ignore[attr-defined]
-        """() => {
-            const boxes = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-            const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg');
-            return Array.from(boxes).every(b => b.querySelector('.main-svg'));
+        """(minimum) => {
+            const boxes = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+            return boxes.length >= minimum && boxes.every(b => b.querySelector('.main-svg'));
         }""",
+        arg=minimum,
         timeout=timeout_ms,
     )
     return int(

@@ -86,7 +86,7 @@ def test_every_page_opens_from_the_navigation_without_error(server: str, tab: ob
         nav.click()
         page.wait_for_url(f"{server}/{path}*")  # type: ignore[attr-defined]
         wait_for_app(page)
-        charts = wait_for_charts(page)
+        charts = wait_for_charts(page, min_charts)
         name = path or "overview"
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
         assert error_texts(page) == [], f"{label} shows an error"
