@@ -106,7 +106,16 @@ def wait_for_app(page: object, timeout_ms: int = 60_000) -> None:
         }""",
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    # A page can rerun straight after a run ends (the frame does on a server's first request):
+    # settled means idle now and still idle a moment later.
+    page.wait_for_timeout(400)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') !== 'running';
+        }""",
+        timeout=timeout_ms,
+    )
 
 
 def wait_for_charts(page: object, minimum: int = 0, timeout_ms: int = 30_000) -> int:
