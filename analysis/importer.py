@@ -39,6 +39,7 @@ CREATE OR REPLACE TEMP MACRO pm_key(v) AS regexp_replace(lower(trim(v,
 CREATE OR REPLACE TEMP MACRO pm_show(v) AS
     CASE WHEN length(v) > 60 THEN left(v, 57) || '...' ELSE v END;
 CREATE OR REPLACE TEMP MACRO pm_day(v) AS CASE
+    WHEN regexp_full_match(v, '(0000-|\d+/\d+/0000).*') THEN NULL  -- no year 0 (1 BC)
     WHEN regexp_full_match(v, '\d{4}-\d{1,2}-\d{1,2}') THEN try(make_date(
         TRY_CAST(split_part(v, '-', 1) AS INTEGER), TRY_CAST(split_part(v, '-', 2) AS INTEGER),
         TRY_CAST(split_part(v, '-', 3) AS INTEGER)))
