@@ -33,7 +33,8 @@ if ctx.has_demo:
         )
         if st.session_state.get("data_action") == "remove demo":
             del st.session_state["data_action"]
-            counts = admin.remove_demo(ctx.db_path, user)
+            with frame.acting():
+                counts = admin.remove_demo(ctx.db_path, user)
             st.session_state["data_message"] = f"Removed {sum(counts.values()):,} demo records."
             st.rerun()
 
@@ -56,16 +57,19 @@ with tab_import:
         key=f"import_files_{st.session_state.get('upload_round', 0)}",
     )
     if uploads:
-        folder = Path(tempfile.mkdtemp(prefix="pm-upload-"))
+        # Uploaded records live on disk only for this run: the folder goes with the object.
+        upload_dir = tempfile.TemporaryDirectory(prefix="pm-upload-")
+        folder = Path(upload_dir.name)
         sources = []
         for upload in uploads:
             name = Path(upload.name).name or "upload.csv"
             path = folder / f"{len(sources)}-{name}"
             path.write_bytes(upload.getvalue())
             sources.append(importer.ImportSource(path, name))
-        preview = importer.import_files(
-            ctx.db_path, sources, record_type=type_labels[chosen_type], user=user, dry_run=True
-        )
+        with frame.acting():
+            preview = importer.import_files(
+                ctx.db_path, sources, record_type=type_labels[chosen_type], user=user, dry_run=True
+            )
         if not preview.landed:
             st.error(f"Nothing can be imported: {preview.error}")
         else:
@@ -104,15 +108,16 @@ with tab_import:
             if st.session_state.get("data_action") == "import":
                 del st.session_state["data_action"]
                 bar = st.progress(0.0, text="Importing…")
-                result = importer.import_files(
-                    ctx.db_path,
-                    sources,
-                    record_type=type_labels[chosen_type],
-                    user=user,
-                    progress=lambda done, total, name: bar.progress(
-                        done / total, text=f"Imported {name} ({done} of {total})"
-                    ),
-                )
+                with frame.acting():
+                    result = importer.import_files(
+                        ctx.db_path,
+                        sources,
+                        record_type=type_labels[chosen_type],
+                        user=user,
+                        progress=lambda done, total, name: bar.progress(
+                            done / total, text=f"Imported {name} ({done} of {total})"
+                        ),
+                    )
                 if result.landed:
                     st.session_state["data_message"] = "Imported: " + "; ".join(
                         f"{f.file}: {f.inserted:,} new, {f.updated:,} updated, "
@@ -169,7 +174,8 @@ with tab_rejected:
         )
         if st.session_state.get("data_action") == "re-check":
             del st.session_state["data_action"]
-            result = importer.recheck_rejected(ctx.db_path, user=user)
+            with frame.acting():
+                result = importer.recheck_rejected(ctx.db_path, user=user)
             accepted = sum(f.inserted + f.updated + f.unchanged for f in result.files)
             still = sum(f.rejected for f in result.files)
             st.session_state["rejected_message"] = (
@@ -210,7 +216,8 @@ with tab_erase:
     )
     if st.session_state.get("data_action") == "erase" and code and code == confirm:
         del st.session_state["data_action"]
-        counts = admin.erase_mentor(ctx.db_path, code, user)
+        with frame.acting():
+            counts = admin.erase_mentor(ctx.db_path, code, user)
         if sum(counts.values()) == 0:
             st.warning("No records hold that code; nothing was erased.")
         else:

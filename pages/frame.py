@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -141,6 +142,18 @@ def load(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
         )
     except database.DatabaseBusy:
         busy()
+
+
+@contextmanager
+def acting() -> Iterator[None]:
+    """Wrap a change to the records: a busy or unreadable database is said in one line."""
+    try:
+        yield
+    except database.DatabaseBusy:
+        busy()
+    except database.DatabaseError as exc:
+        st.error(f"Nothing was changed: {exc}")
+        st.stop()
 
 
 def busy() -> NoReturn:
