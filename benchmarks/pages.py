@@ -1,0 +1,86 @@
+"""Every page's server-side run, timed in AppTest: cold, then after one sidebar filter change.
+
+`python -m benchmarks.pages OUT.json [--runs N]`, with DASHBOARD_DB (and DASHBOARD_SETTINGS)
+in the environment. For each page and run: a fresh AppTest of dashboard.py runs once (the
+default page, so `st.navigation` has registered the pages), every `st.cache_data` cache is
+cleared, and the page's run is timed (cold); then the Region filter is set to one region and the
+rerun is timed (a filter change: new cache keys, so the page's queries all run again).
+Before the first timed run, one untimed run of every page imports what the pages import, as a
+server has done by the time anyone opens a page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import ROOT
+
+TIMEOUT_SECONDS = 600
+FILTER_KEY = "filter_regions"
+
+
+def page_files() -> list[str]:
+    """The dashboard's page files, as `pages/<name>.py` (frame.py is shared code, not a page)."""
+    return sorted(
+        f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if p.stem not in ("frame",)
+    )
+
+
+def _errors(at: Any) -> list[str]:
+    return [str(e.value) for e in at.exception]
+
+
+def _fresh(page: str) -> Any:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT_SECONDS)
+    at.run()
+    st.cache_data.clear()
+    at.switch_page(page)
+    return at
+
+
+def measure_page(page: str) -> dict[str, Any]:
+    """One cold run and one filter change of `page`: seconds and any error shown."""
+    at = _fresh(page)
+    start = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - start
+    errors = _errors(at)
+    filtered: float | None = None
+    if not errors:
+        regions = at.sidebar.multiselect(key=FILTER_KEY)
+        options = list(regions.options)
+        if not options:
+            errors.append("the Region filter has no options")
+        else:
+            regions.set_value([options[0]])
+            start = time.perf_counter()
+            at.run()
+            filtered = time.perf_counter() - start
+            errors += _errors(at)
+    return {"cold": cold, "filter_change": filtered, "errors": errors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    pages = page_files()
+    for page in pages:  # warm the imports, not the caches
+        _fresh(page).run()
+    results: dict[str, list[dict[str, Any]]] = {page: [] for page in pages}
+    for _ in range(args.runs):
+        for page in pages:
+            results[page].append(measure_page(page))
+    args.out.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,549 @@
+"""`make bench`: the dashboard at national scale, measured against the quality bars.
+
+Generates about a million attendance rows of demo data (24,000 mentors) into
+benchmarks/scratch/, then measures, as medians of several runs:
+
+- the import (`python -m analysis import`, whole process) against DuckDB loading the same files
+  with no validation at all, as a ratio (target ≤ 2×; PRODUCT.md also asks ≤ 5 s);
+- the report (`python -m analysis report --format json`, whole process) against a plain pandas
+  computation of the same headline figures from Parquet copies of the tables (target ≤ 0.2×);
+- every page's server-side run in AppTest, cold and after one filter change (≤ 2 s, ≤ 300 ms);
+- the dashboard server's peak memory while every page is visited in Chromium (≤ 1 GB);
+- the bytes each page sends to the browser over the websocket (≤ 5 MB).
+
+It prints one table and writes it, with the machine, to BENCHMARKS.md (between the result
+markers, keeping the rest of the file). Benchmarks are not timed tests: a target that is not met
+is reported, not failed; the exit status is non-zero only when something could not run.
+
+    python benchmarks/run.py [--mentors N] [--runs N] [--quick] [--skip-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: `python benchmarks/run.py`
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import pandas_report  # noqa: E402
+from benchmarks.measure import (  # noqa: E402
+    ProcessRun,
+    bench_env,
+    load_average,
+    machine,
+    median,
+    python,
+    run_process,
+)
+from benchmarks.pages import page_files  # noqa: E402
+
+DEFAULT_MENTORS = 24_000
+QUICK_MENTORS = 200
+DEFAULT_RUNS = 3
+SEED = 2026
+START = "<!-- benchmark results: start (written by benchmarks/run.py) -->"
+END = "<!-- benchmark results: end -->"
+
+# Targets: the product spec's quality bars (PRODUCT.md) and the benchmark issue.
+IMPORT_RATIO = 2.0
+IMPORT_SECONDS = 5.0
+REPORT_RATIO = 0.2
+PAGE_COLD_SECONDS = 2.0
+PAGE_FILTER_SECONDS = 0.3
+PEAK_BYTES = 1_000_000_000
+PAGE_BYTES = 5_000_000
+
+
+class BenchmarkFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Row:
+    what: str
+    measured: str
+    against: str
+    target: str
+    met: bool | None  # None: not measured
+    runs: str
+
+    def cells(self) -> list[str]:
+        mark = "—" if self.met is None else ("✓" if self.met else "✗")
+        return [self.what, self.measured, self.against, self.target, mark, self.runs]
+
+
+HEADER = ["Measure", "Median", "Against", "Target", "Met", "Runs"]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def size(value: float) -> str:
+    """Decimal units: 1 MB = 1,000,000 bytes, 1 GB = 1,000,000,000 bytes."""
+    if value >= 1e9:
+        return f"{value / 1e9:.2f} GB"
+    if value >= 1e6:
+        return f"{value / 1e6:.1f} MB"
+    return f"{value / 1e3:.1f} kB"
+
+
+# --- the data ------------------------------------------------------------------------------
+
+
+def generate(scratch: Path, mentors: int) -> tuple[list[Path], int]:
+    """The demo CSV files, kept between runs for the same size, seed and generator."""
+    from analysis import demo_data
+
+    folder = scratch / "csv"
+    marker = folder / "generated.json"
+    generator = hashlib.sha256(Path(demo_data.__file__).read_bytes()).hexdigest()
+    wanted = {"mentors": mentors, "seed": SEED, "generator": generator}
+    paths = [folder / f"{name}.csv" for name in demo_data.RECORD_TYPES]
+    if not (
+        marker.exists()
+        and json.loads(marker.read_text()) == wanted
+        and all(p.exists() for p in paths)
+    ):
+        log(f"Generating demo data for {mentors:,} mentors in {folder} ...")
+        shutil.rmtree(folder, ignore_errors=True)
+        # In a process of its own, so this one stays small (it forks every measured process).
+        code = (
+            "import sys; from pathlib import Path; from analysis import demo_data; "
+            "demo_data.write_csv(Path(sys.argv[1]), mentors=int(sys.argv[2]), seed=int(sys.argv[3]))"
+        )
+        _checked(run_process(python("-c", code, folder, str(mentors), str(SEED))), "the demo data")
+        marker.write_text(json.dumps(wanted))
+    with (folder / "attendance.csv").open("rb") as fh:
+        rows = sum(1 for _ in fh) - 1
+    return paths, rows
+
+
+def _remove_db(db: Path) -> None:
+    for extra in (db, Path(f"{db}.wal"), Path(f"{db}.tmp")):
+        if extra.is_dir():
+            shutil.rmtree(extra)
+        else:
+            extra.unlink(missing_ok=True)
+    shutil.rmtree(db.parent / "snapshots", ignore_errors=True)
+
+
+def _checked(run: ProcessRun, what: str) -> ProcessRun:
+    if run.returncode != 0:
+        raise BenchmarkFailed(f"{what} exited with {run.returncode}:\n{run.stderr[-3000:]}")
+    return run
+
+
+# --- the measurements ----------------------------------------------------------------------
+
+
+def measure_import(
+    scratch: Path, files: list[Path], runs: int, env: dict[str, str]
+) -> dict[str, Any]:
+    db = scratch / "db" / "programme.duckdb"
+    bare = scratch / "bare" / "bare.duckdb"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    bare.parent.mkdir(parents=True, exist_ok=True)
+    imports: list[ProcessRun] = []
+    loads: list[ProcessRun] = []
+    for n in range(runs):
+        _remove_db(db)
+        command = python("-m", "analysis", "import", "--db", db, "--user", "benchmark", *files)
+        imports.append(_checked(run_process(command, env=env), "the import"))
+        _remove_db(bare)
+        command = python("-m", "benchmarks.bare_load", bare, *files)
+        loads.append(_checked(run_process(command, env=env), "the bare DuckDB load"))
+        log(
+            f"  import run {n + 1}/{runs}: {seconds(imports[-1].seconds)} "
+            f"(peak {size(imports[-1].peak_rss)}); bare load {seconds(loads[-1].seconds)}"
+        )
+    _remove_db(bare)
+    return {
+        "db": db,
+        "import_seconds": [r.seconds for r in imports],
+        "import_cpu_seconds": [r.cpu_seconds for r in imports],
+        "import_peak_rss": [r.peak_rss for r in imports],
+        "bare_seconds": [r.seconds for r in loads],
+        "bare_cpu_seconds": [r.cpu_seconds for r in loads],
+    }
+
+
+def measure_report(scratch: Path, db: Path, runs: int, env: dict[str, str]) -> dict[str, Any]:
+    reports: list[ProcessRun] = []
+    for n in range(runs):
+        command = python("-m", "analysis", "report", "--db", db, "--format", "json")
+        reports.append(_checked(run_process(command, env=env), "the report"))
+        log(f"  report run {n + 1}/{runs}: {seconds(reports[-1].seconds)}")
+    parquet = scratch / "parquet"
+    shutil.rmtree(parquet, ignore_errors=True)
+    pandas_report.export_parquet(db, parquet)
+    pandas_seconds: list[float] = []
+    pandas_cpu: list[float] = []
+    figures: dict[str, Any] = {}
+    for n in range(runs):
+        run = _checked(
+            run_process(python("-m", "benchmarks.pandas_report", parquet), env=env),
+            "the pandas computation",
+        )
+        out = json.loads(run.stdout)
+        pandas_seconds.append(float(out["seconds"]))
+        pandas_cpu.append(float(out["cpu_seconds"]))
+        figures = out["figures"]
+        log(f"  pandas run {n + 1}/{runs}: {seconds(pandas_seconds[-1])}")
+    disagreements = sorted(
+        {d for r in reports for d in pandas_report.differences(figures, json.loads(r.stdout))}
+    )
+    return {
+        "report_seconds": [r.seconds for r in reports],
+        "report_cpu_seconds": [r.cpu_seconds for r in reports],
+        "report_peak_rss": [r.peak_rss for r in reports],
+        "pandas_seconds": pandas_seconds,
+        "pandas_cpu_seconds": pandas_cpu,
+        "disagreements": disagreements,
+    }
+
+
+def measure_pages(scratch: Path, runs: int, env: dict[str, str]) -> dict[str, Any]:
+    out = scratch / "pages.json"
+    _checked(
+        run_process(python("-m", "benchmarks.pages", out, "--runs", str(runs)), env=env),
+        "the page runs (AppTest)",
+    )
+    results: dict[str, Any] = json.loads(out.read_text())
+    return results
+
+
+def measure_browser(scratch: Path, runs: int, env: dict[str, str]) -> dict[str, Any]:
+    from benchmarks.browser import visit_every_page
+
+    results = []
+    for n in range(runs):
+        result = visit_every_page(env, scratch / "streamlit.log", page_files())
+        results.append(result)
+        log(f"  browser run {n + 1}/{runs}: server peak {size(result['peak_rss'])}")
+    return {"runs": results}
+
+
+# --- the table -----------------------------------------------------------------------------
+
+
+def _ratio_row(
+    what: str,
+    values: tuple[list[float], list[float]],
+    baseline_name: str,
+    baseline: tuple[list[float], list[float]],
+    limit: float,
+    limit_text: str,
+) -> Row:
+    """A whole-process time against its baseline: wall times (CPU times alongside)."""
+    ratio = median(values[0]) / median(baseline[0])
+    return Row(
+        what,
+        f"{seconds(median(values[0]))} (CPU {seconds(median(values[1]))})",
+        f"{baseline_name} {seconds(median(baseline[0]))} (CPU {seconds(median(baseline[1]))})"
+        f": **{ratio:.2f}×**",
+        limit_text,
+        ratio <= limit,
+        str(len(values[0])),
+    )
+
+
+def _missing(what: str, target: str) -> Row:
+    return Row(what, "not measured", "", target, None, "0")
+
+
+def _import_rows(imp: dict[str, Any] | None) -> list[Row]:
+    ratio_what = "Import: `python -m analysis import`, whole process"
+    ratio_target = f"≤ {IMPORT_RATIO:g}× the bare load"
+    wall_target = f"≤ {IMPORT_SECONDS:g} s (PRODUCT.md)"
+    if imp is None:
+        return [
+            _missing(ratio_what, ratio_target),
+            _missing("Import: wall time", wall_target),
+            _missing("Import: peak memory (RSS)", "≤ 1 GB"),
+        ]
+    wall = median(imp["import_seconds"])
+    peak = median(imp["import_peak_rss"])
+    runs = str(len(imp["import_seconds"]))
+    return [
+        _ratio_row(
+            ratio_what,
+            (imp["import_seconds"], imp["import_cpu_seconds"]),
+            "bare DuckDB load",
+            (imp["bare_seconds"], imp["bare_cpu_seconds"]),
+            IMPORT_RATIO,
+            ratio_target,
+        ),
+        Row("Import: wall time", seconds(wall), "", wall_target, wall <= IMPORT_SECONDS, runs),
+        Row("Import: peak memory (RSS)", size(peak), "", "≤ 1 GB", peak <= PEAK_BYTES, runs),
+    ]
+
+
+def _report_rows(rep: dict[str, Any] | None, notes: list[str]) -> list[Row]:
+    ratio_what = "Report: `python -m analysis report --format json`, whole process"
+    ratio_target = f"≤ {REPORT_RATIO:g}× pandas"
+    if rep is None:
+        return [
+            _missing(ratio_what, ratio_target),
+            _missing("Report: peak memory (RSS)", "≤ 1 GB"),
+        ]
+    if rep["disagreements"]:
+        notes.append(
+            "The pandas figures and the report's disagree: " + "; ".join(rep["disagreements"])
+        )
+    else:
+        notes.append("The pandas figures agree with the report's (every report run checked).")
+    peak = median(rep["report_peak_rss"])
+    return [
+        _ratio_row(
+            ratio_what,
+            (rep["report_seconds"], rep["report_cpu_seconds"]),
+            "pandas from Parquet",
+            (rep["pandas_seconds"], rep["pandas_cpu_seconds"]),
+            REPORT_RATIO,
+            ratio_target,
+        ),
+        Row(
+            "Report: peak memory (RSS)",
+            size(peak),
+            "",
+            "≤ 1 GB",
+            peak <= PEAK_BYTES,
+            str(len(rep["report_peak_rss"])),
+        ),
+    ]
+
+
+def _timed_row(what: str, values: list[float], limit: float, target: str, errors: bool) -> Row:
+    if not values:
+        return _missing(what, target)
+    value = median(values)
+    return Row(what, seconds(value), "", target, value <= limit and not errors, str(len(values)))
+
+
+def _page_rows(
+    page: str, runs: list[dict[str, Any]], browser: dict[str, Any] | None, notes: list[str]
+) -> list[Row]:
+    errors = sorted({e for r in runs for e in r["errors"]})
+    if errors:
+        notes.append(f"{page} showed an error in AppTest: {errors[0][:300]}")
+    cold = [float(r["cold"]) for r in runs]
+    filtered = [float(r["filter_change"]) for r in runs if r["filter_change"] is not None]
+    sent = (
+        [r["pages"][page]["bytes"] for r in browser["runs"] if page in r["pages"]]
+        if (browser)
+        else []
+    )
+    bytes_what = f"Page `{page}`: sent to the browser"
+    bytes_target = f"≤ {PAGE_BYTES / 1e6:g} MB"
+    return [
+        _timed_row(
+            f"Page `{page}`: server run, cold",
+            cold,
+            PAGE_COLD_SECONDS,
+            f"≤ {PAGE_COLD_SECONDS:g} s",
+            bool(errors),
+        ),
+        _timed_row(
+            f"Page `{page}`: server run after a filter change",
+            filtered,
+            PAGE_FILTER_SECONDS,
+            f"≤ {PAGE_FILTER_SECONDS * 1000:.0f} ms",
+            bool(errors),
+        ),
+        Row(
+            bytes_what,
+            size(median(sent)),
+            "",
+            bytes_target,
+            median(sent) <= PAGE_BYTES,
+            str(len(sent)),
+        )
+        if sent
+        else _missing(bytes_what, bytes_target),
+    ]
+
+
+def build_rows(results: dict[str, Any], pages: list[str], notes: list[str]) -> list[Row]:
+    """The table's rows, in order; a measure that did not run shows as not measured."""
+    rows = _import_rows(results.get("import"))
+    rows += _report_rows(results.get("report"), notes)
+    browser = results.get("browser")
+    for page in pages:
+        rows += _page_rows(page, results.get("pages", {}).get(page, []), browser, notes)
+    memory_what = "Dashboard server: peak memory (VmHWM) while every page is visited"
+    if browser:
+        peaks = [r["peak_rss"] for r in browser["runs"]]
+        peak = median(peaks)
+        rows.append(Row(memory_what, size(peak), "", "≤ 1 GB", peak <= PEAK_BYTES, str(len(peaks))))
+        for run in browser["runs"]:
+            for page, visit in run["pages"].items():
+                if visit["errors"]:
+                    notes.append(f"Chromium showed an error on {page}: {visit['errors'][0][:300]}")
+    else:
+        rows.append(_missing(memory_what, "≤ 1 GB"))
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    cells = [HEADER, *(r.cells() for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) + " |"
+        for cell in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def results_section(
+    rows: list[Row], notes: list[str], facts: dict[str, str], args: argparse.Namespace
+) -> str:
+    met = sum(1 for r in rows if r.met)
+    missed = sum(1 for r in rows if r.met is False)
+    lines = [
+        "## Results",
+        "",
+        f"{facts['data']}. Medians of {args.runs} run(s) each; {met} target(s) met, "
+        f"{missed} not met. Command: `{facts['command']}`.",
+        "",
+        table(rows),
+        "",
+        "Notes:",
+        "",
+        *[f"- {n}" for n in notes],
+        "",
+        "Machine:",
+        "",
+        *[f"- {k}: {v}" for k, v in facts.items() if k not in ("data", "command")],
+    ]
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, section: str) -> None:
+    block = f"{START}\n{section}\n{END}"
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if START in text and END in text:
+            before, rest = text.split(START, 1)
+            after = rest.split(END, 1)[1]
+            path.write_text(before + block + after, encoding="utf-8")
+            return
+        path.write_text(text.rstrip("\n") + "\n\n" + block + "\n", encoding="utf-8")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# Benchmarks\n\n{block}\n", encoding="utf-8")
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py", description="Measure the dashboard against its quality bars."
+    )
+    parser.add_argument("--mentors", type=int, help=f"demo mentors (default {DEFAULT_MENTORS:,})")
+    parser.add_argument("--runs", type=int, help=f"runs of each measure (default {DEFAULT_RUNS})")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a tiny size ({QUICK_MENTORS} mentors, 1 run) to check the benchmark itself works",
+    )
+    parser.add_argument("--skip-browser", action="store_true", help="no Chromium measurements")
+    parser.add_argument(
+        "--scratch", type=Path, default=ROOT / "benchmarks" / "scratch", help="working folder"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="the results file (default BENCHMARKS.md; with --quick, SCRATCH/BENCHMARKS.md)",
+    )
+    args = parser.parse_args(argv)
+    args.mentors = args.mentors or (QUICK_MENTORS if args.quick else DEFAULT_MENTORS)
+    args.runs = args.runs or (1 if args.quick else DEFAULT_RUNS)
+    if args.mentors < 1 or args.runs < 1:
+        parser.error("--mentors and --runs must be at least 1")
+    args.scratch = args.scratch.resolve()
+    if args.output is None:
+        args.output = args.scratch / "BENCHMARKS.md" if args.quick else ROOT / "BENCHMARKS.md"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    scratch: Path = args.scratch
+    scratch.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    load_before = load_average()
+    try:
+        files, attendance_rows = generate(scratch, args.mentors)
+    except BenchmarkFailed as exc:
+        log(f"error: {exc}")
+        return 1
+    db = scratch / "db" / "programme.duckdb"
+    env = bench_env(db, scratch)
+    results: dict[str, Any] = {}
+    notes: list[str] = []
+    failed = False
+
+    def attempt(name: str, key: str, measure: Callable[[], dict[str, Any]]) -> None:
+        nonlocal failed
+        log(f"Measuring {name} ...")
+        try:
+            results[key] = measure()
+        except Exception as exc:  # one measure failing must not lose the others
+            failed = True
+            message = f"{type(exc).__name__}: {exc}".strip()
+            log(f"error: {name} could not run: {message}")
+            notes.append(f"{name.capitalize()} could not run: {message.splitlines()[0][:300]}")
+
+    attempt("the import", "import", lambda: measure_import(scratch, files, args.runs, env))
+    if "import" in results:  # everything below reads the imported database
+        attempt("the report", "report", lambda: measure_report(scratch, db, args.runs, env))
+        attempt("the pages in AppTest", "pages", lambda: measure_pages(scratch, args.runs, env))
+        if args.skip_browser:
+            notes.append("The browser measurements were skipped (--skip-browser).")
+        else:
+            attempt("in Chromium", "browser", lambda: measure_browser(scratch, args.runs, env))
+    rows = build_rows(results, page_files(), notes)
+    facts = {
+        "data": (
+            f"{args.mentors:,} demo mentors (seed {SEED}): {attendance_rows:,} attendance rows"
+        ),
+        "command": "python benchmarks/run.py"
+        + (f" --mentors {args.mentors}" if args.mentors != DEFAULT_MENTORS else "")
+        + (f" --runs {args.runs}" if args.runs != DEFAULT_RUNS else "")
+        + (" --skip-browser" if args.skip_browser else ""),
+        **machine(),
+        "load average (1, 5, 15 min)": f"{load_before} at the start, {load_average()} at the end",
+        "benchmark time": f"{(time.perf_counter() - started) / 60:.1f} minutes",
+    }
+    print(table(rows))
+    print()
+    for note in notes:
+        print(f"note: {note}")
+    write_markdown(args.output, results_section(rows, notes, facts, args))
+    raw = dict(results)
+    if "import" in raw:
+        raw["import"] = {k: v for k, v in raw["import"].items() if k != "db"}
+    (scratch / "results.json").write_text(json.dumps({"facts": facts, "results": raw}, indent=1))
+    log(f"Wrote {args.output} (raw figures in {scratch / 'results.json'}).")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
