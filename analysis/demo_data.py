@@ -22,50 +22,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from analysis import records
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 StrArray = npt.NDArray[np.str_]
 
-RECORD_TYPES: tuple[str, ...] = (
-    "mentors",
-    "sessions",
-    "attendance",
-    "stage_assessments",
-    "milestones",
-)
+# The contract's record types and columns, in import order, from analysis.records.
+RECORD_TYPES: tuple[str, ...] = tuple(records.RECORD_TYPES)
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "mentors": (
-        "mentor_id",
-        "cohort",
-        "start_date",
-        "status",
-        "end_date",
-        "gender",
-        "age_band",
-        "outreach_worker",
-        "region",
-    ),
-    "sessions": (
-        "session_id",
-        "session_type",
-        "scheduled_start",
-        "duration_minutes",
-        "staff_id",
-        "beneficiary_id",
-        "event_name",
-        "location",
-    ),
-    "attendance": (
-        "session_id",
-        "mentor_id",
-        "attendance",
-        "arrival_time",
-        "minutes_attended",
-        "notes",
-    ),
-    "stage_assessments": ("mentor_id", "assessed_on", "stage", "self_esteem", "assessor", "notes"),
-    "milestones": ("mentor_id", "milestone", "achieved_on", "notes"),
+    name: records.RECORD_TYPES[name].column_names for name in RECORD_TYPES
 }
 
 DEFAULT_END = date(2026, 11, 20)
@@ -82,11 +49,11 @@ REGIONS = (
     "Wales",
 )
 REGION_WEIGHTS = (0.07, 0.14, 0.11, 0.15, 0.09, 0.16, 0.12, 0.09, 0.07)
-GENDERS = ("female", "male", "non-binary", "not stated")
+GENDERS = records.GENDERS
 GENDER_WEIGHTS = (0.45, 0.47, 0.03, 0.05)
-AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55+")
+AGE_BANDS = records.AGE_BANDS
 AGE_WEIGHTS = (0.17, 0.33, 0.26, 0.16, 0.08)
-STATUSES = ("active", "paused", "completed", "withdrawn")
+STATUSES = records.STATUSES
 ACTIVE, PAUSED, COMPLETED, WITHDRAWN = range(4)
 
 SESSION_TYPES = (
