@@ -234,82 +234,90 @@ def impact_hidden_note(n_hidden: int, k: int, things: str) -> str:
     return f" {n_hidden} {things} fewer than {k} mentors and {'is' if n_hidden == 1 else 'are'} marked <{k}."
 
 
+def impact_breakdown(
+    title: str,
+    labels: list[str],
+    values: list[float | None],
+    hidden: list[bool],
+    k: int,
+    *,
+    colour: str,
+    largest: str,
+    nothing: str,
+    hidden_one: str,
+    hidden_many: str,
+) -> Chart:
+    """Mentors per category (stage, milestone, event), suppressed categories marked <k.
+
+    `largest` is a sentence with {label} and {value}; `nothing` is said when no category can
+    be shown; `hidden_one`/`hidden_many` name the suppressed categories in the summary.
+    """
+    figure = impact_bars(
+        title, "Mentors", labels, values, hidden, k, horizontal=True, colour=colour
+    )
+    shown = [(v, label) for v, label, h in zip(values, labels, hidden, strict=True) if not h and v]
+    if shown:
+        value, label = max(shown)
+        summary = largest.format(label=label, value=f"{value:,.0f}")
+    else:
+        summary = nothing
+    n_hidden = sum(hidden)
+    summary += impact_hidden_note(n_hidden, k, hidden_one if n_hidden == 1 else hidden_many)
+    return Chart(figure, summary)
+
+
 def impact_stage_distribution(
     labels: list[str], values: list[float | None], hidden: list[bool], k: int
 ) -> Chart:
     """Mentors by their current stage on the transition curve."""
-    figure = impact_bars(
+    return impact_breakdown(
         "Where mentors stand on the transition curve",
-        "Mentors",
         labels,
         values,
         hidden,
         k,
-        horizontal=True,
+        colour=OKABE_ITO[0],
+        largest="The most common stage shown is {label} ({value} mentors).",
+        nothing="No stage has enough mentors in it to show.",
+        hidden_one="stage has",
+        hidden_many="stages have",
     )
-    shown = [(v, label) for v, label, h in zip(values, labels, hidden, strict=True) if not h and v]
-    summary = (
-        f"The most common stage shown is {max(shown)[1]} ({max(shown)[0]:,.0f} mentors)."
-        if shown
-        else "No stage has enough mentors in it to show."
-    )
-    n_hidden = sum(hidden)
-    summary += impact_hidden_note(n_hidden, k, "stage has" if n_hidden == 1 else "stages have")
-    return Chart(figure, summary)
 
 
 def impact_milestones(
     labels: list[str], values: list[float | None], hidden: list[bool], k: int
 ) -> Chart:
     """Mentors reaching each milestone in the period."""
-    figure = impact_bars(
+    return impact_breakdown(
         "Milestones reached",
-        "Mentors",
         labels,
         values,
         hidden,
         k,
-        horizontal=True,
         colour=OKABE_ITO[2],
+        largest="The milestone most mentors reached was '{label}' ({value} mentors).",
+        nothing="No milestone was reached by enough mentors to show.",
+        hidden_one="milestone was reached by",
+        hidden_many="milestones were reached by",
     )
-    shown = [(v, label) for v, label, h in zip(values, labels, hidden, strict=True) if not h and v]
-    summary = (
-        f"The milestone most mentors reached was '{max(shown)[1]}' ({max(shown)[0]:,.0f} mentors)."
-        if shown
-        else "No milestone was reached by enough mentors to show."
-    )
-    n_hidden = sum(hidden)
-    summary += impact_hidden_note(
-        n_hidden, k, "milestone was reached by" if n_hidden == 1 else "milestones were reached by"
-    )
-    return Chart(figure, summary)
 
 
 def impact_events(
     labels: list[str], values: list[float | None], hidden: list[bool], k: int
 ) -> Chart:
     """Mentors at each group day or event in the period."""
-    figure = impact_bars(
+    return impact_breakdown(
         "Taking part in group days and events",
-        "Mentors",
         labels,
         values,
         hidden,
         k,
-        horizontal=True,
         colour=OKABE_ITO[4],
+        largest="The best attended was '{label}' ({value} mentors).",
+        nothing="No group day or event in the period had enough mentors to show.",
+        hidden_one="event was attended by",
+        hidden_many="events were attended by",
     )
-    shown = [(v, label) for v, label, h in zip(values, labels, hidden, strict=True) if not h and v]
-    summary = (
-        f"The best attended was '{max(shown)[1]}' ({max(shown)[0]:,.0f} mentors)."
-        if shown
-        else "No group day or event in the period had enough mentors to show."
-    )
-    n_hidden = sum(hidden)
-    summary += impact_hidden_note(
-        n_hidden, k, "event was attended by" if n_hidden == 1 else "events were attended by"
-    )
-    return Chart(figure, summary)
 
 
 # --- Builders for the manager pages -------------------------------------------------------
