@@ -44,15 +44,23 @@ class Chart:
 def styled(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     """The house style: title, axis titles with units, palette, quiet grid."""
     figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "y": 0.98,
+            "yanchor": "top",
+            "font": {"size": 16},
+        },
         xaxis_title=x_title,
         yaxis_title=y_title,
         colorway=list(OKABE_ITO),
         font={"family": FONT, "size": 13, "color": "#1f2933"},
         plot_bgcolor="white",
         paper_bgcolor="white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
+        # The legend sits on its own line under the title, so a long title never runs into it.
+        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT}},
     )
     figure.update_xaxes(showgrid=False, linecolor="#9aa5b1", ticks="outside")
