@@ -50,7 +50,17 @@ CREATE OR REPLACE TEMP MACRO pm_day(v) AS CASE
         TRY_CAST(split_part(v, '/', 2) AS INTEGER), TRY_CAST(split_part(v, '/', 1) AS INTEGER)))
     END;
 -- A date may carry a midnight time, as Excel date cells do ("2025-03-01 00:00:00").
-CREATE OR REPLACE TEMP MACRO pm_date(v) AS pm_day(regexp_replace(v, '[ T]00:00(:00)?$', ''));
+CREATE OR REPLACE TEMP MACRO pm_date_full(v) AS
+    pm_day(regexp_replace(v, '[ T]00:00(:00)?$', ''));
+-- The usual shapes first, read by DuckDB's own parsers (a regular expression or two per value
+-- instead of some twenty); anything else goes to the full reader above. Each fast shape gives
+-- what the full reader gives: the year's first digit is 1-9 (year 0 stays on the full path,
+-- which refuses it) and the hours and minutes are bounded (TRY_CAST takes "24:00").
+CREATE OR REPLACE TEMP MACRO pm_date(v) AS CASE
+    WHEN regexp_full_match(v, '[1-9]\d{3}-\d{2}-\d{2}') THEN TRY_CAST(v AS DATE)
+    WHEN regexp_full_match(v, '\d{2}/\d{2}/[1-9]\d{3}')
+    THEN CAST(try_strptime(v, '%d/%m/%Y') AS DATE)
+    ELSE pm_date_full(v) END;
 CREATE OR REPLACE TEMP MACRO pm_seconds(t) AS CASE
     WHEN regexp_full_match(t, '\d{1,2}:\d{2}(:\d{2})?')
      AND TRY_CAST(split_part(t, ':', 1) AS INTEGER) < 24
@@ -60,11 +70,17 @@ CREATE OR REPLACE TEMP MACRO pm_seconds(t) AS CASE
        + TRY_CAST(split_part(t, ':', 2) AS INTEGER) * 60
        + coalesce(TRY_CAST(nullif(split_part(t, ':', 3), '') AS INTEGER), 0)
     END;
-CREATE OR REPLACE TEMP MACRO pm_ts(v) AS CASE
+CREATE OR REPLACE TEMP MACRO pm_ts_full(v) AS CASE
     WHEN regexp_full_match(v, '\S+[ T]\d{1,2}:\d{2}(:\d{2})?')
-    THEN CAST(pm_date(regexp_extract(v, '^(\S+)[ T]', 1)) AS TIMESTAMP)
+    THEN CAST(pm_date_full(regexp_extract(v, '^(\S+)[ T]', 1)) AS TIMESTAMP)
          + to_seconds(pm_seconds(regexp_extract(v, '[ T](\S+)$', 1)))
     END;
+CREATE OR REPLACE TEMP MACRO pm_ts(v) AS CASE
+    WHEN regexp_full_match(v, '[1-9]\d{3}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?')
+    THEN TRY_CAST(v AS TIMESTAMP)
+    WHEN regexp_full_match(v, '\d{2}/\d{2}/[1-9]\d{3} ([01]\d|2[0-3]):[0-5]\d')
+    THEN try_strptime(v, '%d/%m/%Y %H:%M')
+    ELSE pm_ts_full(v) END;
 CREATE OR REPLACE TEMP MACRO pm_is_time(v) AS regexp_full_match(v, '\d{1,2}:\d{2}(:\d{2})?');
 """
 
