@@ -60,69 +60,85 @@ if not Path(settings.database).exists():
     with st.spinner("First run: creating a demo programme to explore…"):
         admin.create_demo(settings.database)
 
+# One connection for the whole run, opened on first use and closed however the run ends
+# (st.stop and st.rerun raise), so the file is never held between interactions.
 try:
-    if access.signed_in_mode and st.session_state.get("_signed_in_as") != access.user:
-        with database.connect(settings.database) as con:
+    try:
+        if access.signed_in_mode and st.session_state.get("_signed_in_as") != access.user:
+            con = frame.connection(settings.database)
             database.write_audit(con, access.user, "sign in", f"role: {access.role}")
-        st.session_state["_signed_in_as"] = access.user
-    ctx = frame.build_context(access)
-except database.DatabaseBusy:
-    frame.busy()
-frame.set_context(ctx)
+            st.session_state["_signed_in_as"] = access.user
+        ctx = frame.build_context(access)
+    except database.DatabaseBusy:
+        frame.busy()
+    frame.set_context(ctx)
 
-manager_pages = {
-    "Programme": [
-        st.Page(
-            HERE / "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
-        ),
-        st.Page(HERE / "pages/timekeeping.py", title="Timekeeping", icon=":material/schedule:"),
-        st.Page(
-            HERE / "pages/reliability.py", title="Reliability", icon=":material/event_available:"
-        ),
-        st.Page(HERE / "pages/transitions.py", title="Transitions", icon=":material/timeline:"),
-        st.Page(
-            HERE / "pages/shadowing.py", title="Shadowing and milestones", icon=":material/school:"
-        ),
-        st.Page(HERE / "pages/mentor_journey.py", title="Mentor journey", icon=":material/person:"),
-    ],
-    "Reporting": [
+    manager_pages = {
+        "Programme": [
+            st.Page(
+                HERE / "pages/overview.py",
+                title="Overview",
+                icon=":material/dashboard:",
+                default=True,
+            ),
+            st.Page(HERE / "pages/timekeeping.py", title="Timekeeping", icon=":material/schedule:"),
+            st.Page(
+                HERE / "pages/reliability.py",
+                title="Reliability",
+                icon=":material/event_available:",
+            ),
+            st.Page(HERE / "pages/transitions.py", title="Transitions", icon=":material/timeline:"),
+            st.Page(
+                HERE / "pages/shadowing.py",
+                title="Shadowing and milestones",
+                icon=":material/school:",
+            ),
+            st.Page(
+                HERE / "pages/mentor_journey.py", title="Mentor journey", icon=":material/person:"
+            ),
+        ],
+        "Reporting": [
+            st.Page(
+                HERE / "pages/impact_summary.py",
+                title="Impact summary",
+                icon=":material/volunteer_activism:",
+            ),
+        ],
+        "Data": [
+            st.Page(HERE / "pages/data.py", title="Data", icon=":material/upload_file:"),
+            st.Page(
+                HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"
+            ),
+        ],
+    }
+    funder_pages = [
         st.Page(
             HERE / "pages/impact_summary.py",
             title="Impact summary",
             icon=":material/volunteer_activism:",
+            default=True,
         ),
-    ],
-    "Data": [
-        st.Page(HERE / "pages/data.py", title="Data", icon=":material/upload_file:"),
         st.Page(HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"),
-    ],
-}
-funder_pages = [
-    st.Page(
-        HERE / "pages/impact_summary.py",
-        title="Impact summary",
-        icon=":material/volunteer_activism:",
-        default=True,
-    ),
-    st.Page(HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"),
-]
-navigation = st.navigation(manager_pages if ctx.is_manager else funder_pages)
+    ]
+    navigation = st.navigation(manager_pages if ctx.is_manager else funder_pages)
 
-with st.sidebar:
-    if ctx.access.signed_in_mode:
-        st.caption(f"Signed in as {ctx.access.user} ({ctx.access.role})")
-        if st.button("Sign out"):
-            st.logout()
-    else:
-        st.caption(
-            "Sign-in is off: this dashboard only answers on this computer. To share it with "
-            "your team, add an [auth] section to .streamlit/secrets.toml (README: "
-            "'Sign-in for your team')."
+    with st.sidebar:
+        if ctx.access.signed_in_mode:
+            st.caption(f"Signed in as {ctx.access.user} ({ctx.access.role})")
+            if st.button("Sign out"):
+                st.logout()
+        else:
+            st.caption(
+                "Sign-in is off: this dashboard only answers on this computer. To share it with "
+                "your team, add an [auth] section to .streamlit/secrets.toml (README: "
+                "'Sign-in for your team')."
+            )
+    if ctx.has_demo:
+        st.info(
+            "You are looking at **demo data**: a made-up programme to explore. "
+            "Remove it on the Data page before importing your records.",
+            icon=":material/science:",
         )
-if ctx.has_demo:
-    st.info(
-        "You are looking at **demo data**: a made-up programme to explore. "
-        "Remove it on the Data page before importing your records.",
-        icon=":material/science:",
-    )
-navigation.run()
+    navigation.run()
+finally:
+    frame.close_connection()

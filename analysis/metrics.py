@@ -8,6 +8,11 @@ suppression in `analysis.privacy` needs.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,8 +85,8 @@ def params(scope: Scope, settings: Settings, window: tuple[dt.date, dt.date]) ->
 
 # The shared scope: selected mentors, active mentors, and attendance rows up to `to` with the
 # per-row definitions of METRICS.md. Every attendance figure reads these CTEs.
-SCOPE_SQL = """
-WITH selected AS (
+_MENTORS_CTES = """
+selected AS (
     SELECT * FROM mentors
     WHERE (len(CAST($cohorts AS VARCHAR[])) = 0 OR list_contains(CAST($cohorts AS VARCHAR[]), cohort))
       AND (len(CAST($genders AS VARCHAR[])) = 0 OR list_contains(CAST($genders AS VARCHAR[]), gender))
@@ -92,7 +97,10 @@ WITH selected AS (
 active AS (
     SELECT * FROM selected
     WHERE start_date <= $to AND (end_date IS NULL OR end_date >= $from)
-),
+)
+"""
+
+_ROWS_CTES = """
 timed AS (
     SELECT a.mentor_id, a.session_id, a.attendance, a.minutes_attended, s.session_type,
            s.scheduled_start, CAST(s.scheduled_start AS DATE) AS day, s.duration_minutes,
@@ -113,64 +121,161 @@ rows_to AS (
            CASE WHEN present THEN least(duration_minutes, coalesce(minutes_attended,
                greatest(0, duration_minutes - coalesce(minutes_late, 0)))) END AS credited_minutes
     FROM timed
-),
-rows_in AS (SELECT * FROM rows_to WHERE day >= $from)
+)
 """
 
-_ATTENDANCE_SQL = (
-    SCOPE_SQL
-    + """
-SELECT
-    (SELECT count(*) FROM active) AS mentors_active,
-    count(*) FILTER (WHERE expected) AS expected,
-    count(DISTINCT mentor_id) FILTER (WHERE expected) AS expected_people,
-    count(*) FILTER (WHERE present) AS present,
-    count(DISTINCT mentor_id) FILTER (WHERE present) AS present_people,
-    count(*) FILTER (WHERE attendance = 'no_show') AS no_show,
-    count(*) FILTER (WHERE attendance = 'notified_absence') AS notified,
-    count(DISTINCT mentor_id) FILTER (WHERE attendance IN ('no_show', 'notified_absence'))
-        AS absent_people,
-    count(*) FILTER (WHERE present AND NOT late) AS on_time,
-    avg(minutes_late) FILTER (WHERE late) AS mean_late,
-    median(minutes_late) FILTER (WHERE late) AS median_late,
-    count(DISTINCT mentor_id) FILTER (WHERE late AND minutes_late IS NOT NULL) AS late_known_people,
-    count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected) AS bm_expected,
-    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected)
-        AS bm_expected_people,
-    count(*) FILTER (WHERE session_type = 'beneficiary_meeting'
-                     AND attendance IN ('no_show', 'notified_absence')) AS bm_missed,
-    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting'
-                     AND attendance IN ('no_show', 'notified_absence')) AS bm_missed_people,
-    count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND late) AS bm_late,
-    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND late)
-        AS bm_late_people,
-    count(DISTINCT beneficiary_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND present)
-        AS beneficiaries,
-    coalesce(sum(credited_minutes) FILTER (WHERE session_type = 'beneficiary_meeting'
-                                           AND present), 0) / 60.0 AS peer_hours,
-    count(DISTINCT mentor_id) FILTER (WHERE session_type = 'beneficiary_meeting' AND present)
-        AS peer_people,
-    CAST(coalesce(sum(minutes_late) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
-                                             AND late), 0)
-       + coalesce(sum(duration_minutes) FILTER (WHERE session_type IN ('shadowing',
-                                              'beneficiary_meeting') AND attendance = 'no_show'), 0)
-       AS DOUBLE) AS staff_lost,
-    count(DISTINCT mentor_id) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
-        AND ((late AND minutes_late IS NOT NULL) OR attendance = 'no_show')) AS staff_lost_people,
-    count(DISTINCT mentor_id) FILTER (WHERE session_type IN ('group_day', 'event') AND present)
-        AS events_people
-FROM rows_in
-"""
+_ROWS_IN_CTE = "rows_in AS (SELECT * FROM rows_to WHERE day >= $from)"
+
+SCOPE_SQL = (
+    "\nWITH " + _MENTORS_CTES.strip() + ",\n" + _ROWS_CTES.strip() + ",\n" + _ROWS_IN_CTE + "\n"
 )
 
-_EVENTS_SQL = (
-    SCOPE_SQL
-    + """
+
+def scope_sql(table: str | None = None) -> str:
+    """SCOPE_SQL, or the same CTEs with `rows_to` read from a table `rows_table` filled."""
+    if table is None:
+        return SCOPE_SQL
+    rows_to = f"rows_to AS (SELECT * FROM {table})"
+    return f"\nWITH {_MENTORS_CTES.strip()},\n{rows_to},\n{_ROWS_IN_CTE}\n"
+
+
+# --- the scoped rows, materialised ------------------------------------------------------------
+#
+# `rows_to` is a join of every attendance row with its session and the active mentors: the
+# costly part of every figure. A computation builds it once as a TEMP table (the same CTEs of
+# SCOPE_SQL, so the per-row definitions stay there) and runs its figure queries over the table.
+# A connection registered with `share_rows` (the dashboard's connection for one script run,
+# during which the records cannot change) keeps the tables until it closes, so the views of a
+# page share them too.
+
+_ROWS_TABLE_SQL = "CREATE TEMP TABLE {table} AS " + SCOPE_SQL + "SELECT * FROM rows_to"
+_PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
+_SHARED: set[int] = set()
+
+
+def bind(sql: str, p: dict[str, Any]) -> dict[str, Any]:
+    """The parameters `sql` names (DuckDB refuses extra ones)."""
+    names = set(_PARAMETER.findall(sql))
+    return {k: v for k, v in p.items() if k in names}
+
+
+def share_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the scoped rows built on `con` until `unshare_rows` (call it before closing)."""
+    _SHARED.add(id(con))
+
+
+def unshare_rows(con: duckdb.DuckDBPyConnection) -> None:
+    _SHARED.discard(id(con))
+
+
+def _rows_key(p: dict[str, Any]) -> str:
+    key = repr(tuple((k, p[k]) for k in sorted(bind(_ROWS_TABLE_SQL, p))))
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def rows_table(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> str | None:
+    """On a shared connection, the name of a TEMP table holding `rows_to` for `p` (built on
+    first use); otherwise None, and SCOPE_SQL is evaluated in the query itself."""
+    if id(con) not in _SHARED:
+        return None
+    table = f"pm_rows_{_rows_key(p)}"
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name",
+        {"name": table},
+    ).fetchone()
+    if not (found and found[0]):
+        sql = _ROWS_TABLE_SQL.replace("{table}", table)
+        con.execute(sql, bind(sql, p))
+    return table
+
+
+@contextmanager
+def scoped_rows(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> Iterator[str]:
+    """A TEMP table holding `rows_to` for `p`: the shared one, or one for this block only."""
+    shared = rows_table(con, p)
+    if shared is not None:
+        yield shared
+        return
+    table = f"pm_rows_{uuid.uuid4().hex[:16]}"
+    sql = _ROWS_TABLE_SQL.replace("{table}", table)
+    con.execute(sql, bind(sql, p))
+    try:
+        yield table
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# Attendance figures: counted per mentor first, then over mentors (the people a figure rests on
+# are the mentors with a count above 0), which is much cheaper than many DISTINCT counts.
+_ATTENDANCE_BODY = """,
+per_mentor AS (
+    SELECT mentor_id,
+           count(*) FILTER (WHERE expected) AS expected,
+           count(*) FILTER (WHERE present) AS present,
+           count(*) FILTER (WHERE attendance = 'no_show') AS no_show,
+           count(*) FILTER (WHERE attendance = 'notified_absence') AS notified,
+           count(*) FILTER (WHERE present AND NOT late) AS on_time,
+           count(*) FILTER (WHERE late AND minutes_late IS NOT NULL) AS late_known,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected)
+               AS bm_expected,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting'
+                            AND attendance IN ('no_show', 'notified_absence')) AS bm_missed,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND late) AS bm_late,
+           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND present) AS bm_present,
+           sum(credited_minutes) FILTER (WHERE session_type = 'beneficiary_meeting' AND present)
+               AS bm_credited,
+           sum(minutes_late) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
+                                     AND late) AS lost_late,
+           sum(duration_minutes) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
+                                         AND attendance = 'no_show') AS lost_no_show,
+           count(*) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
+               AND ((late AND minutes_late IS NOT NULL) OR attendance = 'no_show')) AS lost_rows,
+           count(*) FILTER (WHERE session_type IN ('group_day', 'event') AND present) AS events
+    FROM rows_in GROUP BY mentor_id
+),
+lateness AS (
+    SELECT avg(minutes_late) AS mean_late, median(minutes_late) AS median_late
+    FROM rows_in WHERE late
+),
+reached AS (
+    SELECT count(DISTINCT beneficiary_id) AS beneficiaries
+    FROM rows_in WHERE session_type = 'beneficiary_meeting' AND present
+)
+SELECT
+    (SELECT count(*) FROM active) AS mentors_active,
+    coalesce(sum(expected), 0) AS expected,
+    count(*) FILTER (WHERE expected > 0) AS expected_people,
+    coalesce(sum(present), 0) AS present,
+    count(*) FILTER (WHERE present > 0) AS present_people,
+    coalesce(sum(no_show), 0) AS no_show,
+    coalesce(sum(notified), 0) AS notified,
+    count(*) FILTER (WHERE no_show + notified > 0) AS absent_people,
+    coalesce(sum(on_time), 0) AS on_time,
+    (SELECT mean_late FROM lateness) AS mean_late,
+    (SELECT median_late FROM lateness) AS median_late,
+    count(*) FILTER (WHERE late_known > 0) AS late_known_people,
+    coalesce(sum(bm_expected), 0) AS bm_expected,
+    count(*) FILTER (WHERE bm_expected > 0) AS bm_expected_people,
+    coalesce(sum(bm_missed), 0) AS bm_missed,
+    count(*) FILTER (WHERE bm_missed > 0) AS bm_missed_people,
+    coalesce(sum(bm_late), 0) AS bm_late,
+    count(*) FILTER (WHERE bm_late > 0) AS bm_late_people,
+    (SELECT beneficiaries FROM reached) AS beneficiaries,
+    coalesce(sum(bm_credited), 0) / 60.0 AS peer_hours,
+    count(*) FILTER (WHERE bm_present > 0) AS peer_people,
+    CAST(coalesce(sum(lost_late), 0) + coalesce(sum(lost_no_show), 0) AS DOUBLE) AS staff_lost,
+    count(*) FILTER (WHERE lost_rows > 0) AS staff_lost_people,
+    count(*) FILTER (WHERE events > 0) AS events_people
+FROM per_mentor
+"""
+
+_ACTIVE_SQL = SCOPE_SQL + "SELECT count(*) AS mentors_active FROM active"
+
+_EVENTS_BODY = """
 SELECT coalesce(event_name, session_type) AS event, count(DISTINCT mentor_id) AS mentors
 FROM rows_in WHERE session_type IN ('group_day', 'event') AND present
 GROUP BY ALL ORDER BY event
 """
-)
 
 _MILESTONES_SQL = (
     SCOPE_SQL
@@ -183,9 +288,7 @@ GROUP BY ALL
 )
 
 # Running total of credited shadowing per mentor, up to `to`; the session that reached the target.
-SHADOWING_SQL = (
-    SCOPE_SQL
-    + """,
+SHADOWING_CTES = """,
 shadow AS (
     SELECT mentor_id, day, credited_minutes,
            sum(credited_minutes) OVER (PARTITION BY mentor_id ORDER BY scheduled_start, session_id
@@ -199,10 +302,10 @@ per_mentor AS (
     GROUP BY ALL
 )
 """
-)
+SHADOWING_SQL = SCOPE_SQL + SHADOWING_CTES
 
-_SHADOWING_SUMMARY_SQL = (
-    SHADOWING_SQL
+_SHADOWING_SUMMARY_BODY = (
+    SHADOWING_CTES
     + """
 SELECT count(*) FILTER (WHERE credited >= $target_minutes) AS complete,
        count(*) FILTER (WHERE credited > 0 AND credited < $target_minutes) AS in_progress,
@@ -211,6 +314,7 @@ SELECT count(*) FILTER (WHERE credited >= $target_minutes) AS complete,
 FROM per_mentor
 """
 )
+
 
 # Assessments of active mentors up to `to`, each with the one before it.
 STAGES_SQL = (
@@ -249,9 +353,7 @@ SELECT
 """
 )
 
-_AT_RISK_SQL = (
-    SCOPE_SQL
-    + """,
+_AT_RISK_BODY = """,
 recent AS (
     SELECT mentor_id,
            count(*) FILTER (WHERE expected) AS expected,
@@ -278,9 +380,12 @@ LEFT JOIN latest_two l USING (mentor_id)
 WHERE a.status IN ('active', 'paused')
 ORDER BY a.mentor_id
 """
-)
+
 
 FLAG_ORDER = ("low_attendance", "no_shows", "lateness", "stage_regression")
+
+# The groups of figures `compute` can be asked for (all of them by default).
+PARTS = ("attendance", "shadowing", "stages", "events", "milestones")
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -288,7 +393,7 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> dict[str, Any]:
-    cur = con.execute(sql, p)
+    cur = con.execute(sql, bind(sql, p))
     row = cur.fetchone()
     assert row is not None and cur.description is not None
     return {d[0]: v for d, v in zip(cur.description, row, strict=True)}
@@ -300,11 +405,32 @@ def compute(
     settings: Settings,
     *,
     with_at_risk: bool = True,
+    parts: tuple[str, ...] = PARTS,
 ) -> Figures:
-    """All headline figures for the scope, with what each rests on."""
+    """The headline figures for the scope (all, or the groups in `parts`), with what each
+    rests on."""
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown parts {sorted(unknown)}: use {', '.join(PARTS)}")
     window = resolve_window(con, scope)
     p = params(scope, settings, window)
-    a = _one(con, _ATTENDANCE_SQL, p)
+    needs_rows = with_at_risk or bool({"attendance", "shadowing", "events"} & set(parts))
+    if not needs_rows:
+        return _compute(con, None, p, settings, parts, False, window)
+    with scoped_rows(con, p) as table:
+        return _compute(con, table, p, settings, parts, with_at_risk, window)
+
+
+def _compute(
+    con: duckdb.DuckDBPyConnection,
+    table: str | None,
+    p: dict[str, Any],
+    settings: Settings,
+    parts: tuple[str, ...],
+    with_at_risk: bool,
+    window: tuple[dt.date, dt.date],
+) -> Figures:
+    scoped = scope_sql(table)
     support: dict[str, int] = {}
     values: dict[str, Any] = {}
 
@@ -316,62 +442,72 @@ def compute(
         node[leaf] = value
         support[path] = people
 
+    if "attendance" in parts or "events" in parts:
+        a = _one(con, scoped + _ATTENDANCE_BODY, p)
+    else:
+        a = _one(con, _ACTIVE_SQL, p)
     put("mentors_active", a["mentors_active"], a["mentors_active"])
-    put("expected_attendances", a["expected"], a["expected_people"])
-    put("attendance_rate", _rate(a["present"], a["expected"]), a["expected_people"])
-    put("no_show_rate", _rate(a["no_show"], a["expected"]), a["expected_people"])
-    put("notice_rate", _rate(a["notified"], a["notified"] + a["no_show"]), a["absent_people"])
-    put("punctuality_rate", _rate(a["on_time"], a["present"]), a["present_people"])
-    put("mean_minutes_late", a["mean_late"], a["late_known_people"])
-    put(
-        "median_minutes_late",
-        None if a["median_late"] is None else float(a["median_late"]),
-        a["late_known_people"],
-    )
-    put("beneficiary_meetings.expected", a["bm_expected"], a["bm_expected_people"])
-    put("beneficiary_meetings.missed", a["bm_missed"], a["bm_missed_people"])
-    put("beneficiary_meetings.late", a["bm_late"], a["bm_late_people"])
-    put("beneficiaries_reached", a["beneficiaries"], a["beneficiaries"])
-    put("peer_support_hours", float(a["peer_hours"]), a["peer_people"])
-    put("staff_minutes_lost", float(a["staff_lost"]), a["staff_lost_people"])
+    if "attendance" in parts:
+        put("expected_attendances", a["expected"], a["expected_people"])
+        put("attendance_rate", _rate(a["present"], a["expected"]), a["expected_people"])
+        put("no_show_rate", _rate(a["no_show"], a["expected"]), a["expected_people"])
+        put("notice_rate", _rate(a["notified"], a["notified"] + a["no_show"]), a["absent_people"])
+        put("punctuality_rate", _rate(a["on_time"], a["present"]), a["present_people"])
+        put("mean_minutes_late", a["mean_late"], a["late_known_people"])
+        put(
+            "median_minutes_late",
+            None if a["median_late"] is None else float(a["median_late"]),
+            a["late_known_people"],
+        )
+        put("beneficiary_meetings.expected", a["bm_expected"], a["bm_expected_people"])
+        put("beneficiary_meetings.missed", a["bm_missed"], a["bm_missed_people"])
+        put("beneficiary_meetings.late", a["bm_late"], a["bm_late_people"])
+        put("beneficiaries_reached", a["beneficiaries"], a["beneficiaries"])
+        put("peer_support_hours", float(a["peer_hours"]), a["peer_people"])
+        put("staff_minutes_lost", float(a["staff_lost"]), a["staff_lost_people"])
 
-    sp = p | {"target_minutes": settings.shadowing_target_hours * 60}
-    s = _one(con, _SHADOWING_SUMMARY_SQL, sp)
-    target = settings.shadowing_target_hours
-    put("shadowing.target_hours", int(target) if float(target).is_integer() else target, 0)
-    put("shadowing.mentors_complete", s["complete"], s["complete"])
-    put("shadowing.mentors_in_progress", s["in_progress"], s["in_progress"])
-    put(
-        "shadowing.median_days_to_complete",
-        None if s["median_days"] is None else float(s["median_days"]),
-        s["complete"],
-    )
+    if "shadowing" in parts:
+        sp = p | {"target_minutes": settings.shadowing_target_hours * 60}
+        s = _one(con, scoped + _SHADOWING_SUMMARY_BODY, sp)
+        target = settings.shadowing_target_hours
+        put("shadowing.target_hours", int(target) if float(target).is_integer() else target, 0)
+        put("shadowing.mentors_complete", s["complete"], s["complete"])
+        put("shadowing.mentors_in_progress", s["in_progress"], s["in_progress"])
+        put(
+            "shadowing.median_days_to_complete",
+            None if s["median_days"] is None else float(s["median_days"]),
+            s["complete"],
+        )
 
-    st = _one(con, _STAGES_SUMMARY_SQL, p)
-    latest = st["latest"] or []
-    for stage in range(1, 8):
-        n = sum(1 for x in latest if x == stage)
-        put(f"stages.distribution.{stage}", n, n)
-    not_assessed = a["mentors_active"] - len(latest)
-    put("stages.distribution.not_assessed", not_assessed, not_assessed)
-    put("stages.mentors_progressed", st["progressed"], st["progressed"])
-    put("stages.regressions", st["regressions"], st["regression_people"])
-    put("stages.mean_self_esteem_change", st["se_change"], st["se_people"])
+    if "stages" in parts:
+        st = _one(con, _STAGES_SUMMARY_SQL, p)
+        latest = st["latest"] or []
+        for stage in range(1, 8):
+            n = sum(1 for x in latest if x == stage)
+            put(f"stages.distribution.{stage}", n, n)
+        not_assessed = a["mentors_active"] - len(latest)
+        put("stages.distribution.not_assessed", not_assessed, not_assessed)
+        put("stages.mentors_progressed", st["progressed"], st["progressed"])
+        put("stages.regressions", st["regressions"], st["regression_people"])
+        put("stages.mean_self_esteem_change", st["se_change"], st["se_people"])
 
-    put("events.mentors_attending", a["events_people"], a["events_people"])
-    values["events"]["by_event"] = {}
-    for event, n in con.execute(_EVENTS_SQL, p).fetchall():
-        put(f"events.by_event.{event}", n, n)
+    if "events" in parts:
+        put("events.mentors_attending", a["events_people"], a["events_people"])
+        values["events"]["by_event"] = {}
+        sql = scoped + _EVENTS_BODY
+        for event, n in con.execute(sql, bind(sql, p)).fetchall():
+            put(f"events.by_event.{event}", n, n)
 
-    values["milestones"] = {}
-    found = dict(con.execute(_MILESTONES_SQL, p).fetchall())
-    for milestone in MILESTONE_CODES:
-        if found.get(milestone):
-            put(f"milestones.{milestone}", found[milestone], found[milestone])
+    if "milestones" in parts:
+        values["milestones"] = {}
+        found = dict(con.execute(_MILESTONES_SQL, bind(_MILESTONES_SQL, p)).fetchall())
+        for milestone in MILESTONE_CODES:
+            if found.get(milestone):
+                put(f"milestones.{milestone}", found[milestone], found[milestone])
 
     figures = Figures(window, values, support)
     if with_at_risk:
-        figures.at_risk = at_risk(con, scope, settings, window)
+        figures.at_risk = _at_risk(con, table, p, settings, window)
     return figures
 
 
@@ -383,11 +519,21 @@ def at_risk(
 ) -> list[dict[str, Any]]:
     """Active mentors flagged on `to`, with their reasons in the order METRICS.md lists them."""
     window = window or resolve_window(con, scope)
-    p = params(scope, settings, window) | {
-        "lookback_from": window[1] - dt.timedelta(days=settings.lookback_days - 1)
-    }
+    p = params(scope, settings, window)
+    return _at_risk(con, rows_table(con, p), p, settings, window)
+
+
+def _at_risk(
+    con: duckdb.DuckDBPyConnection,
+    table: str | None,
+    p: dict[str, Any],
+    settings: Settings,
+    window: tuple[dt.date, dt.date],
+) -> list[dict[str, Any]]:
+    p = p | {"lookback_from": window[1] - dt.timedelta(days=settings.lookback_days - 1)}
+    sql = scope_sql(table) + _AT_RISK_BODY
     out = []
-    for mentor_id, *flags in con.execute(_AT_RISK_SQL, p).fetchall():
+    for mentor_id, *flags in con.execute(sql, bind(sql, p)).fetchall():
         reasons = [name for name, on in zip(FLAG_ORDER, flags, strict=True) if on]
         if reasons:
             out.append({"mentor_id": mentor_id, "reasons": reasons})

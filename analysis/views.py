@@ -9,7 +9,7 @@ mentor the Mentor journey page shows; per-mentor tables take `limit` and `offset
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from typing import Any
 
 import duckdb
@@ -81,13 +81,19 @@ HEADLINES: tuple[tuple[str, str, str, str], ...] = (
     *((f"flags.{reason}", label, "count", "lower") for reason, label in FLAG_LABELS.items()),
 )
 
-_PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
+# The flag figures of HEADLINES (the Overview's chart of why mentors are flagged).
+FLAG_FIGURES = ("mentors_flagged", *(f"flags.{reason}" for reason in FLAG_LABELS))
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> pd.DataFrame:
     """Run `sql`, binding only the parameters it names (DuckDB refuses extra ones)."""
-    names = set(_PARAMETER.findall(sql))
-    return con.execute(sql, {k: v for k, v in p.items() if k in names}).df()
+    return con.execute(sql, metrics.bind(sql, p)).df()
+
+
+def _run_rows(con: duckdb.DuckDBPyConnection, body: str, p: dict[str, Any]) -> pd.DataFrame:
+    """Run `body` after the shared scope (SCOPE_SQL), over the connection's materialised rows
+    when it shares them (`metrics.rows_table`): the pages' views then build the join once."""
+    return _run(con, metrics.scope_sql(metrics.rows_table(con, p)) + body, p)
 
 
 def _params(
@@ -124,9 +130,15 @@ def headline_figures(
     scope: metrics.Scope,
     settings: Settings,
     compare: bool = True,
+    figures: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """The headline figures (`metrics.compute`), with the previous window's when `compare`."""
-    current = metrics.compute(con, scope, settings)
+    """The headline figures (`metrics.compute`), with the previous window's when `compare`.
+
+    `figures` (paths of HEADLINES) limits the rows, and what is computed, to those a page shows.
+    """
+    wanted = [h for h in HEADLINES if not figures or h[0] in figures]
+    parts, flags = _parts_for(f for f, *_ in wanted)
+    current = metrics.compute(con, scope, settings, with_at_risk=flags, parts=parts)
     previous_scope = metrics.previous_scope(scope, current.window)
     previous_window = (previous_scope.date_from, previous_scope.date_to)
     # Before the programme began there is nothing to compare with: no change is shown (and
@@ -134,10 +146,11 @@ def headline_figures(
     had_previous = compare and _count_active(con, previous_scope, settings) > 0
     previous_values: dict[str, Any] = {}
     if had_previous:
-        previous_values = _with_flags(metrics.compute(con, previous_scope, settings))
+        previous = metrics.compute(con, previous_scope, settings, with_at_risk=flags, parts=parts)
+        previous_values = _with_flags(previous)
     current_values = _with_flags(current)
     rows = []
-    for figure, label, kind, better in HEADLINES:
+    for figure, label, kind, better in wanted:
         value = _dotted(current_values, figure)
         before = _dotted(previous_values, figure) if had_previous else None
         rows.append(
@@ -156,6 +169,21 @@ def headline_figures(
             }
         )
     return pd.DataFrame(rows)
+
+
+def _parts_for(figures: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+    """The groups of `metrics.compute` the headline `figures` need, and whether the flags are."""
+    parts: set[str] = set()
+    flags = False
+    for figure in figures:
+        group = figure.partition(".")[0]
+        if group in ("mentors_flagged", "flags"):
+            flags = True
+        elif group in ("shadowing", "stages", "events"):
+            parts.add(group)
+        elif group != "mentors_active":
+            parts.add("attendance")
+    return tuple(p for p in metrics.PARTS if p in parts), flags
 
 
 def _with_flags(figures: metrics.Figures) -> dict[str, Any]:
@@ -201,8 +229,7 @@ months AS (
 )"""
 
 _ATTENDANCE_BY_MONTH_SQL = (
-    metrics.SCOPE_SQL
-    + _MONTHS_SQL
+    _MONTHS_SQL
     + """,
 by_month AS (
     SELECT CAST(date_trunc('month', day) AS DATE) AS month,
@@ -244,7 +271,7 @@ def attendance_by_month(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> pd.DataFrame:
     """Per calendar month of the window: attendance, punctuality, no-show and notice figures."""
-    return _run(con, _ATTENDANCE_BY_MONTH_SQL, _params(con, scope, settings))
+    return _run_rows(con, _ATTENDANCE_BY_MONTH_SQL, _params(con, scope, settings))
 
 
 _STAGE_DISTRIBUTION_SQL = (
@@ -273,9 +300,7 @@ def stage_distribution(
 
 # --- Timekeeping ---------------------------------------------------------------------------
 
-_WEEKS_SQL = (
-    metrics.SCOPE_SQL
-    + """,
+_WEEKS_SQL = """,
 weeks AS (
     SELECT least(greatest(date_diff('day', a.start_date, r.day), 0) // 7, $cap) // $bucket
                * $bucket AS weeks_from,
@@ -290,7 +315,6 @@ SELECT weeks_from,
        count(DISTINCT mentor_id) AS mentors
 FROM weeks GROUP BY weeks_from ORDER BY weeks_from
 """
-)
 
 
 def punctuality_by_weeks_in_programme(
@@ -303,7 +327,9 @@ def punctuality_by_weeks_in_programme(
     """Punctuality by weeks since each mentor's start date, in buckets; the last is `cap`+."""
     if bucket_weeks < 1 or cap_weeks < bucket_weeks or cap_weeks % bucket_weeks:
         raise ValueError("cap_weeks must be a positive multiple of bucket_weeks")
-    frame = _run(con, _WEEKS_SQL, _params(con, scope, settings, bucket=bucket_weeks, cap=cap_weeks))
+    frame = _run_rows(
+        con, _WEEKS_SQL, _params(con, scope, settings, bucket=bucket_weeks, cap=cap_weeks)
+    )
     frame["label"] = [
         f"{int(a)}+" if pd.isna(b) else f"{int(a)}–{int(b)}"
         for a, b in zip(frame["weeks_from"], frame["weeks_to"], strict=True)
@@ -313,9 +339,7 @@ def punctuality_by_weeks_in_programme(
 
 _MINUTES_LATE_BINS = ((0, 5), (6, 10), (11, 15), (16, 20), (21, 30), (31, 45), (46, 60), (61, None))
 
-_MINUTES_LATE_SQL = (
-    metrics.SCOPE_SQL
-    + """,
+_MINUTES_LATE_SQL = """,
 bins AS (
     SELECT unnest(CAST($lows AS INTEGER[])) AS low, unnest(CAST($highs AS INTEGER[])) AS high
 ),
@@ -328,7 +352,6 @@ FROM bins b LEFT JOIN per_minute p
   ON p.minutes_late >= b.low AND (b.high IS NULL OR p.minutes_late <= b.high)
 GROUP BY b.low, b.high ORDER BY b.low
 """
-)
 
 
 def minutes_late_distribution(
@@ -337,7 +360,7 @@ def minutes_late_distribution(
     """Late arrivals with a recorded time, counted in bins of minutes late."""
     lows = [low for low, _ in _MINUTES_LATE_BINS]
     highs = [high for _, high in _MINUTES_LATE_BINS]
-    frame = _run(con, _MINUTES_LATE_SQL, _params(con, scope, settings, lows=lows, highs=highs))
+    frame = _run_rows(con, _MINUTES_LATE_SQL, _params(con, scope, settings, lows=lows, highs=highs))
     frame["label"] = [
         f"Over {int(a) - 1}" if pd.isna(b) else f"{int(a)}–{int(b)}"
         for a, b in zip(frame["low"], frame["high"], strict=True)
@@ -345,9 +368,7 @@ def minutes_late_distribution(
     return frame
 
 
-_BY_SESSION_TYPE_SQL = (
-    metrics.SCOPE_SQL
-    + """
+_BY_SESSION_TYPE_SQL = """
 SELECT session_type,
        count(*) FILTER (WHERE expected) AS expected,
        count(*) FILTER (WHERE present) AS present,
@@ -360,14 +381,13 @@ SELECT session_type,
        avg(minutes_late) FILTER (WHERE late) AS mean_minutes_late
 FROM rows_in GROUP BY session_type
 """
-)
 
 
 def punctuality_by_session_type(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> pd.DataFrame:
     """Attendance and punctuality per session type, in the programme's order of types."""
-    frame = _run(con, _BY_SESSION_TYPE_SQL, _params(con, scope, settings))
+    frame = _run_rows(con, _BY_SESSION_TYPE_SQL, _params(con, scope, settings))
     order = {t: i for i, t in enumerate(SESSION_TYPES)}
     frame = frame.sort_values(
         "session_type", key=lambda s: s.map(lambda t: order.get(t, len(order)))
@@ -376,28 +396,23 @@ def punctuality_by_session_type(
     return frame
 
 
-_WEEKDAY_HOUR_SQL = (
-    metrics.SCOPE_SQL
-    + """
+_WEEKDAY_HOUR_SQL = """
 SELECT isodow(scheduled_start) AS weekday, hour(scheduled_start) AS hour,
        count(*) AS present, count(*) FILTER (WHERE NOT late) AS on_time,
        count(*) FILTER (WHERE NOT late) / count(*) AS punctuality_rate
 FROM rows_in WHERE present
 GROUP BY ALL ORDER BY weekday, hour
 """
-)
 
 
 def punctuality_by_weekday_hour(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> pd.DataFrame:
     """Punctuality by weekday (1 = Monday) and hour of the scheduled start."""
-    return _run(con, _WEEKDAY_HOUR_SQL, _params(con, scope, settings))
+    return _run_rows(con, _WEEKDAY_HOUR_SQL, _params(con, scope, settings))
 
 
-_BY_COHORT_SQL = (
-    metrics.SCOPE_SQL
-    + """,
+_BY_COHORT_SQL = """,
 per_cohort AS (
     SELECT cohort, min(start_date) AS cohort_start, count(*) AS mentors FROM active GROUP BY cohort
 ),
@@ -416,19 +431,16 @@ SELECT c.cohort, c.cohort_start, c.mentors,
 FROM per_cohort c LEFT JOIN rows_by_cohort r USING (cohort)
 ORDER BY c.cohort_start, c.cohort
 """
-)
 
 
 def cohort_comparison(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> pd.DataFrame:
     """Attendance and punctuality per cohort in the window, cohorts in order of intake."""
-    return _run(con, _BY_COHORT_SQL, _params(con, scope, settings))
+    return _run_rows(con, _BY_COHORT_SQL, _params(con, scope, settings))
 
 
-_STAFF_TIME_SQL = (
-    metrics.SCOPE_SQL
-    + """,
+_STAFF_TIME_SQL = """,
 per_staff AS (
     SELECT coalesce(staff_id, 'Not recorded') AS staff_id,
            CAST(coalesce(sum(minutes_late) FILTER (WHERE late), 0) AS DOUBLE) AS late_minutes,
@@ -450,14 +462,13 @@ FROM per_staff
 ORDER BY minutes_lost DESC, staff_id
 LIMIT $limit
 """
-)
 
 
 def staff_time_lost(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 25
 ) -> pd.DataFrame:
     """Staff minutes lost per member of staff (session staff_id), most first, `limit` rows."""
-    return _run(con, _STAFF_TIME_SQL, _params(con, scope, settings, limit=limit))
+    return _run_rows(con, _STAFF_TIME_SQL, _params(con, scope, settings, limit=limit))
 
 
 # --- Reliability ---------------------------------------------------------------------------
@@ -470,9 +481,7 @@ _MENTOR_ORDERS = {
     "mentor": "mentor_id",
 }
 
-_MENTOR_RELIABILITY_SQL = (
-    metrics.SCOPE_SQL
-    + """,
+_MENTOR_RELIABILITY_SQL = """,
 flags AS (
     SELECT unnest(CAST($flag_ids AS VARCHAR[])) AS mentor_id,
            unnest(CAST($flag_reasons AS VARCHAR[])) AS reasons,
@@ -513,7 +522,6 @@ WHERE NOT $only_flagged OR flag_count > 0
 ORDER BY {order}
 LIMIT $limit OFFSET $offset
 """
-)
 
 
 def mentor_reliability(
@@ -538,7 +546,7 @@ def mentor_reliability(
         "limit": limit,
         "offset": offset,
     }
-    return _run(con, _MENTOR_RELIABILITY_SQL.replace("{order}", order_sql), p)
+    return _run_rows(con, _MENTOR_RELIABILITY_SQL.replace("{order}", order_sql), p)
 
 
 # --- Transitions ---------------------------------------------------------------------------
@@ -722,7 +730,7 @@ _SHADOWING_ORDERS = {
 }
 
 _SHADOWING_PROGRESS_SQL = (
-    metrics.SHADOWING_SQL
+    metrics.SHADOWING_CTES
     + """,
 table_rows AS (
     SELECT p.mentor_id, a.cohort, a.status, p.credited, p.completed_on,
@@ -763,11 +771,11 @@ def shadowing_progress(
         limit=limit,
         offset=offset,
     )
-    return _run(con, _SHADOWING_PROGRESS_SQL.replace("{order}", order_sql), p)
+    return _run_rows(con, _SHADOWING_PROGRESS_SQL.replace("{order}", order_sql), p)
 
 
 _COMPLETION_TIMES_SQL = (
-    metrics.SHADOWING_SQL
+    metrics.SHADOWING_CTES
     + """,
 complete AS (
     SELECT date_diff('day', start_date, completed_on) AS days FROM per_mentor
@@ -804,7 +812,7 @@ def shadowing_completion_times(
         bucket=bucket_weeks,
         cap=cap_weeks,
     )
-    frame = _run(con, _COMPLETION_TIMES_SQL, p)
+    frame = _run_rows(con, _COMPLETION_TIMES_SQL, p)
     frame["label"] = [
         f"{int(a)}+ weeks" if pd.isna(b) else f"{int(a)}–{int(b)} weeks"
         for a, b in zip(frame["weeks_from"], frame["weeks_to"], strict=True)

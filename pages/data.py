@@ -146,8 +146,8 @@ with tab_rejected:
     st.subheader("Rejected rows")
     if "rejected_message" in st.session_state:
         st.success(st.session_state.pop("rejected_message"))
-    rejected = frame.load(ctx, catalog.rejected_rows)
-    total_rejected = frame.load(ctx, catalog.rejected_count)
+    rejected = frame.load_catalog(ctx, catalog.rejected_rows)
+    total_rejected = frame.load_catalog(ctx, catalog.rejected_count)
     if rejected.empty:
         st.success("No rejected rows are waiting.")
     else:
@@ -185,18 +185,18 @@ with tab_rejected:
 
 with tab_quality:
     st.subheader("Data quality")
-    st.dataframe(frame.load(ctx, catalog.data_quality), hide_index=True)
-    warnings = frame.load(ctx, catalog.import_warnings)
+    st.dataframe(frame.load_catalog(ctx, catalog.data_quality), hide_index=True)
+    warnings = frame.load_catalog(ctx, catalog.import_warnings)
     if not warnings.empty:
         st.write("**Warnings from imports** (imported as they were; worth a look)")
         st.dataframe(warnings, hide_index=True)
 
 with tab_history:
     st.subheader("Import history")
-    st.dataframe(frame.load(ctx, catalog.import_history), hide_index=True)
+    st.dataframe(frame.load_catalog(ctx, catalog.import_history), hide_index=True)
     st.subheader("Audit log")
     st.caption("Sign-ins, imports and erasures, newest first.")
-    st.dataframe(frame.load(ctx, catalog.audit_log), hide_index=True)
+    st.dataframe(frame.load_catalog(ctx, catalog.audit_log), hide_index=True)
 
 with tab_erase:
     st.subheader("Erase one mentor's records")

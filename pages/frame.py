@@ -7,11 +7,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+import duckdb
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -118,6 +120,37 @@ def set_context(ctx: PageContext) -> None:
     st.session_state["_frame_reruns"] = 0
 
 
+# --- the run's connection: opened lazily on the first cache miss, closed when the run ends ---
+#
+# One connection per script run (and per thread: each run has its own), never held between
+# runs, so a command-line import can land while the dashboard is open. dashboard.py closes it
+# in a `finally` around the run; an action that writes (`acting`) closes it first.
+
+_run = threading.local()
+
+
+def connection(db_path: str) -> duckdb.DuckDBPyConnection:
+    """This run's connection to `db_path`, opened on first use."""
+    held = getattr(_run, "held", None)
+    if held is not None and held[0] == db_path:
+        return held[1]
+    close_connection()
+    stack = contextlib.ExitStack()
+    con = stack.enter_context(database.connect(db_path))
+    metrics.share_rows(con)
+    _run.held = (db_path, con, stack)
+    return con
+
+
+def close_connection() -> None:
+    """Close this run's connection, if one was opened (safe to call more than once)."""
+    held = getattr(_run, "held", None)
+    _run.held = None
+    if held is not None:
+        metrics.unshare_rows(held[1])
+        held[2].close()
+
+
 @st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
 def _cached_call(
     name: str,
@@ -129,8 +162,7 @@ def _cached_call(
 ) -> Any:
     module_name, _, function_name = name.rpartition(".")
     function = getattr(importlib.import_module(module_name), function_name)
-    with database.connect(db_path) as con:
-        return function(con, scope, settings, **dict(kwargs))
+    return function(connection(db_path), scope, settings, **dict(kwargs))
 
 
 def load(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
@@ -144,9 +176,25 @@ def load(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
         busy()
 
 
+def load_catalog(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
+    """As `load`, for what ignores the filters (the Data page's tables): cached on the data
+    version only, so a filter change does not run it again."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    try:
+        return _cached_call(
+            name, ctx.db_path, ctx.version, _NO_SCOPE, ctx.settings, tuple(sorted(kwargs.items()))
+        )
+    except database.DatabaseBusy:
+        busy()
+
+
+_NO_SCOPE = metrics.Scope()
+
+
 @contextmanager
 def acting() -> Iterator[None]:
     """Wrap a change to the records: a busy or unreadable database is said in one line."""
+    close_connection()  # the change opens its own; later reads in this run open afresh
     try:
         yield
     except database.DatabaseBusy:
@@ -273,14 +321,12 @@ def sidebar_filters(
 def _catalog(db_path: str, version: int, name: str) -> Any:
     from analysis import catalog
 
-    with database.connect(db_path) as con:
-        return getattr(catalog, name)(con, metrics.Scope(), load_settings())
+    return getattr(catalog, name)(connection(db_path), metrics.Scope(), load_settings())
 
 
 def current_version(db_path: str) -> int:
     """The data version, read fresh on every run so a command-line import shows at once."""
-    with database.connect(db_path) as con:
-        return database.data_version(con)
+    return database.data_version(connection(db_path))
 
 
 def build_context(access: Access) -> PageContext:

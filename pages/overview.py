@@ -11,20 +11,18 @@ st.caption(
     "previous period of the same length; hover over a figure for that period's value."
 )
 
-headlines = frame.load(ctx, views.headline_figures)
-cards = charts.headline_cards(
-    headlines,
-    (
-        "mentors_active",
-        "attendance_rate",
-        "punctuality_rate",
-        "no_show_rate",
-        "beneficiaries_reached",
-        "peer_support_hours",
-        "shadowing.mentors_complete",
-        "mentors_flagged",
-    ),
+CARDS = (
+    "mentors_active",
+    "attendance_rate",
+    "punctuality_rate",
+    "no_show_rate",
+    "beneficiaries_reached",
+    "peer_support_hours",
+    "shadowing.mentors_complete",
+    "mentors_flagged",
 )
+headlines = frame.load(ctx, views.headline_figures, figures=(*CARDS, *views.FLAG_FIGURES))
+cards = charts.headline_cards(headlines, CARDS)
 for start in range(0, len(cards), 4):
     for column, card in zip(st.columns(4), cards[start : start + 4], strict=False):
         column.metric(

@@ -11,17 +11,15 @@ st.caption(
     "at a beneficiary meeting."
 )
 
-headlines = frame.load(ctx, views.headline_figures, compare=False)
-cards = charts.headline_cards(
-    headlines,
-    (
-        "attendance_rate",
-        "no_show_rate",
-        "notice_rate",
-        "beneficiary_meetings.missed",
-        "mentors_flagged",
-    ),
+CARDS = (
+    "attendance_rate",
+    "no_show_rate",
+    "notice_rate",
+    "beneficiary_meetings.missed",
+    "mentors_flagged",
 )
+headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS)
+cards = charts.headline_cards(headlines, CARDS)
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(card.label, card.value, help=card.help, border=True)
 

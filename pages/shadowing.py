@@ -13,15 +13,13 @@ st.caption(
     "window."
 )
 
-headlines = frame.load(ctx, views.headline_figures, compare=False)
-cards = charts.headline_cards(
-    headlines,
-    (
-        "shadowing.mentors_complete",
-        "shadowing.mentors_in_progress",
-        "shadowing.median_days_to_complete",
-    ),
+CARDS = (
+    "shadowing.mentors_complete",
+    "shadowing.mentors_in_progress",
+    "shadowing.median_days_to_complete",
 )
+headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS)
+cards = charts.headline_cards(headlines, CARDS)
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(card.label, card.value, help=card.help, border=True)
 

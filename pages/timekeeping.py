@@ -11,10 +11,9 @@ st.caption(
     f"{ctx.settings.grace_minutes} minutes after the scheduled start counts as late."
 )
 
-headlines = frame.load(ctx, views.headline_figures, compare=False)
-cards = charts.headline_cards(
-    headlines, ("punctuality_rate", "median_minutes_late", "staff_minutes_lost")
-)
+CARDS = ("punctuality_rate", "median_minutes_late", "staff_minutes_lost")
+headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS)
+cards = charts.headline_cards(headlines, CARDS)
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(card.label, card.value, help=card.help, border=True)
 

@@ -11,10 +11,9 @@ st.caption(
     "back as well as forward: a step back is part of the journey, and a moment to offer support."
 )
 
-headlines = frame.load(ctx, views.headline_figures, compare=False)
-cards = charts.headline_cards(
-    headlines, ("stages.mentors_progressed", "stages.regressions", "stages.mean_self_esteem_change")
-)
+CARDS = ("stages.mentors_progressed", "stages.regressions", "stages.mean_self_esteem_change")
+headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS)
+cards = charts.headline_cards(headlines, CARDS)
 for column, card in zip(st.columns(len(cards)), cards, strict=True):
     column.metric(card.label, card.value, help=card.help, border=True)
 
