@@ -312,13 +312,22 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _parse_expressions(rtype: RecordType) -> tuple[list[str], list[str], list[str]]:
-    """SELECT items, reason expressions and joins that read each contract column."""
+def _parse_expressions(
+    rtype: RecordType,
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """SELECT items, reason expressions, joins and parsed values that read each contract column.
+
+    The parsed values (`pre`) are computed once, one level below the items and reasons, which
+    read them as `c._v_<name>` (DuckDB pastes a macro's text into every use, so a reason that
+    called the parser again would parse every value again).
+    """
     items: list[str] = []
     reasons: list[str] = []
     joins: list[str] = []
+    pre: list[str] = []
     for col in rtype.columns:
         v = f"c.{col.name}"
+        parsed = f"c._v_{col.name}"
         shown = f"'{col.name}: \"' || pm_show({v}) || '\"'"
         if col.required:
             reasons.append(f"CASE WHEN {v} IS NULL THEN {_q(col.name + ' is missing')} END")
@@ -339,28 +348,31 @@ def _parse_expressions(rtype: RecordType) -> tuple[list[str], list[str], list[st
                 f"{_q(f'{col.name} is longer than {MAX_TEXT_LENGTH:,} characters')} END"
             )
         elif col.kind == "date":
-            items.append(f"pm_date({v}) AS {col.name}")
+            pre.append(f"pm_date({v}) AS _v_{col.name}")
+            items.append(f"{parsed} AS {col.name}")
             reasons.append(
-                f"CASE WHEN {v} IS NOT NULL AND pm_date({v}) IS NULL THEN {shown} || "
+                f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
                 "' is not a date (use YYYY-MM-DD or DD/MM/YYYY)' END"
             )
         elif col.kind == "datetime":
-            items.append(f"pm_ts({v}) AS {col.name}")
+            pre.append(f"pm_ts({v}) AS _v_{col.name}")
+            items.append(f"{parsed} AS {col.name}")
             reasons.append(
-                f"CASE WHEN {v} IS NOT NULL AND pm_ts({v}) IS NULL THEN {shown} || "
+                f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
                 "' is not a date and time (use YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)' END"
             )
         elif col.kind == "int":
-            parsed = (
-                f"CASE WHEN regexp_full_match({v}, '[+-]?\\d{{1,9}}') THEN CAST({v} AS INTEGER) END"
+            pre.append(
+                f"CASE WHEN regexp_full_match({v}, '[+-]?\\d{{1,9}}') THEN CAST({v} AS INTEGER) "
+                f"END AS _v_{col.name}"
             )
             items.append(f"{parsed} AS {col.name}")
             reasons.append(
-                f"CASE WHEN {v} IS NOT NULL AND ({parsed}) IS NULL THEN {shown} || "
+                f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
                 "' is not a whole number' END"
             )
             reasons.append(
-                f"CASE WHEN ({parsed}) NOT BETWEEN {col.low} AND {col.high} THEN {shown} || "
+                f"CASE WHEN {parsed} NOT BETWEEN {col.low} AND {col.high} THEN {shown} || "
                 f"{_q(f' is out of range ({col.low} to {col.high})')} END"
             )
         elif col.kind in ("enum", "stage"):
@@ -369,7 +381,8 @@ def _parse_expressions(rtype: RecordType) -> tuple[list[str], list[str], list[st
                 f"LEFT JOIN code_map {alias} ON {alias}.field = {_q(col.name)} "
                 f"AND {alias}.key = pm_key({v})"
             )
-            value = f"{alias}.value"
+            pre.append(f"{alias}.value AS _v_{col.name}")
+            value = parsed
             if col.kind == "stage":
                 value = f"CAST({value} AS INTEGER)"
             if col.name == "gender":
@@ -377,12 +390,12 @@ def _parse_expressions(rtype: RecordType) -> tuple[list[str], list[str], list[st
             items.append(f"{value} AS {col.name}")
             allowed = ", ".join(ALLOWED_TEXT[col.name])
             reasons.append(
-                f"CASE WHEN {v} IS NOT NULL AND {alias}.value IS NULL THEN {shown} || "
+                f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
                 f"{_q(f' is not one of: {allowed}')} END"
             )
         elif col.kind == "arrival":
             items.append(f"{v} AS arrival_raw")
-    return items, reasons, joins
+    return items, reasons, joins, pre
 
 
 def _import_one(
@@ -409,7 +422,9 @@ def _import_one(
     if report.ignored_columns:
         report.notes.append(f"{sf.name}: ignored column(s) {', '.join(report.ignored_columns)}")
 
-    # 1. the contract's columns as trimmed text (a missing optional column is all blank)
+    # 1. the contract's columns as trimmed text (a missing optional column is all blank),
+    # 2. every column parsed once, with every reason a row fails, and the checks against other
+    # rows, in one statement: one copy of the file instead of one per step.
     raw_cols = [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
     overflow = "_overflow" in raw_cols
     clean_items = ["r._row"]
@@ -418,22 +433,21 @@ def _import_one(
         expr = f"nullif(trim(r.c{i}), '')" if i is not None else "CAST(NULL AS VARCHAR)"
         clean_items.append(f"{expr} AS {col.name}")
     clean_items.append("r._overflow" if overflow else "CAST(NULL AS VARCHAR) AS _overflow")
-    con.execute(f"CREATE TEMP TABLE {t}_c AS SELECT {', '.join(clean_items)} FROM {t} r")
-
-    # 2. parse every column, collecting every reason a row fails
-    items, reasons, joins = _parse_expressions(rtype)
+    items, reasons, joins, pre = _parse_expressions(rtype)
     reasons.append(
         "CASE WHEN c._overflow IS NOT NULL THEN 'the row has more values than the header has columns' END"
     )
-    con.execute(
-        f"CREATE TEMP TABLE {t}_p1 AS SELECT c._row, {', '.join(items)}, "
+    checked = (
+        f"SELECT c._row, {', '.join(items)}, "
         f"list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS reasons, "
         f"hash(list_value({', '.join(f'c.{c.name}' for c in rtype.columns)})) AS _raw_hash "
-        f"FROM {t}_c c {' '.join(joins)}"
+        f"FROM (SELECT c.*{''.join(', ' + e for e in pre)} FROM "
+        f"(SELECT {', '.join(clean_items)} FROM {t} r) c {' '.join(joins)}) c"
     )
-    _finish_row_checks(con, t, rtype, settings)
+    _finish_row_checks(con, t, checked, rtype, settings)
 
-    # 3. keys repeated within the file: exact duplicates, or a file contradicting itself
+    # 3. keys repeated within the file: exact duplicates, or a file contradicting itself. The
+    # repeated keys are found first; only their rows are counted and listed (none, usually).
     key = rtype.key
     key_list = ", ".join(key)
     key_show = " || ', ' || ".join(f"CAST({k} AS VARCHAR)" for k in key)
@@ -441,8 +455,9 @@ def _import_one(
         f"CREATE TEMP TABLE {t}_k AS SELECT {key_list}, count(*) AS n, "
         f"count(DISTINCT _hash) AS nh, min(_row) AS first_row, "
         f"list(_row ORDER BY _row) AS rows_with_key FROM {t}_p "
+        f"SEMI JOIN (SELECT {key_list} FROM {t}_p "
         f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in key)} "
-        f"GROUP BY ALL HAVING count(*) > 1"
+        f"GROUP BY ALL HAVING count(*) > 1) USING ({key_list}) GROUP BY ALL"
     )
     conflict_reason = (
         f"{_q(', '.join(key) + ' (')} || {key_show} || ') appears ' || k.n || "
@@ -458,6 +473,7 @@ def _import_one(
         "WHEN len(p.reasons) > 0 THEN 'rejected' ELSE 'accepted' END AS outcome "
         f"FROM {t}_p p LEFT JOIN {t}_k k USING ({key_list})"
     )
+    con.execute(f"DROP TABLE {t}_p")
 
     # 4. register rows bring their sessions with them
     if rtype is REGISTER:
@@ -469,17 +485,24 @@ def _import_one(
     value_cols = [c for c in stored_cols if c not in key]
     same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in value_cols) or "true"
     on = " AND ".join(f"s.{k} = f.{k}" for k in key)
-    con.execute(
-        f"CREATE TEMP TABLE {t}_a AS SELECT f.*, CASE WHEN s.{key[0]} IS NULL THEN 'insert' "
-        f"WHEN {same} THEN 'unchanged' ELSE 'update' END AS action "
-        f"FROM {t}_f f LEFT JOIN {target} s ON {on} WHERE f.outcome = 'accepted'"
-    )
-    con.execute(f"DELETE FROM {target} s USING {t}_a f WHERE {on} AND f.action = 'update'")
+    stored_any = con.execute(f"SELECT EXISTS (SELECT 1 FROM {target})").fetchone()
+    if stored_any is not None and stored_any[0]:
+        con.execute(
+            f"CREATE TEMP TABLE {t}_a AS SELECT f.*, CASE WHEN s.{key[0]} IS NULL THEN 'insert' "
+            f"WHEN {same} THEN 'unchanged' ELSE 'update' END AS action "
+            f"FROM {t}_f f LEFT JOIN {target} s ON {on} WHERE f.outcome = 'accepted'"
+        )
+        con.execute(f"DELETE FROM {target} s USING {t}_a f WHERE {on} AND f.action = 'update'")
+    else:  # nothing stored yet: every accepted row is new, and no join is needed
+        con.execute(
+            f"CREATE TEMP TABLE {t}_a AS SELECT f.*, 'insert' AS action "
+            f"FROM {t}_f f WHERE f.outcome = 'accepted'"
+        )
     cols = ", ".join(stored_cols)
+    # No ORDER BY: the order rows are stored in means nothing (queries sort what they show).
     con.execute(
         f"INSERT INTO {target} ({cols}, is_demo, import_id) "
-        f"SELECT {cols}, $demo, $import_id FROM {t}_a WHERE action IN ('insert', 'update') "
-        "ORDER BY _row",
+        f"SELECT {cols}, $demo, $import_id FROM {t}_a WHERE action IN ('insert', 'update')",
         {"demo": demo, "import_id": import_id},
     )
 
@@ -522,7 +545,7 @@ def _import_one(
             "ignored": report.ignored_columns,
         },
     )
-    for suffix in ("_c", "_p1", "_p", "_k", "_f", "_a", ""):
+    for suffix in ("_p", "_k", "_f", "_a", ""):
         con.execute(f"DROP TABLE IF EXISTS {t}{suffix}")
     return report
 
@@ -535,25 +558,31 @@ def _stored_columns(rtype: RecordType) -> list[str]:
 
 
 def _finish_row_checks(
-    con: duckdb.DuckDBPyConnection, t: str, rtype: RecordType, settings: Settings
+    con: duckdb.DuckDBPyConnection, t: str, checked: str, rtype: RecordType, settings: Settings
 ) -> None:
-    """Checks that need other rows: references, arrival times, the register's session key."""
+    """Checks that need other rows (references, arrival times, the register's session key) over
+    the rows of the query `checked`, and the row's hash: the temp table `{t}_p`."""
     extra: list[str] = []
     reasons: list[str] = []
     joins: list[str] = []
+    drop: list[str] = []
     has = set(rtype.column_names)
     if "mentor_id" in has and rtype.name != "mentors":
         joins.append("LEFT JOIN mentors m ON m.mentor_id = p.mentor_id")
+        extra.append("m.mentor_id AS _known_mentor")
+        drop.append("_known_mentor")
         reasons.append(
-            "CASE WHEN p.mentor_id IS NOT NULL AND m.mentor_id IS NULL THEN "
+            "CASE WHEN p.mentor_id IS NOT NULL AND p._known_mentor IS NULL THEN "
             "'mentor_id: \"' || pm_show(p.mentor_id) || '\" is not a known mentor "
             "(import the mentors file first, then re-check)' END"
         )
     session_start = None
     if rtype.name == "attendance":
         joins.append("LEFT JOIN sessions s ON s.session_id = p.session_id")
+        extra += ["s.session_id AS _known_session", "s.scheduled_start AS _session_start"]
+        drop += ["_known_session", "_session_start"]
         reasons.append(
-            "CASE WHEN p.session_id IS NOT NULL AND s.session_id IS NULL THEN "
+            "CASE WHEN p.session_id IS NOT NULL AND p._known_session IS NULL THEN "
             "'session_id: \"' || pm_show(p.session_id) || '\" is not a known session "
             "(import the sessions file first, then re-check)' END"
         )
@@ -574,35 +603,36 @@ def _finish_row_checks(
             "AS derived_session_id"
         )
     if session_start is not None:
+        # Read once here; the reasons below read the column.
         arrival = (
             f"CASE WHEN pm_is_time(p.arrival_raw) THEN CAST(CAST({session_start} AS DATE) "
             "AS TIMESTAMP) + to_seconds(pm_seconds(p.arrival_raw)) ELSE pm_ts(p.arrival_raw) END"
         )
         extra.append(f"{arrival} AS arrival")
+        start = "p._session_start" if rtype.name == "attendance" else "p.scheduled_start"
         reasons.append(
-            f"CASE WHEN p.arrival_raw IS NOT NULL AND ({arrival}) IS NULL AND "
-            f"({session_start} IS NOT NULL OR NOT pm_is_time(p.arrival_raw)) THEN "
+            f"CASE WHEN p.arrival_raw IS NOT NULL AND p.arrival IS NULL AND "
+            f"({start} IS NOT NULL OR NOT pm_is_time(p.arrival_raw)) THEN "
             "'arrival_time: \"' || pm_show(p.arrival_raw) || '\" is not a time "
             "(use HH:MM or a date and time)' END"
         )
         reasons.append(
-            f"CASE WHEN abs(epoch({arrival}) - epoch({session_start})) > "
+            f"CASE WHEN abs(epoch(p.arrival) - epoch({start})) > "
             f"{MAX_ARRIVAL_HOURS * 3600} THEN "
             "'arrival_time: \"' || pm_show(p.arrival_raw) || '\" is more than "
             f"{MAX_ARRIVAL_HOURS} hours from the scheduled start' END"
         )
-    exclude = ["reasons", "_raw_hash"]
+    exclude = ["reasons", "_raw_hash", *drop]
+    rename = ""
     if rtype is REGISTER:
-        exclude.append("session_id")
+        exclude += ["session_id", "derived_session_id"]
+        rename = "p.derived_session_id AS session_id, "
     reason_list = f"list_concat(p.reasons, list_filter([{', '.join(reasons) or 'NULL'}], lambda x: x IS NOT NULL))"
-    select_extra = ", ".join(extra)
-    con.execute(
-        f"CREATE TEMP TABLE {t}_p0 AS SELECT p.* EXCLUDE ({', '.join(exclude)}), "
-        f"{select_extra + ', ' if select_extra else ''}"
-        f"{reason_list} AS reasons, p._raw_hash FROM {t}_p1 p {' '.join(joins)}"
+    select_extra = "".join(", " + e for e in extra)
+    with_checks = (
+        f"SELECT p.* EXCLUDE ({', '.join(exclude)}), {rename}{reason_list} AS reasons, "
+        f"p._raw_hash FROM (SELECT p.*{select_extra} FROM ({checked}) p {' '.join(joins)}) p"
     )
-    if rtype is REGISTER:
-        con.execute(f"ALTER TABLE {t}_p0 RENAME COLUMN derived_session_id TO session_id")
     # The row's identity for duplicate detection: read values where they read, else the text.
     stored = (
         _stored_columns(rtype)
@@ -612,9 +642,8 @@ def _finish_row_checks(
     con.execute(
         f"CREATE TEMP TABLE {t}_p AS SELECT *, CASE WHEN len(reasons) = 0 THEN "
         f"hash(list_value({', '.join(f'CAST({c} AS VARCHAR)' for c in stored)})) "
-        f"ELSE _raw_hash END AS _hash FROM {t}_p0"
+        f"ELSE _raw_hash END AS _hash FROM ({with_checks})"
     )
-    con.execute(f"DROP TABLE {t}_p0")
 
 
 def _upsert_register_sessions(
