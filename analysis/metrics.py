@@ -207,8 +207,8 @@ def scoped_rows(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> Iterator[s
 
 # Attendance figures: counted per mentor first, then over mentors (the people a figure rests on
 # are the mentors with a count above 0), which is much cheaper than many DISTINCT counts.
-_ATTENDANCE_BODY = """,
-per_mentor AS (
+_ATTENDANCE_CTES = """,
+by_mentor AS (
     SELECT mentor_id,
            count(*) FILTER (WHERE expected) AS expected,
            count(*) FILTER (WHERE present) AS present,
@@ -241,6 +241,8 @@ reached AS (
     SELECT count(DISTINCT beneficiary_id) AS beneficiaries
     FROM rows_in WHERE session_type = 'beneficiary_meeting' AND present
 )
+"""
+_ATTENDANCE_SELECT = """
 SELECT
     (SELECT count(*) FROM active) AS mentors_active,
     coalesce(sum(expected), 0) AS expected,
@@ -266,16 +268,18 @@ SELECT
     CAST(coalesce(sum(lost_late), 0) + coalesce(sum(lost_no_show), 0) AS DOUBLE) AS staff_lost,
     count(*) FILTER (WHERE lost_rows > 0) AS staff_lost_people,
     count(*) FILTER (WHERE events > 0) AS events_people
-FROM per_mentor
+FROM by_mentor
 """
+_ATTENDANCE_BODY = _ATTENDANCE_CTES + _ATTENDANCE_SELECT
 
-_ACTIVE_SQL = SCOPE_SQL + "SELECT count(*) AS mentors_active FROM active"
+_ACTIVE_SELECT = "SELECT count(*) AS mentors_active FROM active"
 
-_EVENTS_BODY = """
+_EVENTS_SELECT = """
 SELECT coalesce(event_name, session_type) AS event, count(DISTINCT mentor_id) AS mentors
 FROM rows_in WHERE session_type IN ('group_day', 'event') AND present
 GROUP BY ALL ORDER BY event
 """
+_EVENTS_BODY = _EVENTS_SELECT
 
 _MILESTONES_SQL = (
     SCOPE_SQL
@@ -304,16 +308,14 @@ per_mentor AS (
 """
 SHADOWING_SQL = SCOPE_SQL + SHADOWING_CTES
 
-_SHADOWING_SUMMARY_BODY = (
-    SHADOWING_CTES
-    + """
+_SHADOWING_SELECT = """
 SELECT count(*) FILTER (WHERE credited >= $target_minutes) AS complete,
        count(*) FILTER (WHERE credited > 0 AND credited < $target_minutes) AS in_progress,
        median(date_diff('day', start_date, completed_on))
            FILTER (WHERE credited >= $target_minutes) AS median_days
 FROM per_mentor
 """
-)
+_SHADOWING_SUMMARY_BODY = SHADOWING_CTES + _SHADOWING_SELECT
 
 
 # Assessments of active mentors up to `to`, each with the one before it.
@@ -353,7 +355,7 @@ SELECT
 """
 )
 
-_AT_RISK_BODY = """,
+_AT_RISK_CTES = """,
 recent AS (
     SELECT mentor_id,
            count(*) FILTER (WHERE expected) AS expected,
@@ -368,6 +370,8 @@ latest_two AS (
            (list(stage ORDER BY assessed_on DESC))[2] AS previous_stage
     FROM stage_assessments WHERE assessed_on <= $to GROUP BY mentor_id
 )
+"""
+_AT_RISK_SELECT = """
 SELECT a.mentor_id,
        coalesce(r.expected >= 3 AND r.present < 0.6 * r.expected, false) AS low_attendance,
        coalesce(r.no_shows >= 2, false) AS no_shows,
@@ -380,6 +384,7 @@ LEFT JOIN latest_two l USING (mentor_id)
 WHERE a.status IN ('active', 'paused')
 ORDER BY a.mentor_id
 """
+_AT_RISK_BODY = _AT_RISK_CTES + _AT_RISK_SELECT
 
 
 FLAG_ORDER = ("low_attendance", "no_shows", "lateness", "stage_regression")
@@ -413,24 +418,85 @@ def compute(
     if unknown:
         raise ValueError(f"unknown parts {sorted(unknown)}: use {', '.join(PARTS)}")
     window = resolve_window(con, scope)
-    p = params(scope, settings, window)
-    needs_rows = with_at_risk or bool({"attendance", "shadowing", "events"} & set(parts))
-    if not needs_rows:
-        return _compute(con, None, p, settings, parts, False, window)
-    with scoped_rows(con, p) as table:
-        return _compute(con, table, p, settings, parts, with_at_risk, window)
+    p = params(scope, settings, window) | {
+        "target_minutes": settings.shadowing_target_hours * 60,
+        "lookback_from": window[1] - dt.timedelta(days=settings.lookback_days - 1),
+    }
+    wants_attendance = "attendance" in parts or "events" in parts
+    wants_shadowing = "shadowing" in parts
+    wants_events = "events" in parts
+    table = rows_table(con, p)
+    if table is None and (with_at_risk or wants_attendance or wants_shadowing):
+        raw = _one_pass(con, p, wants_attendance, wants_shadowing, wants_events, with_at_risk)
+    else:
+        scoped = scope_sql(table)
+        raw = {
+            "a": _one(con, scoped + (_ATTENDANCE_BODY if wants_attendance else _ACTIVE_SELECT), p),
+            "s": _one(con, scoped + _SHADOWING_SUMMARY_BODY, p) if wants_shadowing else None,
+            "events": _all(con, scoped + _EVENTS_BODY, p) if wants_events else [],
+            "flags": _all(con, scoped + _AT_RISK_BODY, p) if with_at_risk else [],
+        }
+    figures = _assemble(con, p, settings, parts, window, raw)
+    if with_at_risk:
+        figures.at_risk = _flagged(raw["flags"])
+    return figures
 
 
-def _compute(
+def _all(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return con.execute(sql, bind(sql, p)).fetchall()
+
+
+def _one_pass(
     con: duckdb.DuckDBPyConnection,
-    table: str | None,
+    p: dict[str, Any],
+    attendance: bool,
+    shadowing: bool,
+    events: bool,
+    flags: bool,
+) -> dict[str, Any]:
+    """The figure queries as one statement: the scoped rows are joined once and kept for the
+    statement (a MATERIALIZED CTE), and every group of figures reads them."""
+    ctes = [_ATTENDANCE_CTES + ",\nattendance_figures AS (" + _ATTENDANCE_SELECT + ")"]
+    columns = ["(SELECT attendance_figures FROM attendance_figures) AS a"]
+    if not attendance:
+        ctes = [",\nattendance_figures AS (" + _ACTIVE_SELECT + ")"]
+    if shadowing:
+        ctes.append(SHADOWING_CTES + ",\nshadowing_figures AS (" + _SHADOWING_SELECT + ")")
+        columns.append("(SELECT shadowing_figures FROM shadowing_figures) AS s")
+    if events:
+        ctes.append(",\nevent_figures AS (" + _EVENTS_SELECT + ")")
+        columns.append(
+            "(SELECT list((event, mentors) ORDER BY event) FROM event_figures) AS events"
+        )
+    if flags:
+        ctes.append(_AT_RISK_CTES + ",\nflag_figures AS (" + _AT_RISK_SELECT + ")")
+        columns.append(
+            "(SELECT list((mentor_id, low_attendance, no_shows, lateness, stage_regression) "
+            "ORDER BY mentor_id) FROM flag_figures) AS flags"
+        )
+    sql = (
+        SCOPE_SQL.replace("\nrows_to AS (", "\nrows_to AS MATERIALIZED (", 1)
+        + "".join(ctes)
+        + "\nSELECT "
+        + ", ".join(columns)
+    )
+    row = _one(con, sql, p)
+    return {
+        "a": row["a"],
+        "s": row.get("s"),
+        "events": [tuple(e) for e in row.get("events") or []],
+        "flags": [tuple(f) for f in row.get("flags") or []],
+    }
+
+
+def _assemble(
+    con: duckdb.DuckDBPyConnection,
     p: dict[str, Any],
     settings: Settings,
     parts: tuple[str, ...],
-    with_at_risk: bool,
     window: tuple[dt.date, dt.date],
+    raw: dict[str, Any],
 ) -> Figures:
-    scoped = scope_sql(table)
     support: dict[str, int] = {}
     values: dict[str, Any] = {}
 
@@ -442,10 +508,7 @@ def _compute(
         node[leaf] = value
         support[path] = people
 
-    if "attendance" in parts or "events" in parts:
-        a = _one(con, scoped + _ATTENDANCE_BODY, p)
-    else:
-        a = _one(con, _ACTIVE_SQL, p)
+    a = raw["a"]
     put("mentors_active", a["mentors_active"], a["mentors_active"])
     if "attendance" in parts:
         put("expected_attendances", a["expected"], a["expected_people"])
@@ -467,8 +530,7 @@ def _compute(
         put("staff_minutes_lost", float(a["staff_lost"]), a["staff_lost_people"])
 
     if "shadowing" in parts:
-        sp = p | {"target_minutes": settings.shadowing_target_hours * 60}
-        s = _one(con, scoped + _SHADOWING_SUMMARY_BODY, sp)
+        s = raw["s"]
         target = settings.shadowing_target_hours
         put("shadowing.target_hours", int(target) if float(target).is_integer() else target, 0)
         put("shadowing.mentors_complete", s["complete"], s["complete"])
@@ -494,21 +556,26 @@ def _compute(
     if "events" in parts:
         put("events.mentors_attending", a["events_people"], a["events_people"])
         values["events"]["by_event"] = {}
-        sql = scoped + _EVENTS_BODY
-        for event, n in con.execute(sql, bind(sql, p)).fetchall():
+        for event, n in raw["events"]:
             put(f"events.by_event.{event}", n, n)
 
     if "milestones" in parts:
         values["milestones"] = {}
-        found = dict(con.execute(_MILESTONES_SQL, bind(_MILESTONES_SQL, p)).fetchall())
+        found = dict(_all(con, _MILESTONES_SQL, p))
         for milestone in MILESTONE_CODES:
             if found.get(milestone):
                 put(f"milestones.{milestone}", found[milestone], found[milestone])
 
-    figures = Figures(window, values, support)
-    if with_at_risk:
-        figures.at_risk = _at_risk(con, table, p, settings, window)
-    return figures
+    return Figures(window, values, support)
+
+
+def _flagged(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    out = []
+    for mentor_id, *flags in rows:
+        reasons = [name for name, on in zip(FLAG_ORDER, flags, strict=True) if on]
+        if reasons:
+            out.append({"mentor_id": mentor_id, "reasons": reasons})
+    return out
 
 
 def at_risk(
@@ -519,25 +586,11 @@ def at_risk(
 ) -> list[dict[str, Any]]:
     """Active mentors flagged on `to`, with their reasons in the order METRICS.md lists them."""
     window = window or resolve_window(con, scope)
-    p = params(scope, settings, window)
-    return _at_risk(con, rows_table(con, p), p, settings, window)
-
-
-def _at_risk(
-    con: duckdb.DuckDBPyConnection,
-    table: str | None,
-    p: dict[str, Any],
-    settings: Settings,
-    window: tuple[dt.date, dt.date],
-) -> list[dict[str, Any]]:
-    p = p | {"lookback_from": window[1] - dt.timedelta(days=settings.lookback_days - 1)}
-    sql = scope_sql(table) + _AT_RISK_BODY
-    out = []
-    for mentor_id, *flags in con.execute(sql, bind(sql, p)).fetchall():
-        reasons = [name for name, on in zip(FLAG_ORDER, flags, strict=True) if on]
-        if reasons:
-            out.append({"mentor_id": mentor_id, "reasons": reasons})
-    return out
+    p = params(scope, settings, window) | {
+        "lookback_from": window[1] - dt.timedelta(days=settings.lookback_days - 1)
+    }
+    sql = scope_sql(rows_table(con, p)) + _AT_RISK_BODY
+    return _flagged(_all(con, sql, p))
 
 
 def previous_scope(scope: Scope, window: tuple[dt.date, dt.date]) -> Scope:
