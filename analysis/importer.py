@@ -545,8 +545,9 @@ def _import_one(
             "ignored": report.ignored_columns,
         },
     )
-    for suffix in ("_p", "_k", "_f", "_a", ""):
+    for suffix in ("_p", "_k", "_f", "_a"):
         con.execute(f"DROP TABLE IF EXISTS {t}{suffix}")
+    readers.drop_staged(con, t)
     return report
 
 

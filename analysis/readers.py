@@ -19,11 +19,14 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from analysis.records import normalise_header
+
+if TYPE_CHECKING:  # pandas only where a frame is built: the command line starts without it
+    import pandas as pd
 
 CHUNK = 1 << 20
 MAX_COLUMNS = 200
@@ -224,11 +227,12 @@ def _stage_csv(
                 "max_line_size = $max_line, parallel = false)",
                 {"path": str(source), "spec": spec, "max_line": MAX_LINE_BYTES},
             )
+            # A view that numbers the rows read (in file order: the read is not parallel),
+            # rather than a copy of them.
             con.execute(
-                f"CREATE TEMP TABLE {table} AS SELECT CAST(rowid - (SELECT min(rowid) FROM "
-                f"{table}_in) + 2 AS INTEGER) AS _row, * FROM {table}_in"
+                f"CREATE TEMP VIEW {table} AS SELECT CAST(rowid + 2 AS INTEGER) AS _row, * "
+                f"FROM {table}_in"
             )
-            con.execute(f"DROP TABLE {table}_in")
         except duckdb.Error:
             # Ragged or oddly quoted rows: read them one by one so none is lost.
             con.execute(f"DROP TABLE IF EXISTS {table}_in")
@@ -237,6 +241,17 @@ def _stage_csv(
         if source != path:
             source.unlink(missing_ok=True)
     return StagedFile(name, table, headers, columns, encoding, digest, notes)
+
+
+def drop_staged(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop a staged file's temp table (or view and the table under it)."""
+    views = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name = $t", {"t": table}
+    ).fetchone()
+    if views is not None and views[0]:
+        con.execute(f"DROP VIEW {table}")
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"DROP TABLE IF EXISTS {table}_in")
 
 
 _BLANK_LINE = re.compile(rb"\n\r?\n[^\r\n]")
@@ -528,6 +543,8 @@ def stage_rows(
         for key in values:
             if key not in headers:
                 headers.append(key)
+    import pandas as pd
+
     columns = _check_headers(headers, name)
     data = [[str(number), *[values.get(h) for h in headers]] for number, values in rows]
     frame = pd.DataFrame(
