@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,10 +109,9 @@ timed AS (
                AS minutes_late
     FROM attendance a
     JOIN sessions s USING (session_id)
-    JOIN active m USING (mentor_id)
-    WHERE CAST(s.scheduled_start AS DATE) <= $to
+    WHERE a.mentor_id IN (SELECT mentor_id FROM selected)
 ),
-rows_to AS (
+rows_all AS (
     SELECT *,
            present AND (attendance = 'late' OR coalesce(minutes_late > $grace, false)) AS late,
            CASE WHEN present THEN least(duration_minutes, coalesce(minutes_attended,
@@ -124,33 +120,55 @@ rows_to AS (
 )
 """
 
+# The active mentors' rows up to `to`, from all the rows of the selected mentors.
+_ROWS_TO_CTE = """
+rows_to AS (
+    SELECT r.* FROM {rows} r JOIN active USING (mentor_id) WHERE r.day <= $to
+)
+"""
+
 _ROWS_IN_CTE = "rows_in AS (SELECT * FROM rows_to WHERE day >= $from)"
 
 SCOPE_SQL = (
-    "\nWITH " + _MENTORS_CTES.strip() + ",\n" + _ROWS_CTES.strip() + ",\n" + _ROWS_IN_CTE + "\n"
+    "\nWITH "
+    + _MENTORS_CTES.strip()
+    + ",\n"
+    + _ROWS_CTES.strip()
+    + ",\n"
+    + _ROWS_TO_CTE.strip().replace("{rows}", "rows_all")
+    + ",\n"
+    + _ROWS_IN_CTE
+    + "\n"
 )
 
 
 def scope_sql(table: str | None = None) -> str:
-    """SCOPE_SQL, or the same CTEs with `rows_to` read from a table `rows_table` filled."""
+    """SCOPE_SQL, or the same CTEs with the selected mentors' rows (`rows_all`) read from a
+    table `rows_table` filled."""
     if table is None:
         return SCOPE_SQL
-    rows_to = f"rows_to AS (SELECT * FROM {table})"
+    rows_to = _ROWS_TO_CTE.strip().replace("{rows}", table)
     return f"\nWITH {_MENTORS_CTES.strip()},\n{rows_to},\n{_ROWS_IN_CTE}\n"
 
 
 # --- the scoped rows, materialised ------------------------------------------------------------
 #
-# `rows_to` is a join of every attendance row with its session and the active mentors: the
-# costly part of every figure. A computation builds it once as a TEMP table (the same CTEs of
-# SCOPE_SQL, so the per-row definitions stay there) and runs its figure queries over the table.
-# A connection registered with `share_rows` (the dashboard's connection for one script run,
-# during which the records cannot change) keeps the tables until it closes, so the views of a
-# page share them too.
+# `rows_all` joins every attendance row of the selected mentors with its session, with the
+# per-row definitions: the costly part of every figure. On a connection registered with
+# `share_rows` (the dashboard's connection for one script run, during which the records cannot
+# change) it is built once per set of mentor filters as a TEMP table (from the CTEs of SCOPE_SQL,
+# so the definitions stay there), kept until the connection closes, and every window's
+# `rows_to` (this period's and the previous one's) and every view of the page read it.
 
-_ROWS_TABLE_SQL = "CREATE TEMP TABLE {table} AS " + SCOPE_SQL + "SELECT * FROM rows_to"
+_ROWS_TABLE_SQL = (
+    "CREATE TEMP TABLE {table} AS WITH "
+    + _MENTORS_CTES.strip().split("\nactive AS (")[0].rstrip().rstrip(",")
+    + ",\n"
+    + _ROWS_CTES.strip()
+    + "\nSELECT * FROM rows_all"
+)
 _PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
-_SHARED: set[int] = set()
+_SHARED: dict[int, set[str]] = {}  # id of a shared connection: the tables built on it
 
 
 def bind(sql: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -161,11 +179,11 @@ def bind(sql: str, p: dict[str, Any]) -> dict[str, Any]:
 
 def share_rows(con: duckdb.DuckDBPyConnection) -> None:
     """Keep the scoped rows built on `con` until `unshare_rows` (call it before closing)."""
-    _SHARED.add(id(con))
+    _SHARED[id(con)] = set()
 
 
 def unshare_rows(con: duckdb.DuckDBPyConnection) -> None:
-    _SHARED.discard(id(con))
+    _SHARED.pop(id(con), None)
 
 
 def _rows_key(p: dict[str, Any]) -> str:
@@ -174,35 +192,18 @@ def _rows_key(p: dict[str, Any]) -> str:
 
 
 def rows_table(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> str | None:
-    """On a shared connection, the name of a TEMP table holding `rows_to` for `p` (built on
-    first use); otherwise None, and SCOPE_SQL is evaluated in the query itself."""
-    if id(con) not in _SHARED:
+    """On a shared connection, the name of a TEMP table holding `rows_all` for the mentor
+    filters of `p` (built on first use); otherwise None, and SCOPE_SQL is evaluated in the query
+    itself."""
+    built = _SHARED.get(id(con))
+    if built is None:
         return None
     table = f"pm_rows_{_rows_key(p)}"
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $name",
-        {"name": table},
-    ).fetchone()
-    if not (found and found[0]):
+    if table not in built:
         sql = _ROWS_TABLE_SQL.replace("{table}", table)
         con.execute(sql, bind(sql, p))
+        built.add(table)
     return table
-
-
-@contextmanager
-def scoped_rows(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> Iterator[str]:
-    """A TEMP table holding `rows_to` for `p`: the shared one, or one for this block only."""
-    shared = rows_table(con, p)
-    if shared is not None:
-        yield shared
-        return
-    table = f"pm_rows_{uuid.uuid4().hex[:16]}"
-    sql = _ROWS_TABLE_SQL.replace("{table}", table)
-    con.execute(sql, bind(sql, p))
-    try:
-        yield table
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 # Attendance figures: counted per mentor first, then over mentors (the people a figure rests on
@@ -425,8 +426,9 @@ def compute(
     wants_attendance = "attendance" in parts or "events" in parts
     wants_shadowing = "shadowing" in parts
     wants_events = "events" in parts
-    table = rows_table(con, p)
-    if table is None and (with_at_risk or wants_attendance or wants_shadowing):
+    needs_rows = with_at_risk or wants_attendance or wants_shadowing
+    table = rows_table(con, p) if needs_rows else None
+    if table is None and needs_rows:
         raw = _one_pass(con, p, wants_attendance, wants_shadowing, wants_events, with_at_risk)
     else:
         scoped = scope_sql(table)
