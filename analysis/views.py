@@ -3,8 +3,10 @@
 Every view is `name(con, scope, settings, **small_kwargs) -> DataFrame`. Each reads the shared
 scope of `analysis.metrics` (SCOPE_SQL, SHADOWING_SQL, STAGES_SQL), so the per-row definitions
 (expected, present, late, minutes_late, credited_minutes) exist once, and aggregates in DuckDB
-with bound parameters. No view returns raw attendance rows, except the few sessions of the one
-mentor the Mentor journey page shows; per-mentor tables take `limit` and `offset`.
+with bound parameters. Views over every row of the scope read them through `_run_rows`, which
+uses the connection's materialised rows when it shares them (the dashboard's run connection).
+No view returns raw attendance rows, except the few sessions of the one mentor the Mentor
+journey page shows; per-mentor tables take `limit` and `offset`.
 """
 
 from __future__ import annotations

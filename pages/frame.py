@@ -120,11 +120,14 @@ def set_context(ctx: PageContext) -> None:
     st.session_state["_frame_reruns"] = 0
 
 
-# --- the run's connection: opened lazily on the first cache miss, closed when the run ends ---
+# --- the run's connection: opened on first use, closed when the run ends -------------------
 #
-# One connection per script run (and per thread: each run has its own), never held between
-# runs, so a command-line import can land while the dashboard is open. dashboard.py closes it
-# in a `finally` around the run; an action that writes (`acting`) closes it first.
+# One connection per script run (and per thread: each run has its own), opened when the run
+# first needs the database (reading the data version) and used by every cache miss of the run,
+# never held between runs, so a command-line import can land while the dashboard is open.
+# dashboard.py closes it in a `finally` around the run; an action that writes (`acting`) closes
+# it first. While it is open, `metrics` keeps the scoped rows it builds on it, so the views of
+# a page share them.
 
 _run = threading.local()
 
