@@ -52,5 +52,5 @@ with left:
     )
 with right:
     st.subheader("Data freshness")
-    st.write(charts.freshness_text(frame.load(ctx, views.data_freshness)))
+    st.write(charts.freshness_text(frame.load_catalog(ctx, views.data_freshness)))
     st.page_link("pages/data.py", label="Import records", icon=":material/upload_file:")
