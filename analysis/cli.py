@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 from analysis import database
@@ -225,8 +226,14 @@ def _scope(args: argparse.Namespace) -> object:
     )
 
 
-def _report(args: argparse.Namespace) -> int:
+def _exports() -> ModuleType:
+    """The CSV and table printers (they bring pandas; JSON does without)."""
     from analysis import exports
+
+    return exports
+
+
+def _report(args: argparse.Namespace) -> int:
     from analysis.metrics import Scope
     from analysis.report import build_report
 
@@ -249,10 +256,10 @@ def _report(args: argparse.Namespace) -> int:
         text = (
             aggregates.decode("utf-8-sig")
             if args.audience == "funder"
-            else exports.report_csv(report)
+            else _exports().report_csv(report)
         )
     else:
-        text = exports.report_table(report)
+        text = _exports().report_table(report)
     if args.out:
         args.out.write_text(text + ("\n" if not text.endswith("\n") else ""), encoding="utf-8")
     else:

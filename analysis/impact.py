@@ -445,9 +445,7 @@ def _milestone_sentence(report: dict[str, Any], k: int) -> str | None:
 
 # -- chart data --------------------------------------------------------------------------------
 
-_MONTHLY_SQL = (
-    metrics.SCOPE_SQL
-    + """
+_MONTHLY_BODY = """
 SELECT CAST(date_trunc('month', day) AS DATE) AS month,
        count(*) FILTER (WHERE expected) AS expected,
        count(*) FILTER (WHERE present) AS present,
@@ -458,7 +456,6 @@ FROM rows_in
 GROUP BY 1
 ORDER BY 1
 """
-)
 
 
 def _months(window: tuple[dt.date, dt.date]) -> list[dt.date]:
@@ -479,7 +476,10 @@ def monthly_rates(
     month cannot be worked back from the period's totals.
     """
     window = metrics.resolve_window(con, scope)
-    rows = con.execute(_MONTHLY_SQL, metrics.params(scope, settings, window)).fetchall()
+    p = metrics.params(scope, settings, window)
+    # The scoped rows a dashboard run has already built, where there are some.
+    sql = metrics.scope_sql(metrics.rows_table(con, p)) + _MONTHLY_BODY
+    rows = con.execute(sql, metrics.bind(sql, p)).fetchall()
     found = {r[0]: r[1:] for r in rows}
     values: dict[str, Any] = {}
     support: dict[str, int] = {}
