@@ -8,7 +8,7 @@ import contextlib
 import datetime as dt
 import importlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from analysis import database, metrics
-from analysis.charts import Chart
+from analysis.charts import Card, Chart
 from analysis.settings import Settings, load_settings
 
 # Streamlit's old `pages/` directory mode must never run a page without the frame (see
@@ -215,6 +215,23 @@ def busy() -> NoReturn:
         icon=":material/hourglass_top:",
     )
     st.stop()
+
+
+def cards(items: Sequence[Card], per_row: int | None = None) -> None:
+    """Figure cards in rows of `per_row` (all in one row by default)."""
+    per_row = per_row or max(len(items), 1)
+    for start in range(0, len(items), per_row):
+        row = items[start : start + per_row]
+        for column, card in zip(st.columns(per_row), row, strict=False):
+            column.metric(
+                card.label,
+                card.value,
+                card.delta,
+                delta_color=card.delta_color,
+                delta_arrow=card.delta_arrow,
+                help=card.help,
+                border=True,
+            )
 
 
 def chart(figure: Chart, key: str | None = None) -> None:

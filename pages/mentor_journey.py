@@ -29,17 +29,7 @@ profile = frame.load(ctx, views.mentor_profile, mentor_id=mentor)
 st.subheader(charts.markdown_safe(mentor))
 st.caption(charts.mentor_details(profile))
 cards = charts.mentor_cards(profile)
-for start in range(0, len(cards), 3):
-    for column, card in zip(st.columns(3), cards[start : start + 3], strict=False):
-        column.metric(
-            card.label,
-            card.value,
-            card.delta,
-            delta_color=card.delta_color,
-            delta_arrow=card.delta_arrow,
-            help=card.help,
-            border=True,
-        )
+frame.cards(cards, per_row=3)
 flags = charts.mentor_flags_text(profile)
 if flags:
     st.warning(flags, icon=":material/flag:")

@@ -23,17 +23,7 @@ CARDS = (
 )
 headlines = frame.load(ctx, views.headline_figures, figures=(*CARDS, *views.FLAG_FIGURES))
 cards = charts.headline_cards(headlines, CARDS)
-for start in range(0, len(cards), 4):
-    for column, card in zip(st.columns(4), cards[start : start + 4], strict=False):
-        column.metric(
-            card.label,
-            card.value,
-            card.delta,
-            delta_color=card.delta_color,
-            delta_arrow=card.delta_arrow,
-            help=card.help,
-            border=True,
-        )
+frame.cards(cards, per_row=4)
 
 months = frame.load(ctx, views.attendance_by_month)
 stages = frame.load(ctx, views.stage_distribution)

@@ -20,8 +20,7 @@ CARDS = (
 )
 headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS)
 cards = charts.headline_cards(headlines, CARDS)
-for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(card.label, card.value, help=card.help, border=True)
+frame.cards(cards)
 
 months = frame.load(ctx, views.attendance_by_month)
 left, right = st.columns(2)

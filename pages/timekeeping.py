@@ -14,8 +14,7 @@ st.caption(
 CARDS = ("punctuality_rate", "median_minutes_late", "staff_minutes_lost")
 headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS)
 cards = charts.headline_cards(headlines, CARDS)
-for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(card.label, card.value, help=card.help, border=True)
+frame.cards(cards)
 
 months = frame.load(ctx, views.attendance_by_month)
 left, right = st.columns(2)

@@ -14,8 +14,7 @@ st.caption(
 CARDS = ("stages.mentors_progressed", "stages.regressions", "stages.mean_self_esteem_change")
 headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS)
 cards = charts.headline_cards(headlines, CARDS)
-for column, card in zip(st.columns(len(cards)), cards, strict=True):
-    column.metric(card.label, card.value, help=card.help, border=True)
+frame.cards(cards)
 
 frame.chart(charts.transition_curve(frame.load(ctx, views.stage_distribution)))
 frame.chart(charts.stage_flows(frame.load(ctx, views.stage_flows)))
