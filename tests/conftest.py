@@ -260,3 +260,27 @@ def clean_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_import(db, sorted((SAMPLES / "clean").glob("*.csv")))
     assert result.landed and all(f.rejected == 0 for f in result.files), result.summary()
     return db
+
+
+# --- a demo programme, for the page, access and browser tests -------------------------------
+
+DEMO_MENTORS = 60
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh demo database for each test module, made by `python -m analysis demo`."""
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    subprocess.run(
+        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", str(DEMO_MENTORS)],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return db
+
+
+@pytest.fixture(scope="module")
+def mentor_codes(demo_db: Path) -> list[str]:
+    """Every mentor code in the module's demo database (to prove none is shown)."""
+    return [str(r[0]) for r in query(demo_db, "SELECT mentor_id FROM mentors")]

@@ -6,8 +6,6 @@ in, on no list) and a signed-out visitor see no figure on any page.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -41,24 +39,6 @@ USERS = {
     "stranger": {"is_logged_in": True, "email": "someone@elsewhere.org"},
     "signed_out": {"is_logged_in": False},
 }
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("access") / "demo.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", "30"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return db
-
-
-@pytest.fixture(scope="module")
-def mentor_codes(demo_db: Path) -> list[str]:
-    with duckdb.connect(str(demo_db), read_only=True) as con:
-        return [r[0] for r in con.execute("SELECT mentor_id FROM mentors").fetchall()]
 
 
 def _app(demo_db: Path, monkeypatch: pytest.MonkeyPatch, role: str | None) -> AppTest:

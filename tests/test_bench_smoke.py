@@ -67,7 +67,6 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
 
 @pytest.mark.browser
 def test_the_browser_measures_run_on_a_tiny_programme(tmp_path: Path) -> None:
-    pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     from benchmarks.browser import visit_every_page

@@ -7,8 +7,6 @@ page and run there.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,6 @@ import pytest
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     streamlit_server,
     wait_for_app,
     wait_for_charts,
@@ -46,15 +43,8 @@ RUN_AXE = """async () => {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("axe") / "demo.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", "40"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    with streamlit_server(db) as url:
+def server(demo_db: Path) -> Iterator[str]:
+    with streamlit_server(demo_db) as url:
         yield url
 
 

@@ -4,8 +4,6 @@ URL restored, and a file uploaded on the Data page. Screenshots go to test-artif
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -16,7 +14,6 @@ from tests.browser_support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     error_texts,
     streamlit_server,
     wait_for_app,
@@ -40,18 +37,6 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", "80"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return db
-
-
-@pytest.fixture(scope="module")
 def server(demo_db: Path) -> Iterator[str]:
     with streamlit_server(demo_db) as url:
         yield url
@@ -59,7 +44,8 @@ def server(demo_db: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[object]:
-    playwright_sync = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as playwright_sync
+
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     with playwright_sync.sync_playwright() as p:

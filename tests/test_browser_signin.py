@@ -12,14 +12,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.browser_support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     error_texts,
     free_port,
     streamlit_server,
@@ -70,24 +68,6 @@ def provider() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("signin") / "demo.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", "40"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return db
-
-
-@pytest.fixture(scope="module")
-def mentor_codes(demo_db: Path) -> list[str]:
-    with duckdb.connect(str(demo_db), read_only=True) as con:
-        return [r[0] for r in con.execute("SELECT mentor_id FROM mentors").fetchall()]
 
 
 @pytest.fixture(scope="module")

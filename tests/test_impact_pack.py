@@ -219,8 +219,8 @@ def test_without_dejavu_the_pack_falls_back_to_helvetica(
     assert b"Helvetica" in data
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
 def test_every_page_renders(packs: dict[str, Path], tmp_path: Path) -> None:
+    assert shutil.which("pdftoppm"), "pdftoppm is missing: install Debian's poppler-utils"
     done = subprocess.run(
         ["pdftoppm", "-r", "30", "-png", str(packs["all"]), str(tmp_path / "page")],
         capture_output=True,

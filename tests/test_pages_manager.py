@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,18 +90,6 @@ CHARTS: dict[str, list[ChartSpec]] = {
         (charts.milestone_outcomes, views.milestone_funnel, {}),
     ],
 }
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("pages-manager") / "demo.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", "40"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return db
 
 
 @pytest.fixture
