@@ -60,6 +60,8 @@ FIGURE_KEYS = (
     "stages",
     "events",
     "milestones",
+    "funnel",
+    "retention",
 )
 
 

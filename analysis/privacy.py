@@ -8,6 +8,7 @@ one cell is suppressed, the next-smallest non-zero cell is suppressed too.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from analysis.settings import Settings
@@ -16,19 +17,30 @@ from analysis.settings import Settings
 BREAKDOWNS_WITH_TOTAL: dict[str, str] = {"stages.distribution": "mentors_active"}
 
 
+def _walk(tree: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    """The node holding the figure at `path`, and its key there. Keys may hold dots (a cohort
+    or event called "Wave 2.1"): at each level the longest key the path continues with wins."""
+    node, rest = tree, path
+    while rest not in node:
+        parent = max(
+            (k for k in node if isinstance(node[k], dict) and rest.startswith(f"{k}.")),
+            key=len,
+            default=None,
+        )
+        if parent is None:
+            raise KeyError(path)
+        node, rest = node[parent], rest[len(parent) + 1 :]
+    return node, rest
+
+
 def _get(tree: dict[str, Any], path: str) -> Any:
-    node: Any = tree
-    for part in path.split("."):
-        node = node[part]
-    return node
+    node, key = _walk(tree, path)
+    return node[key]
 
 
 def _set(tree: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
-    node = tree
-    for part in parents:
-        node = node[part]
-    node[leaf] = value
+    node, key = _walk(tree, path)
+    node[key] = value
 
 
 def is_small(people: int, k: int) -> bool:
@@ -36,11 +48,19 @@ def is_small(people: int, k: int) -> bool:
     return 0 < people < k
 
 
-def suppressed_paths(values: dict[str, Any], support: dict[str, int], k: int) -> list[str]:
-    """The dotted paths to hide: primary suppression, then secondary in each breakdown."""
+def suppressed_paths(
+    values: dict[str, Any],
+    support: dict[str, int],
+    k: int,
+    partitions: Sequence[Sequence[str]] = (),
+) -> list[str]:
+    """The dotted paths to hide: primary suppression, then secondary in each breakdown (those
+    of BREAKDOWNS_WITH_TOTAL, and `partitions`: lists of the cells of other such breakdowns)."""
     hidden = {path for path, people in support.items() if is_small(people, k)}
-    for breakdown in BREAKDOWNS_WITH_TOTAL:
-        cells = [p for p in support if p.startswith(breakdown + ".")]
+    groups = [
+        [p for p in support if p.startswith(breakdown + ".")] for breakdown in BREAKDOWNS_WITH_TOTAL
+    ]
+    for cells in [*groups, *partitions]:
         hidden_cells = [p for p in cells if p in hidden]
         if len(hidden_cells) == 1:
             candidates = [p for p in cells if p not in hidden and (_get(values, p) or 0) > 0]
@@ -50,11 +70,14 @@ def suppressed_paths(values: dict[str, Any], support: dict[str, int], k: int) ->
 
 
 def suppress(
-    values: dict[str, Any], support: dict[str, int], settings: Settings
+    values: dict[str, Any],
+    support: dict[str, int],
+    settings: Settings,
+    partitions: Sequence[Sequence[str]] = (),
 ) -> tuple[dict[str, Any], list[str]]:
     """A copy of `values` with small figures set to None, and the sorted suppressed paths."""
     out = copy.deepcopy(values)
-    hidden = suppressed_paths(values, support, settings.suppression_k)
+    hidden = suppressed_paths(values, support, settings.suppression_k, partitions)
     for path in hidden:
         _set(out, path, None)
     return out, hidden

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import metrics, privacy
+from analysis import journey, metrics, privacy
 from analysis.settings import Settings
 
 
@@ -20,6 +20,7 @@ def build_report(
     if audience not in ("manager", "funder"):
         raise ValueError(f"unknown audience {audience!r}: use manager or funder")
     figures = metrics.compute(con, scope, settings, with_at_risk=audience == "manager")
+    journey_figures = journey.compute(con, scope, settings, figures.window)
     report: dict[str, Any] = {
         "window": {"from": figures.window[0].isoformat(), "to": figures.window[1].isoformat()},
         "filters": scope.filters(),
@@ -31,10 +32,15 @@ def build_report(
         },
     }
     if audience == "manager":
-        report.update(figures.values)
+        report.update(figures.values | journey_figures.values)
         report["at_risk"] = figures.at_risk
     else:
-        values, suppressed = privacy.suppress(figures.values, figures.support, settings)
+        values, suppressed = privacy.suppress(
+            figures.values | journey_figures.values,
+            figures.support | journey_figures.support,
+            settings,
+            journey_figures.partitions,
+        )
         report.update(values)
         report["suppressed"] = suppressed
     return report
