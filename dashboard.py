@@ -93,6 +93,7 @@ try:
                 title="Shadowing and milestones",
                 icon=":material/school:",
             ),
+            st.Page(HERE / "pages/journey.py", title="Journey", icon=":material/conversion_path:"),
             st.Page(
                 HERE / "pages/mentor_journey.py", title="Mentor journey", icon=":material/person:"
             ),

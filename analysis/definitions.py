@@ -68,6 +68,23 @@ FIGURES: dict[str, str] = {
     "events.by_event": "The same, for each event (group days are counted together).",
     "milestones": "For each milestone, the active mentors who reached it in the window.",
     "at_risk": "Managers only: mentors flagged for support (see the flags below).",
+    "funnel.started": "The journey: mentors whose start date is in the window.",
+    "funnel.training_completed": "Of those, the mentors with a training_completed milestone by "
+    "the last day of the window.",
+    "funnel.shadowing_completed": "Of those, the mentors who had completed shadowing by the last "
+    "day of the window.",
+    "funnel.first_mentoring": "Of those, the mentors who came to a beneficiary meeting by the "
+    "last day of the window.",
+    "funnel.completed": "Of those, the mentors who had completed the programme by the last day.",
+    "funnel.withdrawn": "Of those, the mentors who had withdrawn by the last day.",
+    "funnel.in_programme": "Of those, the rest: still in the programme on the last day.",
+    "funnel.by_cohort": "The same seven counts for each cohort.",
+    "funnel.withdrawn_by_step": "The mentors who withdrew, by the furthest step they had reached.",
+    "funnel.withdrawn_by_reason": "The mentors who withdrew, by their leaving reason "
+    "('not recorded' when none was given).",
+    "retention": "The share of the mentors who started still not withdrawn 4, 12, 26 and 52 "
+    "weeks after starting (Kaplan–Meier: someone who completed or is still in the programme "
+    "counts until then).",
 }
 
 FLAGS: dict[str, str] = {

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import charts, exports, metrics, privacy
+from analysis import charts, exports, journey_charts, metrics, privacy
 from analysis.records import MILESTONE_CODES
 from analysis.report import build_report
 from analysis.settings import Settings
@@ -606,6 +606,8 @@ def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
     }
     if len(summary.events):
         out["events"] = charts.impact_events(*_columns(summary.events), summary.k)
+    if summary.report.get("funnel", {}).get("started") != 0:
+        out["journey"] = journey_charts.funder_funnel(summary.report, summary.k)
     return out
 
 
@@ -803,6 +805,9 @@ def _label(path: str, settings_labels: dict[str, str]) -> str:
         return FIGURE_LABELS[path]
     if path in settings_labels:
         return settings_labels[path]
+    journey_label = journey_charts.figure_label(path)
+    if journey_label:
+        return journey_label
     if path.startswith("milestones."):
         return MILESTONE_LABELS.get(path.split(".", 1)[1], path)
     if path.startswith("events.by_event."):

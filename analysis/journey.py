@@ -302,3 +302,30 @@ def compute(
     """The report's `funnel` and `retention` for the scope."""
     window = window or metrics.resolve_window(con, scope)
     return figures_from(mentor_journeys(con, scope, settings, window), window[1])
+
+
+ALL_COHORTS = "All cohorts"
+
+
+@dataclass
+class JourneyPage:
+    """What the Journey page draws: the funnel and retention of the report, and the retention
+    curve in total and per cohort (managers only: it is never suppressed)."""
+
+    to: dt.date
+    values: dict[str, Any]
+    curves: dict[str, SurvivalCurve]
+
+
+def page(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> JourneyPage:
+    """The Journey page's figures for the scope (the page's cached loader calls this)."""
+    window = metrics.resolve_window(con, scope)
+    journeys = mentor_journeys(con, scope, settings, window)
+    to = window[1]
+    by_cohort: dict[str, list[MentorJourney]] = {}
+    for j in journeys:
+        by_cohort.setdefault(j.cohort, []).append(j)
+    curves = {ALL_COHORTS: survival_curve(journeys, to)} | {
+        cohort: survival_curve(js, to) for cohort, js in sorted(by_cohort.items())
+    }
+    return JourneyPage(to, figures_from(journeys, to).values, curves)

@@ -19,6 +19,7 @@ ALL_PAGES = [
     "pages/reliability.py",
     "pages/transitions.py",
     "pages/shadowing.py",
+    "pages/journey.py",
     "pages/mentor_journey.py",
     "pages/impact_summary.py",
     "pages/data.py",

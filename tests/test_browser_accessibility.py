@@ -28,6 +28,7 @@ PAGES = [
     "reliability",
     "transitions",
     "shadowing",
+    "journey",
     "mentor_journey",
     "impact_summary",
     "data",

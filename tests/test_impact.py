@@ -361,7 +361,7 @@ def test_the_q3_cohort_has_suppressed_months(impact_db: Path) -> None:
 def test_the_charts_show_no_suppressed_value(impact_db: Path, scope: metrics.Scope) -> None:
     summary = summary_for(impact_db, scope)
     charts = impact.key_charts(summary)
-    assert set(charts) == {"monthly", "stages", "milestones", "events"}
+    assert set(charts) == {"monthly", "stages", "milestones", "events", "journey"}
     for name, frame in (
         ("stages", summary.stages),
         ("milestones", summary.milestones),
@@ -375,6 +375,14 @@ def test_the_charts_show_no_suppressed_value(impact_db: Path, scope: metrics.Sco
                 assert value is None
         assert marks == [f"&lt;{K}"] * int(frame["suppressed"].sum())
         assert charts[name].summary
+    journey_bars = charts["journey"].figure.data[0]
+    f, hidden = summary.report["funnel"], set(summary.suppressed)
+    keys = ("started", "training_completed", "shadowing_completed", "first_mentoring")
+    keys += ("completed", "withdrawn", "in_programme")
+    assert list(journey_bars.x) == [None if f"funnel.{k}" in hidden else f[k] for k in keys]
+    assert len(charts["journey"].figure.layout.annotations) == sum(
+        f"funnel.{k}" in hidden for k in keys
+    )
     for chart in charts.values():
         assert not leaks(chart.figure.to_json())
 

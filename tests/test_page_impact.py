@@ -94,7 +94,7 @@ def test_nothing_on_the_funders_page_names_or_describes_a_person(
 ) -> None:
     at = open_page(page_db, monkeypatch, tmp_path, funder=True)
     charts = at.get("plotly_chart")
-    assert len(charts) == 4
+    assert len(charts) == 5  # monthly rates, stages, milestones, events, the journey
     page = shown_text(at) + "".join(str(chart.proto) for chart in charts)
     assert leaks(page) == []
     # No record text through raw HTML: the page uses none.
