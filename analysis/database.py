@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Migration n takes the schema from version n-1 to n. Append; never edit a released step.
 MIGRATIONS: list[str] = [
@@ -62,6 +62,15 @@ MIGRATIONS: list[str] = [
     CREATE TABLE audit_log (
         logged_at TIMESTAMP NOT NULL, user_name VARCHAR, action VARCHAR NOT NULL,
         detail VARCHAR);
+    """,
+    # 2: the learning log (PRODUCT.md, second release): dated notes about the programme.
+    """
+    CREATE SEQUENCE learning_note_seq START 1;
+    CREATE TABLE learning_notes (
+        note_id INTEGER PRIMARY KEY DEFAULT nextval('learning_note_seq'),
+        noted_on DATE NOT NULL, note VARCHAR NOT NULL, author VARCHAR NOT NULL,
+        share_with_funders BOOLEAN NOT NULL DEFAULT false, created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP, updated_by VARCHAR);
     """,
 ]
 

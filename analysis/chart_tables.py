@@ -1,0 +1,184 @@
+"""Every chart's numbers: the table a Plotly figure draws, read from the figure itself.
+
+The table is taken from the traces the chart draws, so it cannot disagree with it: one row per
+point (bar, marker, cell, box or flow), with the series, the category axis and the value axis
+named as the chart names them. Traces that are not data (the learning log's marks, an
+illustrative line) say so in their `meta` and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.exports import safe_frame
+
+NOT_DATA = "not-data"  # a trace's meta: drawn for reading the chart, not one of its figures
+LEARNING_LOG = "learning-log"  # a trace's meta: the learning log's marks on a monthly chart
+
+
+def _title(axis: Any) -> str:
+    text = getattr(getattr(axis, "title", None), "text", None)
+    return str(text) if text else ""
+
+
+def _plain(value: Any) -> Any:
+    """A value as the table shows it: text for categories (line breaks undone), numbers as
+    numbers, dates as dates."""
+    if value is None:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        value = pd.Timestamp(value)
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        text = value.replace("<br>", " ")
+        if (
+            len(text) >= 10
+            and text[4:5] == "-"
+            and text[7:8] == "-"
+            and text[10:].strip()
+            in (
+                "",
+                "00:00:00",
+                "T00:00:00",
+            )
+        ):
+            return text[:10]
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _values(seq: Any) -> list[Any]:
+    if seq is None:
+        return []
+    return [_plain(v) for v in list(seq)]
+
+
+def _series(trace: Any) -> str:
+    return str(_plain(trace.name)) if trace.name else ""
+
+
+def figure_table(figure: go.Figure) -> pd.DataFrame:
+    """The numbers `figure` draws, one row per point, in the order it draws them."""
+    layout = figure.layout
+    x_title = _title(layout.xaxis)
+    y_title = _title(layout.yaxis)
+    rows: list[dict[str, Any]] = []
+    columns: list[str] = []
+
+    def add(row: dict[str, Any]) -> None:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+        rows.append(row)
+
+    for trace in figure.data:
+        if trace.meta in (NOT_DATA, LEARNING_LOG):
+            continue
+        kind = trace.type
+        if kind in ("bar", "scatter", "funnel"):
+            horizontal = getattr(trace, "orientation", None) == "h" or kind == "funnel"
+            xs, ys = _values(trace.x), _values(trace.y)
+            category, value = (ys, xs) if horizontal else (xs, ys)
+            c_title, v_title = (y_title, x_title) if horizontal else (x_title, y_title)
+            c_title, v_title = c_title or "Category", v_title or "Value"
+            for c, v in zip(category, value, strict=False):
+                add({"Series": _series(trace), c_title: c, v_title: v})
+        elif kind == "heatmap":
+            z = trace.z
+            xs, ys = _values(trace.x), _values(trace.y)
+            colour = str(trace.colorbar.title.text or "Value")
+            for i, y in enumerate(ys):
+                for j, x in enumerate(xs):
+                    add({y_title or "Row": y, x_title or "Column": x, colour: _plain(z[i][j])})
+        elif kind == "box":
+            names = _values(trace.x)
+            stats = {
+                "Lowest": trace.lowerfence,
+                "Lower quartile": trace.q1,
+                "Median": trace.median,
+                "Upper quartile": trace.q3,
+                "Highest": trace.upperfence,
+                "Mean": trace.mean,
+            }
+            for i, name in enumerate(names):
+                row: dict[str, Any] = {"Series": _series(trace), x_title or "Category": name}
+                for label, values in stats.items():
+                    if values is not None:
+                        row[label] = _plain(list(values)[i])
+                add(row)
+        elif kind == "sankey":
+            labels = _values(trace.node.label)
+            link = trace.link
+            for s, t, v in zip(link.source, link.target, link.value, strict=True):
+                add({"From": labels[s], "To": labels[t], "Mentors": _plain(v)})
+        elif kind == "pie":
+            for label, value in zip(_values(trace.labels), _values(trace.values), strict=True):
+                add({"Category": label, "Value": value})
+    frame = pd.DataFrame(rows, columns=columns)
+    if "Series" in frame.columns and frame["Series"].nunique() <= 1:
+        frame = frame.drop(columns="Series")
+    return frame
+
+
+def tables_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Two tables hold the same numbers (as a download would write them)."""
+    return a.to_csv(index=False) == b.to_csv(index=False)
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes (UTF-8 with BOM), every text cell safe to open in a spreadsheet."""
+    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(frame: pd.DataFrame, sheet: str = "Numbers") -> bytes:
+    """An Excel workbook of one sheet, every text cell safe (never read as a formula)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet[:31]
+    safe = safe_frame(frame)
+    ws.append([str(c) for c in safe.columns])
+    for record in safe.itertuples(index=False):
+        ws.append([_cell(v) for v in record])
+    for cell in ws[1]:
+        cell.font = cell.font.copy(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def with_suppression(
+    labels: Sequence[str], values: Sequence[Any], hidden: Sequence[bool], k: int, what: str
+) -> pd.DataFrame:
+    """A funder's table: each category with its value, or `<k` where it is suppressed."""
+    return pd.DataFrame(
+        {
+            "Category": list(labels),
+            what: [f"<{k}" if h else v for v, h in zip(values, hidden, strict=True)],
+        }
+    )
