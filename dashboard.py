@@ -65,8 +65,7 @@ if not Path(settings.database).exists():
 try:
     try:
         if access.signed_in_mode and st.session_state.get("_signed_in_as") != access.user:
-            con = frame.connection(settings.database)
-            database.write_audit(con, access.user, "sign in", f"role: {access.role}")
+            database.log_event(settings.database, access.user, "sign in", f"role: {access.role}")
             st.session_state["_signed_in_as"] = access.user
         ctx = frame.build_context(access)
     except database.DatabaseBusy:

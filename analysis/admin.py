@@ -16,9 +16,14 @@ DATA_TABLES = ("attendance", "stage_assessments", "milestones", "sessions", "men
 
 
 def remove_demo(db_path: str | Path, user: str | None) -> dict[str, int]:
-    """Delete every record that came from the demo generator, in one transaction."""
+    """Delete every record that came from the demo generator, in one transaction (a snapshot
+    is kept first, so it can be undone)."""
     counts: dict[str, int] = {}
-    with database.connect(db_path) as con:
+    # Kept as a snapshot first, so removing the demo can be undone (Data page, or restore).
+    with (
+        snapshots.before_change(db_path, "remove-demo") as change,
+        database.connect(db_path) as con,
+    ):
         con.execute("BEGIN TRANSACTION")
         try:
             for table in DATA_TABLES:
@@ -32,6 +37,7 @@ def remove_demo(db_path: str | Path, user: str | None) -> dict[str, int]:
             database.write_audit(con, user, "remove demo", f"{sum(counts.values())} rows")
             database.bump_data_version(con)
             con.execute("COMMIT")
+            change.landed = sum(counts.values()) > 0
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -54,7 +60,7 @@ def create_demo(
 
 
 def has_demo(db_path: str | Path) -> bool:
-    with database.connect(db_path) as con:
+    with database.read(db_path) as con:
         row = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
     return bool(row and row[0])
 

@@ -1,13 +1,29 @@
-"""The DuckDB file: schema with a version number, migrations, and short-lived connections.
+"""The DuckDB file: schema with a version number, migrations, and how it is read and changed.
 
-The dashboard and the command line never hold the file open between uses: a connection is
-opened for one query or one import and closed straight after, so a nightly command-line import
-can land while managers browse. A file locked by another process is retried briefly, then
-reported in one clear sentence.
+Readers never wait for a change, and a change never shows half-done:
+- A change (`connect`) never writes the published file. Holding the writer lock (a lock file
+  beside the database, so one change at a time), it copies the published file to a working copy
+  in the same folder, changes the copy, checkpoints it, flushes it to disk and renames it over
+  the published name in one step. A change that fails or is killed leaves the published file
+  as it was; its working copy is deleted (now, or by the next change once its process is gone).
+- A reader (`read`) opens the published file read-only through an in-memory DuckDB that
+  attaches it, one connection per query or page run. Any number of processes can read one file
+  at once, and a reader that opened the previous version keeps reading it until it closes (the
+  rename does not touch an open file); its next run opens the new version.
+- Every file of this dashboard carries its schema version. A file from an older release is
+  brought up to date as a change (so the old file is kept as a snapshot first); a file from a
+  newer release is refused and left exactly as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +34,8 @@ import duckdb
 SCHEMA_VERSION = 2
 
 # Migration n takes the schema from version n-1 to n. Append; never edit a released step.
+# Every released database is kept in tests/fixtures/db (one per release) and opened by the
+# newest code in tests/test_upgrades.py, so a step that breaks an old file fails there.
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -75,6 +93,7 @@ MIGRATIONS: list[str] = [
 ]
 
 LOCK_RETRY_SECONDS = 10.0
+WORKING = ".next-"  # in the name of a working copy: .<db name>.next-<pid>-<ns>
 
 
 class DatabaseError(RuntimeError):
@@ -89,34 +108,71 @@ class DatabaseBusy(DatabaseError):
     pass
 
 
+class DatabaseTooNew(DatabaseError):
+    """Written by a newer release: refused, and left untouched."""
+
+
+class DatabaseDamaged(DatabaseError):
+    """The file cannot be read whole; nothing was written to it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"the database at {path} cannot be opened: it is damaged or not a database "
+            f"({reason}); it was left exactly as it is"
+        )
+        self.path = path
+        self.reason = reason
+
+
+class DiskFull(DatabaseError):
+    pass
+
+
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
     return "lock" in text or "conflicting" in text or "already open" in text
 
 
-@contextmanager
-def connect(
-    path: str | Path, *, create: bool = False, retry_seconds: float = LOCK_RETRY_SECONDS
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database for one unit of work and close it afterwards.
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
-    A file held by another process is retried for `retry_seconds`, then reported.
-    Without `create`, a missing file is an error rather than a new empty database.
+
+def wal_path(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+# --- reading: the published file, read-only, never waiting for a change --------------------
+
+
+def _attach_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with the file attached read-only as its default database.
+
+    Not `duckdb.connect(path, read_only=True)`: DuckDB shares one instance per path within a
+    process, so a server would keep reading the replaced file as long as any of its sessions
+    had it open. An in-memory instance is never shared, and opens whatever file the name now
+    points to. TEMP tables live in the in-memory instance, so pages can still build them.
     """
-    path = Path(path)
-    if not create and not path.exists():
-        raise DatabaseMissing(f"no database at {path}: import some files or create the demo first")
-    if create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH $path AS published (READ_ONLY)", {"path": str(path)})
+        con.execute("USE published")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open_read_only(path: Path, retry_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + retry_seconds
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path))
+            con = _attach_read_only(path)
             break
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
-                raise DatabaseError(f"the database at {path} cannot be opened: {exc}") from exc
+                raise DatabaseDamaged(path, _first_line(exc)) from exc
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(
                     f"the database at {path} is in use by another program (an import?); "
@@ -124,16 +180,321 @@ def connect(
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+    return con
+
+
+_verified: set[tuple[str, int, int, int]] = set()
+_verified_lock = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[str, int, int, int]:
+    stat = path.stat()
+    return (str(path.absolute()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _verify_once(
+    con: duckdb.DuckDBPyConnection, path: Path, before: tuple[str, int, int, int]
+) -> None:
+    """Read every table to its end, once per version of the file in this process (the first
+    read after start-up or after a change): a file cut short or overwritten in the middle
+    fails here, in one sentence, instead of half-way through a page."""
+    with _verified_lock:
+        if before in _verified:
+            return
+    check_tables(con, path)
+    with contextlib.suppress(OSError):
+        if _identity(path) == before:
+            with _verified_lock:
+                _verified.add(before)
+
+
+def _checked_version(
+    con: duckdb.DuckDBPyConnection, path: Path, identity: tuple[str, int, int, int]
+) -> int:
+    """The schema version of a file that reads whole (never build on a damaged file)."""
     try:
-        migrate(con)
+        _verify_once(con, path, identity)
+        return schema_version(con)
+    except duckdb.Error as exc:
+        raise DatabaseDamaged(path, _first_line(exc)) from exc
+
+
+def check_tables(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Every table of the connection's default database reads to its end."""
+    try:
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_catalog = current_database() AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f'SELECT count(*), sum(hash(t)) FROM "{table}" t').fetchall()
+    except duckdb.Error as exc:
+        raise DatabaseDamaged(path, _first_line(exc)) from exc
+
+
+@contextmanager
+def read(
+    path: str | Path, *, retry_seconds: float = LOCK_RETRY_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the published database read-only for one unit of work and close it afterwards.
+
+    A file from an older release is upgraded first (a change, with a snapshot); one from a
+    newer release is refused. Never waits for a change in progress.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseMissing(f"no database at {path}: import some files or create the demo first")
+    before = _identity(path)
+    con = _open_read_only(path, retry_seconds)
+    try:
+        version = _checked_version(con, path, before)
+        if version != SCHEMA_VERSION:
+            _refuse_newer(path, version)
+            con.close()
+            with connect(path, retry_seconds=retry_seconds):
+                pass  # the upgrade is a change like any other
+            before = _identity(path)
+            con = _open_read_only(path, retry_seconds)
+            _checked_version(con, path, before)
         yield con
     finally:
         con.close()
 
 
+def _refuse_newer(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise DatabaseTooNew(
+            f"the database at {path} was written by a newer release of the dashboard (schema "
+            f"{version}, this release knows up to {SCHEMA_VERSION}); it was left as it is: "
+            "install the newer release to open it"
+        )
+
+
+# --- changing: a working copy, published in one rename -------------------------------------
+
+_held: dict[str, int] = {}  # the writer locks this process holds: path -> depth
+_held_lock = threading.Lock()
+_held_owner: dict[str, int] = {}  # path -> thread id
+
+
+def _lock_file(path: Path) -> Path:
+    return path.with_name(f".{path.name}.writer")
+
+
+@contextmanager
+def writer_lock(path: str | Path, retry_seconds: float = LOCK_RETRY_SECONDS) -> Iterator[None]:
+    """One change at a time per database, across processes (re-entrant within a thread)."""
+    path = Path(path).absolute()
+    key = str(path)
+    me = threading.get_ident()
+    with _held_lock:
+        if _held.get(key) and _held_owner.get(key) == me:
+            _held[key] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _held_lock:
+                _held[key] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_lock_file(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        f"another change to the database at {path} (an import?) is still "
+                        "running; try again in a minute"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        with _held_lock:
+            _held[key] = 1
+            _held_owner[key] = me
+        try:
+            yield
+        finally:
+            with _held_lock:
+                _held.pop(key, None)
+                _held_owner.pop(key, None)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def working_copies(path: Path) -> list[Path]:
+    prefix = f".{path.name}{WORKING}"
+    if not path.parent.is_dir():
+        return []
+    return [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
+
+
+def _clear_dead_working_copies(path: Path) -> None:
+    """Delete working copies whose process is gone (killed mid-change)."""
+    for copy in working_copies(path):
+        try:
+            pid = int(copy.name[len(f".{path.name}{WORKING}") :].split("-")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            copy.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return any(s in text for s in ("no space left", "file too large", "disk quota"))
+
+
+def _disk_full(path: Path) -> DiskFull:
+    return DiskFull(
+        f"there is not enough disk space beside {path} for the change (it needs room for a "
+        "copy of the database); nothing was changed: free some space and try again"
+    )
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    with source.open("rb") as src, target.open("xb") as out:
+        shutil.copyfileobj(src, out, 8 << 20)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(folder)
+
+
+@contextmanager
+def connect(
+    path: str | Path,
+    *,
+    create: bool = False,
+    retry_seconds: float = LOCK_RETRY_SECONDS,
+    publish: bool = True,
+    source: Path | None = None,
+    compact: bool = False,
+    keep_before_upgrade: bool = True,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Change the database: yield a connection to a working copy, published when the block
+    ends without an exception (discarded otherwise).
+
+    Without `create`, a missing file is an error rather than a new empty database. With
+    `publish=False` the copy is only for trying something (a dry run): it is always discarded,
+    and no lock is taken. `source`: start from this file instead of the published one (a
+    restore). `compact`: publish a freshly written file holding only live rows (no deleted
+    value stays in free blocks; for erasure). A database from an older release is migrated in
+    the copy, after a snapshot of the old file is kept (`keep_before_upgrade`).
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise DatabaseMissing(f"no database at {path}: import some files or create the demo first")
+    lock = writer_lock(path, retry_seconds) if publish else contextlib.nullcontext()
+    with lock:
+        if publish:
+            _clear_dead_working_copies(path)
+        work = path.with_name(f".{path.name}{WORKING}{os.getpid()}-{time.time_ns()}")
+        origin = source if source is not None else path
+        try:
+            old_version = 0
+            if origin.exists():
+                identity = _identity(origin)
+                peek = _open_read_only(origin, retry_seconds)
+                try:
+                    old_version = _checked_version(peek, origin, identity)
+                finally:
+                    peek.close()
+                _refuse_newer(origin, old_version)
+                _copy_file(origin, work)
+                if wal_path(origin).exists():
+                    _copy_file(wal_path(origin), wal_path(work))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(work))
+            try:
+                migrate(con)
+                yield con
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            if not publish:
+                return
+            if compact:
+                work = _rewrite(work)
+            _fsync(work)
+            if (
+                keep_before_upgrade
+                and source is None
+                and 1 <= old_version < SCHEMA_VERSION
+                and path.exists()
+            ):
+                from analysis import snapshots
+
+                snapshots.take_snapshot(path, "upgrade")
+                snapshots.prune(path)
+            # The old log (if a crash left one) is inside the copy: it must not be replayed
+            # over the new file, so it goes first.
+            wal_path(path).unlink(missing_ok=True)
+            os.replace(work, path)
+            _fsync_dir(path.parent)
+        except BaseException as exc:
+            if _is_disk_full(exc):
+                raise _disk_full(path) from exc
+            raise
+        finally:
+            for leftover in (work, wal_path(work), work.with_name(work.name + ".fresh")):
+                leftover.unlink(missing_ok=True)
+
+
+def _rewrite(work: Path) -> Path:
+    """A fresh copy of `work` holding only its live rows (replaces `work`)."""
+    fresh = work.with_name(work.name + ".fresh")
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH $old AS old (READ_ONLY)", {"old": str(work)})
+        con.execute("ATTACH $new AS new", {"new": str(fresh)})
+        con.execute("COPY FROM DATABASE old TO new")
+        con.execute("DETACH new")
+        con.execute("DETACH old")
+    finally:
+        con.close()
+    os.replace(fresh, work)
+    return work
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' "
+        "AND table_catalog = current_database()"
     ).fetchone()
     if not exists or not exists[0]:
         return 0
@@ -183,3 +544,23 @@ def write_audit(
         "INSERT INTO audit_log VALUES (current_localtimestamp(), $user, $action, $detail)",
         {"user": user, "action": action, "detail": detail},
     )
+
+
+def log_event(path: str | Path, user: str | None, action: str, detail: str = "") -> None:
+    """Write an audit entry as a change of its own (a sign-in, say) without making the caller
+    wait behind a long change: tried at once, otherwise finished in the background."""
+
+    def write(retry: float) -> None:
+        with connect(path, retry_seconds=retry) as con:
+            write_audit(con, user, action, detail)
+
+    def later() -> None:
+        try:
+            write(600.0)
+        except DatabaseError as exc:
+            print(f"warning: the audit entry {action!r} was not written: {exc}", file=sys.stderr)
+
+    try:
+        write(0.5)
+    except DatabaseBusy:
+        threading.Thread(target=later, name="audit-entry", daemon=True).start()

@@ -103,21 +103,66 @@ def list_snapshots(db_path: str | Path) -> list[Snapshot]:
 
 
 def take_snapshot(db_path: str | Path, label: str = "import") -> Snapshot | None:
-    """Copy the database into the snapshots folder; None when there is no database yet.
+    """Keep the database as it is now in the snapshots folder; None when there is no database.
 
-    Does not delete old snapshots: call `prune` once the change has landed.
+    A published file is never written again (a change publishes a new file, see
+    analysis/database.py), so the snapshot is a second name for the same file (a hard link:
+    instant, no space); a copy where links are not possible, or when a crash left a
+    write-ahead log to fold in. Does not delete old snapshots: call `prune` once the change
+    has landed.
     """
     db = Path(db_path)
     if not db.exists():
         return None
     try:
+        # The shared lock waits out a program that has the file open for writing in place
+        # (another tool, an older release): the snapshot is never taken mid-write.
         with _locked(db, exclusive=False) as fd:
+            if not _wal(db).exists():
+                linked = _link_snapshot(db, label)
+                if linked is not None:
+                    return linked
             return _copy_locked(db, fd, label)
     except OSError as exc:
+        if database._is_disk_full(exc):
+            raise database.DiskFull(
+                f"there is no disk space for a snapshot of {db} before changing it; "
+                "nothing was changed: free some space and try again"
+            ) from exc
         raise SnapshotError(
             f"no snapshot of {db} could be kept before changing it ({_reason(exc)}); "
             "nothing was changed"
         ) from exc
+
+
+def _link_snapshot(db: Path, label: str) -> Snapshot | None:
+    """The published file under a snapshot's name (None if this file system cannot link)."""
+    target, now = _new_snapshot_name(db, label)
+    try:
+        os.link(db, target)
+    except OSError as exc:
+        if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            return None
+        raise
+    _fsync_dir(target.parent)
+    return Snapshot(target, now, _clean_label(label), target.stat().st_size)
+
+
+def _clean_label(label: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-") or "change"
+
+
+def _new_snapshot_name(db: Path, label: str) -> tuple[Path, dt.datetime]:
+    folder = snapshot_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    _clear_stale_partials(folder)
+    label = _clean_label(label)
+    while True:
+        now = dt.datetime.now(dt.UTC)
+        target = folder / f"{db.stem}-{now.strftime(_STAMP)}-{label}.duckdb"
+        if not target.exists():
+            return target, now
+        time.sleep(0.000_01)
 
 
 def prune(db_path: str | Path, keep: int = KEEP) -> list[Path]:
@@ -176,7 +221,11 @@ def find_snapshot(db_path: str | Path, which: str | Path) -> Snapshot:
 
 
 def restore(db_path: str | Path, which: str | Path, user: str | None = None) -> Restored:
-    """Put a snapshot back in place of the database, keeping the current state as a snapshot."""
+    """Put a snapshot back in place of the database, keeping the current state as a snapshot.
+
+    Like every change, the restored version is built beside the published one and published
+    in one rename: pages keep answering from the current version until then.
+    """
     db = Path(db_path)
     chosen = find_snapshot(db, which)
     folder = snapshot_dir(db)
@@ -188,56 +237,54 @@ def restore(db_path: str | Path, which: str | Path, user: str | None = None) -> 
         with chosen.path.open("rb") as src:
             _copy_fd(src.fileno(), incoming)
         _check_restorable(incoming, chosen.name)
-        # 2. fold any write-ahead log into the database, so the file alone is its state
-        if db.exists():
-            with database.connect(db) as con:
-                con.execute("CHECKPOINT")
-        # 3. under an exclusive lock: keep the current state, then swap the file in
-        if db.exists():
-            with _locked(db, exclusive=True) as fd:
-                saved = _copy_locked(db, fd, "restore")
-                _wal(db).unlink(missing_ok=True)  # it is inside `saved`; it must not replay
-                os.replace(incoming, db)
-                _fsync_dir(db.parent)
-        else:
-            os.replace(incoming, db)
-            _fsync_dir(db.parent)
+        with database.writer_lock(db):
+            # 2. keep the current state (even a damaged one: nothing is overwritten)
+            if db.exists():
+                saved = take_snapshot(db, "restore")
+            # 3. the chosen copy, with the audit log carried on, published in one rename
+            with database.connect(db, create=True, source=incoming) as con:
+                _carry_on(con, saved, chosen, user)
     except OSError as exc:
         raise SnapshotError(f"the snapshot could not be restored ({_reason(exc)})") from exc
     finally:
         incoming.unlink(missing_ok=True)
-    # 4. the audit log runs on; the restore is logged; cached figures are out of date
-    with database.connect(db) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            version = database.data_version(con)
-            if saved is not None:
-                con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(saved.path)})
-                con.execute(
-                    "INSERT INTO audit_log SELECT * FROM previous.audit_log "
-                    "EXCEPT ALL SELECT * FROM audit_log"
-                )
-                row = con.execute(
-                    "SELECT value FROM previous.meta WHERE key = 'data_version'"
-                ).fetchone()
-                version = max(version, int(row[0]) if row else 0)
-            con.execute(
-                "UPDATE meta SET value = $v WHERE key = 'data_version'", {"v": str(version + 1)}
-            )
-            detail = f"restored {chosen.name}"
-            if saved is not None:
-                detail += f"; the state before is {saved.name}"
-            database.write_audit(con, user, "restore snapshot", detail)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            if saved is not None:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("DETACH previous")
     prune(db)
     return Restored(chosen, saved)
+
+
+def _carry_on(
+    con: duckdb.DuckDBPyConnection, saved: Snapshot | None, chosen: Snapshot, user: str | None
+) -> None:
+    """The audit log runs on; the restore is logged; cached figures are out of date."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        version = database.data_version(con)
+        if saved is not None and is_good(saved):
+            con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(saved.path)})
+            con.execute(
+                "INSERT INTO audit_log SELECT * FROM previous.audit_log "
+                "EXCEPT ALL SELECT * FROM audit_log"
+            )
+            row = con.execute(
+                "SELECT value FROM previous.meta WHERE key = 'data_version'"
+            ).fetchone()
+            version = max(version, int(row[0]) if row else 0)
+            con.execute("DETACH previous")
+        elif saved is not None:
+            # A damaged database's audit log and version cannot be read (the file itself is
+            # kept as `saved`): jump the version past any number it can have reached.
+            version = max(version, int(time.time()))
+        con.execute(
+            "UPDATE meta SET value = $v WHERE key = 'data_version'", {"v": str(version + 1)}
+        )
+        detail = f"restored {chosen.name}"
+        if saved is not None:
+            detail += f"; the state before is {saved.name}"
+        database.write_audit(con, user, "restore snapshot", detail)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def scrub(db_path: str | Path, edit: Callable[[duckdb.DuckDBPyConnection], int]) -> int:
@@ -259,7 +306,7 @@ def scrub(db_path: str | Path, edit: Callable[[duckdb.DuckDBPyConnection], int])
 
 
 def _scrub_one(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], int]) -> int:
-    with database.connect(path) as con:
+    with database.connect(path, keep_before_upgrade=False) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             count = edit(con)
@@ -267,6 +314,7 @@ def _scrub_one(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], int]) -> 
         except BaseException:
             con.execute("ROLLBACK")
             raise
+    path.with_name(f".{path.name}.writer").unlink(missing_ok=True)  # the change's lock file
     fresh = path.with_name(path.name + ".rewrite" + PARTIAL)
     fresh.unlink(missing_ok=True)
     con = duckdb.connect()
@@ -323,15 +371,8 @@ def _locked(path: Path, *, exclusive: bool, retry_seconds: float | None = None) 
 def _copy_locked(db: Path, fd: int, label: str) -> Snapshot:
     """Copy the locked database (descriptor `fd`) and its log into a new snapshot."""
     folder = snapshot_dir(db)
-    folder.mkdir(parents=True, exist_ok=True)
-    _clear_stale_partials(folder)
-    label = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-") or "change"
-    while True:
-        now = dt.datetime.now(dt.UTC)
-        target = folder / f"{db.stem}-{now.strftime(_STAMP)}-{label}.duckdb"
-        if not target.exists():
-            break
-        time.sleep(0.000_01)
+    target, now = _new_snapshot_name(db, label)
+    label = _clean_label(label)
     partial = target.with_name(target.name + PARTIAL)
     try:
         _copy_fd(fd, partial)
@@ -438,3 +479,79 @@ def describe(snapshot: Snapshot) -> str:
     size = snapshot.size / (1024 * 1024)
     when = snapshot.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     return f"{when}  {size:8.1f} MB  before {snapshot.label:<8}  {snapshot.name}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery: what a manager is offered on the Data page and by the command line
+
+WHAT_CAME_AFTER = {
+    "import": "an import",
+    "recheck": "re-checking rejected rows",
+    "restore": "a restore",
+    "upgrade": "upgrading to a new release",
+    "remove-demo": "removing the demo data",
+    "file": "(a file given by path)",
+}
+
+
+def after_what(snapshot: Snapshot) -> str:
+    """What the snapshot was taken before, in words."""
+    return WHAT_CAME_AFTER.get(snapshot.label, snapshot.label.replace("-", " "))
+
+
+def is_good(snapshot: Snapshot) -> bool:
+    """The snapshot opens as a database of this release (or an older one) and reads whole."""
+    try:
+        con = database._attach_read_only(snapshot.path)
+    except duckdb.Error:
+        return False
+    try:
+        version = database.schema_version(con)
+        if not 1 <= version <= database.SCHEMA_VERSION:
+            return False
+        database.check_tables(con, snapshot.path)
+        return True
+    except (duckdb.Error, database.DatabaseError):
+        return False
+    finally:
+        con.close()
+
+
+def newest_good(db_path: str | Path) -> Snapshot | None:
+    for snap in reversed(list_snapshots(db_path)):
+        if is_good(snap):
+            return snap
+    return None
+
+
+def last_before(db_path: str | Path, label: str) -> Snapshot | None:
+    """The newest snapshot taken before a change of this kind (say, the last import)."""
+    found = [s for s in list_snapshots(db_path) if s.label == label]
+    return found[-1] if found else None
+
+
+def offer(db_path: str | Path) -> str:
+    """The end of the sentence that reports a damaged database: what to restore, and how."""
+    snap = newest_good(db_path)
+    if snap is None:
+        return "there is no good snapshot to restore: restore a backup (docs/OPERATIONS.md)"
+    when = snap.taken_at.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"the newest good snapshot is {snap.name} (taken {when}, before {after_what(snap)}): "
+        f"restore it on the Data page or with python -m analysis restore --db {db_path} "
+        f"{snap.name}"
+    )
+
+
+def leftover_log_note(db_path: str | Path) -> str | None:
+    """One sentence when a program that wrote the file in place stopped mid-change and left
+    its write-ahead log (this dashboard never writes the published file in place)."""
+    db = Path(db_path)
+    if not _wal(db).exists():
+        return None
+    return (
+        f"the database at {db} was left with a write-ahead log ({_wal(db).name}) by a program "
+        "that stopped in the middle of a change: it is read together with that log, nothing was "
+        "overwritten, and the next change folds the log into the file; if the figures look "
+        f"wrong, {offer(db)}"
+    )

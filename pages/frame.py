@@ -139,7 +139,7 @@ def connection(db_path: str) -> duckdb.DuckDBPyConnection:
         return held[1]
     close_connection()
     stack = contextlib.ExitStack()
-    con = stack.enter_context(database.connect(db_path))
+    con = stack.enter_context(database.read(db_path))
     metrics.share_rows(con)
     _run.held = (db_path, con, stack)
     return con

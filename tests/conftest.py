@@ -183,7 +183,7 @@ def build(
 
 
 def query(db: Path, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    with database.connect(db) as con:
+    with database.read(db) as con:
         return con.execute(sql, params or {}).fetchall()
 
 
@@ -191,7 +191,7 @@ def table_contents(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows, sorted, to compare a database before and after."""
     tables = (*DATA_TABLES, "imports", "import_files", "rejected_rows", "import_warnings", "meta")
     out: dict[str, list[tuple[Any, ...]]] = {}
-    with database.connect(db) as con:
+    with database.read(db) as con:
         for table in tables:
             rows = con.execute(f"SELECT * FROM {table}").fetchall()
             out[table] = sorted(rows, key=repr)

@@ -35,7 +35,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_many_threads_query_at_once_without_error(demo_db: Path) -> None:
     settings = Settings()
     expected = None
-    with database.connect(demo_db) as con:
+    with database.read(demo_db) as con:
         expected = metrics.compute(con, metrics.Scope(), settings).values
     results: list[object] = []
     errors: list[BaseException] = []
@@ -43,7 +43,7 @@ def test_many_threads_query_at_once_without_error(demo_db: Path) -> None:
     def work() -> None:
         try:
             for _ in range(5):
-                with database.connect(demo_db) as con:
+                with database.read(demo_db) as con:
                     results.append(metrics.compute(con, metrics.Scope(), settings).values)
         except BaseException as exc:  # collected and reported below
             errors.append(exc)

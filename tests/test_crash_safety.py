@@ -54,7 +54,7 @@ DATA_TABLES = ("mentors", "sessions", "attendance", "stage_assessments", "milest
 
 def fingerprint(db: Path) -> dict[str, tuple[Any, ...]]:
     """Row count and an order-free hash of the rows of every table; the database must open."""
-    with database.connect(db, retry_seconds=5) as con:
+    with database.read(db, retry_seconds=5) as con:
         out = {}
         for table, value in FINGERPRINT.items():
             row = con.execute(f"SELECT count(*), bit_xor(hash({value})) FROM {table} t").fetchone()
@@ -122,25 +122,37 @@ def programme(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 class Watch:
-    """What an import has done so far, seen from outside: its snapshot copy, its log, its file."""
+    """What an import has done so far, seen from outside: its working copy beside the database
+    (the copy, its log, its checkpoint) and the rename that publishes it."""
 
     def __init__(self, db: Path) -> None:
-        self.db, self.wal = db, db.with_name(db.name + ".wal")
+        self.db = db
         self.folder = snapshots.snapshot_dir(db)
         self.size = db.stat().st_size
+        self.inode = db.stat().st_ino
+        self.copy_size = 0
         self.wal_seen = 0
         self.started = time.monotonic()
 
-    def copying(self) -> bool:
-        return self.folder.is_dir() and any(".partial" in p.name for p in self.folder.iterdir())
+    def _copy(self) -> Path | None:
+        found = [p for p in database.working_copies(self.db) if not p.name.endswith(".wal")]
+        return found[0] if found else None
 
-    def wal_size(self) -> int:
+    def _size(self, path: Path | None) -> int:
         try:
-            size = self.wal.stat().st_size
+            return path.stat().st_size if path is not None else 0
         except FileNotFoundError:
             return 0
+
+    def wal_size(self) -> int:
+        copy = self._copy()
+        size = self._size(database.wal_path(copy) if copy is not None else None)
         self.wal_seen = max(self.wal_seen, size)
         return size
+
+    def copying(self) -> bool:
+        size = self._size(self._copy())
+        return 0 < size < self.size
 
     def writing_log(self) -> bool:
         return self.wal_size() > 0
@@ -154,10 +166,20 @@ class Watch:
         return self.wal_size() == before
 
     def checkpointing(self) -> bool:
-        return self.wal_size() > 0 and self.db.stat().st_size != self.size
+        copy = self._copy()
+        size = self._size(copy)
+        if size and not self.copy_size and size >= self.size:
+            self.copy_size = size
+        return self.wal_size() > 0 and bool(self.copy_size) and size != self.copy_size
 
     def checkpointed(self) -> bool:
         return self.wal_seen > 0 and self.wal_size() == 0
+
+    def published(self) -> bool:
+        try:
+            return self.db.stat().st_ino != self.inode
+        except FileNotFoundError:
+            return False
 
 
 # When to kill: after fixed delays, after fractions of an uninterrupted import, and the moment
@@ -166,11 +188,12 @@ def _triggers(seconds: float) -> list[tuple[str, Any]]:
     timed = sorted({0.2, 1.0, round(0.5 * seconds, 2), round(0.75 * seconds, 2)})
     return [
         *((f"after {d}s", d) for d in timed),
-        ("copying the snapshot", Watch.copying),
+        ("copying the database", Watch.copying),
         ("writing the log (commit)", Watch.writing_log),
         ("log written, before the checkpoint", Watch.log_written),
         ("checkpointing into the file", Watch.checkpointing),
         ("checkpoint done, closing", Watch.checkpointed),
+        ("published, before exiting", Watch.published),
     ]
 
 
@@ -240,6 +263,7 @@ def test_an_import_killed_at_any_moment_lands_whole_or_not_at_all(
             assert fingerprint(db) == programme["after"]
         else:
             _import_in_process(db, [little])
+        assert database.working_copies(db) == [], phase  # the killed one's copy is gone
         shutil.rmtree(trial)
 
     print(f"\nuninterrupted import: {programme['seconds']:.2f}s")

@@ -1,0 +1,244 @@
+"""Upgrades: every release's database opens with the newest code and keeps its figures.
+
+tests/fixtures/db holds one small database per release, made by that release's own code
+(tests/fixtures/db/make_fixture.py), with the reports that release computed for it. Each is
+opened by the code as it is now: migrated after a snapshot of the old file, and every figure the
+release computed comes out the same, except the figures whose definition a later release changed
+on purpose (listed in CHANGED, with the release that changed them). A database written by a
+newer release than this code is refused in one sentence and left byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from analysis import database, snapshots
+from analysis.metrics import Scope
+from analysis.report import build_report
+from analysis.settings import Settings
+from tests.conftest import PROJECT_ROOT, cli_env
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "db"
+RELEASES = sorted(FIXTURES.glob("release-*.duckdb"), key=lambda p: int(p.stem.split("-")[1]))
+
+# Figures whose definition changed after the release that computed them (METRICS.md, "Changed
+# in the second release"): `late` now follows the recorded arrival time and the grace period,
+# and one shadowing completion date serves every shadowing figure. Path prefixes, dotted.
+CHANGED: dict[int, tuple[str, ...]] = {
+    1: (
+        "punctuality_rate",
+        "mean_minutes_late",
+        "median_minutes_late",
+        "beneficiary_meetings.late",
+        "staff_minutes_lost",
+        "shadowing.",
+        "milestones.shadowing_completed",
+    ),
+}
+CHANGED_FLAGS: dict[int, tuple[str, ...]] = {1: ("lateness",)}
+
+
+def release_of(path: Path) -> int:
+    return int(path.stem.split("-")[1])
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def scope_of(kwargs: dict[str, Any]) -> Scope:
+    args: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        args[key] = dt.date.fromisoformat(value) if key.startswith("date_") else tuple(value)
+    return Scope(**args)
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out |= flatten(item, f"{prefix}{key}.")
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def changed(release: int, path: str) -> bool:
+    return any(
+        path == c or path.startswith(c) or (c.endswith(".") and path == c[:-1])
+        for later, paths in CHANGED.items()
+        if later >= release
+        for c in paths
+    )
+
+
+def comparable(release: int, report: dict[str, Any]) -> dict[str, Any]:
+    """The report's figures that this release defines as the old release did."""
+    flags = {f for later, fs in CHANGED_FLAGS.items() if later >= release for f in fs}
+    out = {
+        path: value
+        for path, value in flatten({k: v for k, v in report.items() if k != "at_risk"}).items()
+        if not changed(release, path) and path != "suppressed"
+    }
+    if "suppressed" in report:
+        out["suppressed"] = sorted(p for p in report["suppressed"] if not changed(release, p))
+    if "at_risk" in report:
+        kept = []
+        for entry in report["at_risk"]:
+            reasons = [r for r in entry["reasons"] if r not in flags]
+            if reasons:
+                kept.append({"mentor_id": entry["mentor_id"], "reasons": reasons})
+        out["at_risk"] = kept
+    return out
+
+
+@pytest.fixture(params=RELEASES, ids=[p.stem for p in RELEASES])
+def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A writable copy of one release's database, in a folder of its own."""
+    source: Path = request.param
+    target = tmp_path / "data" / source.name
+    target.parent.mkdir()
+    shutil.copyfile(source, target)
+    return target
+
+
+def test_there_is_a_database_for_every_release_so_far() -> None:
+    assert [release_of(p) for p in RELEASES] == list(range(1, len(RELEASES) + 1))
+    for path in RELEASES:
+        assert path.with_suffix(".report.json").is_file(), path
+    assert len(RELEASES) >= 1
+
+
+def test_an_old_database_opens_with_the_figures_its_release_computed(old_db: Path) -> None:
+    release = release_of(old_db)
+    stored = json.loads((FIXTURES / f"{old_db.stem}.report.json").read_text(encoding="utf-8"))
+    original = sha256(old_db)
+    with database.read(old_db) as con:
+        assert database.schema_version(con) == database.SCHEMA_VERSION
+        for name, case in stored.items():
+            now = build_report(con, scope_of(case["scope"]), Settings(), case["audience"])
+            then = comparable(release, case["report"])
+            assert then, name
+            got = {k: v for k, v in comparable(release, now).items() if k in then}
+            for key, value in then.items():
+                if isinstance(value, float):
+                    assert got[key] == pytest.approx(value, rel=1e-9), (name, key)
+                else:
+                    assert got[key] == value, (name, key)
+            # every figure the release computed is still computed (none silently dropped)
+            assert set(then) <= set(comparable(release, now)), name
+    upgraded = [s for s in snapshots.list_snapshots(old_db) if s.label == "upgrade"]
+    with duckdb.connect(str(FIXTURES / old_db.name), read_only=True) as con:
+        old_version = database.schema_version(con)
+    if old_version < database.SCHEMA_VERSION:
+        # migrated in place, after a snapshot that is the old file byte for byte
+        assert len(upgraded) == 1 and sha256(upgraded[0].path) == original
+    else:
+        assert upgraded == [] and sha256(old_db) == original  # nothing to do: untouched
+
+
+def test_a_migration_runs_after_a_snapshot_and_keeps_every_figure(
+    old_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The machinery itself, with one more migration than the code has today."""
+    original = sha256(old_db)
+    with database.read(old_db) as con:
+        before = build_report(con, Scope(), Settings())
+    snapshots_before = {s.path for s in snapshots.list_snapshots(old_db)}
+    current = database.SCHEMA_VERSION
+    monkeypatch.setattr(database, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(
+        database,
+        "MIGRATIONS",
+        [*database.MIGRATIONS, "CREATE TABLE probe (note VARCHAR); INSERT INTO probe VALUES ('x')"],
+    )
+    published = sha256(old_db)
+    with database.read(old_db) as con:
+        assert database.schema_version(con) == current + 1
+        assert con.execute("SELECT note FROM probe").fetchall() == [("x",)]
+        assert build_report(con, Scope(), Settings()) == before
+    new = [s for s in snapshots.list_snapshots(old_db) if s.path not in snapshots_before]
+    assert [s.label for s in new] == ["upgrade"]
+    assert sha256(new[0].path) == published  # the file before the migration, whole
+    assert original  # (the release's own file was only ever read)
+    assert database.working_copies(old_db) == []
+
+
+def make_newer(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(
+            "UPDATE meta SET value = $v WHERE key = 'schema_version'",
+            {"v": str(database.SCHEMA_VERSION + 1)},
+        )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def test_a_database_from_a_newer_release_is_refused_and_left_untouched(
+    tmp_path: Path, cli: Any
+) -> None:
+    db = tmp_path / "data" / "programme.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(RELEASES[-1], db)
+    make_newer(db)
+    original = sha256(db)
+    stat = db.stat()
+    with pytest.raises(database.DatabaseTooNew, match="newer release"), database.read(db):
+        pass
+    with pytest.raises(database.DatabaseTooNew), database.connect(db):
+        pass
+    sample = tmp_path / "mentors.csv"
+    sample.write_text("mentor_id,cohort,start_date,status\nPM-9,A,2025-01-01,active\n")
+    for args in (
+        ("report", "--db", db, "--format", "json"),
+        ("import", "--db", db, sample),
+        ("remove-demo", "--db", db),
+    ):
+        done = cli(*args)
+        assert done.returncode == 1, args
+        assert done.stdout == "" or "landed" in done.stdout
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "newer release" in lines[0], (args, done.stderr)
+        assert lines[0].count(". ") == 0  # one sentence
+    assert sha256(db) == original
+    assert db.stat().st_mtime_ns == stat.st_mtime_ns
+    left = {p.name for p in db.parent.iterdir()} - {f".{db.name}.writer", "snapshots"}
+    assert left == {db.name}  # no working copy, no log
+    assert snapshots.list_snapshots(db) == []
+
+
+def test_the_fixture_script_still_runs_on_this_release(tmp_path: Path) -> None:
+    """Next release's fixture is made by the same script: it must keep working."""
+    script = FIXTURES / "make_fixture.py"
+    copy = tmp_path / "tests" / "fixtures" / "db"
+    copy.mkdir(parents=True)
+    shutil.copy(script, copy / script.name)
+    samples = tmp_path / "tests" / "samples"
+    shutil.copytree(PROJECT_ROOT / "tests" / "samples" / "messy", samples / "messy")
+    shutil.copytree(PROJECT_ROOT / "analysis", tmp_path / "analysis")
+    done = subprocess.run(
+        [sys.executable, str(copy / script.name), "99"],
+        cwd=tmp_path,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    made = copy / "release-99.duckdb"
+    report = json.loads((copy / "release-99.report.json").read_text(encoding="utf-8"))
+    assert set(report) == {"all", "funder", "2026H1", "2025_female_north"}
+    with database.read(made) as con:
+        row = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
+    assert row is not None and row[0] > 0
