@@ -105,6 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--list", action="store_true", help="list the snapshots, newest first")
     res.add_argument("--user", help="who is restoring (for the audit log)")
     res.add_argument("snapshot", nargs="?", help="the snapshot's name (as listed) or path")
+    res.add_argument(
+        "--from-backup",
+        type=Path,
+        metavar="DIR",
+        help="restore a backup folder made by `backup` (checked against its manifest first)",
+    )
+
+    bak = sub.add_parser(
+        "backup",
+        help="write a backup folder: a copy of the database, every table as Parquet, a manifest",
+    )
+    bak.add_argument("--db", required=True)
+    bak.add_argument("--out", required=True, type=Path, help="a new (or empty) folder")
     return parser
 
 
@@ -115,6 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         _error(str(exc), prefix="")
         return 2
+    except database.DatabaseDamaged as exc:
+        from analysis import snapshots
+
+        _error(f"{exc}; {snapshots.offer(exc.path)}")
+        return 1
     except (database.DatabaseError, FileRefused, SettingsError, ValueError, OSError) as exc:
         _error(str(exc))
         return 1
@@ -137,6 +155,12 @@ def _one_line(text: str) -> str:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if getattr(args, "db", None) and args.command in ("report", "import", "backup"):
+        from analysis import snapshots
+
+        note = snapshots.leftover_log_note(args.db)
+        if note:
+            _error(note, prefix="note: ")
     if args.command == "import":
         return _import(args)
     if args.command == "report":
@@ -147,6 +171,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _remove_demo(args)
     if args.command == "restore":
         return _restore(args)
+    if args.command == "backup":
+        return _backup(args)
     raise UsageError(f"unknown command {args.command}")
 
 
@@ -242,7 +268,7 @@ def _report(args: argparse.Namespace) -> int:
     assert isinstance(scope, Scope)
     if args.format == "pdf":
         return _impact_pack(args, scope, settings)
-    with database.connect(args.db) as con:
+    with database.read(args.db) as con:
         report = build_report(con, scope, settings, args.audience)
         if args.format == "csv" and args.audience == "funder":
             from analysis import impact
@@ -275,7 +301,7 @@ def _impact_pack(args: argparse.Namespace, scope: object, settings: Settings) ->
     assert isinstance(scope, Scope)
     if args.out is None:
         raise UsageError("python -m analysis report: --format pdf needs --out FILE")
-    with database.connect(args.db) as con:  # closed before the slow part, the charts
+    with database.read(args.db) as con:  # closed before the slow part, the charts
         summary = impact.summary(con, scope, settings)
     try:
         impact_pack.write_pdf(summary, settings, args.out)
@@ -316,9 +342,19 @@ def _remove_demo(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from analysis import snapshots
 
+    if args.from_backup is not None:
+        if args.list or args.snapshot:
+            raise UsageError(
+                "python -m analysis restore: give --from-backup DIR alone, without a snapshot"
+            )
+        from analysis import backup
+
+        backup.restore_backup(args.db, args.from_backup, user=args.user)
+        print(f"Restored the backup in {args.from_backup} into {args.db}.")
+        return 0
     if args.list == bool(args.snapshot):
         raise UsageError(
-            "python -m analysis restore: give --list, or the name of a snapshot to restore"
+            "python -m analysis restore: give --list, the name of a snapshot, or --from-backup DIR"
         )
     if args.list:
         found = snapshots.list_snapshots(args.db)
@@ -333,4 +369,16 @@ def _restore(args: argparse.Namespace) -> int:
     print(f"Restored {done.snapshot.name} into {args.db}.")
     if done.saved is not None:
         print(f"The state before the restore is kept as {done.saved.name}; restore it to undo.")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from analysis import backup
+
+    done = backup.backup(args.db, args.out)
+    rows = sum(done.tables.values())
+    print(
+        f"Backed up {args.db} to {done.folder}: {len(done.tables)} tables, {rows:,} rows, "
+        f"{done.bytes / (1024 * 1024):.1f} MB, checked by {backup.MANIFEST}."
+    )
     return 0
