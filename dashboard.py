@@ -4,6 +4,7 @@ Page config, who may see what, the database, the sidebar filters, `st.navigation
 files in pages/, and `run()`. Every page checks the role again on the server.
 """
 
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -20,7 +21,7 @@ st.session_state["_frame_started"] = True
 
 from analysis import admin, database  # noqa: E402
 from analysis.settings import load_settings  # noqa: E402
-from pages import frame  # noqa: E402
+from pages import frame, recovery  # noqa: E402
 
 HERE = Path(__file__).parent
 
@@ -70,6 +71,25 @@ try:
         ctx = frame.build_context(access)
     except database.DatabaseBusy:
         frame.busy()
+    except (database.DatabaseDamaged, database.DatabaseTooNew) as problem:
+        # One sentence, nothing overwritten; a manager is offered the newest good snapshot.
+        st.navigation(
+            [
+                st.Page(
+                    functools.partial(
+                        recovery.damaged_view,
+                        settings.database,
+                        problem,
+                        access.role == frame.MANAGER,
+                        access.user,
+                    ),
+                    title="Data",
+                    url_path="data",
+                    icon=":material/upload_file:",
+                )
+            ]
+        ).run()
+        st.stop()
     frame.set_context(ctx)
 
     manager_pages = {

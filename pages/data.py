@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import admin, catalog, exports, importer
+from analysis import admin, catalog, exports, importer, snapshots
 from analysis.records import IMPORT_ORDER, template_csv
-from pages import frame
+from pages import frame, recovery
 
 ctx = frame.require(frame.MANAGER)
 user = ctx.access.user
@@ -17,6 +17,10 @@ st.caption(
     "Import the programme's exports, see what happened to every row, and keep the records "
     "clean. The import rules are on the How we count page and in docs/DATA.md."
 )
+
+note = snapshots.leftover_log_note(ctx.db_path)
+if note:
+    st.warning(note[0].upper() + note[1:] + ".", icon=":material/warning:")
 
 if ctx.has_demo:
     with st.container(border=True):
@@ -29,17 +33,49 @@ if ctx.has_demo:
             "Remove demo data",
             icon=":material/delete:",
             on_click=st.session_state.__setitem__,
-            args=("data_action", "remove demo"),
+            args=("data_action", "ask remove demo"),
         )
+        if st.session_state.get("data_action") == "ask remove demo":
+            st.warning(
+                "Remove every demo record (mentors, sessions, attendance, assessments and "
+                "milestones marked as demo)? Your own records are not touched. The records as "
+                "they are now are kept as a snapshot, so you can undo this under "
+                "*Undo and snapshots*.",
+                icon=":material/help:",
+            )
+            yes, no = st.columns(2)
+            yes.button(
+                "Yes, remove the demo data",
+                type="primary",
+                key="remove_demo_yes",
+                on_click=st.session_state.__setitem__,
+                args=("data_action", "remove demo"),
+            )
+            no.button(
+                "Cancel",
+                key="remove_demo_cancel",
+                on_click=st.session_state.pop,
+                args=("data_action", None),
+            )
         if st.session_state.get("data_action") == "remove demo":
             del st.session_state["data_action"]
             with frame.acting():
                 counts = admin.remove_demo(ctx.db_path, user)
-            st.session_state["data_message"] = f"Removed {sum(counts.values()):,} demo records."
+            st.session_state["data_message"] = (
+                f"Removed {sum(counts.values()):,} demo records. Changed your mind? Restore the "
+                "snapshot kept before removing the demo data, under Undo and snapshots."
+            )
             st.rerun()
 
-tab_import, tab_rejected, tab_quality, tab_history, tab_erase = st.tabs(
-    ["Import", "Rejected rows", "Data quality", "History and audit", "Erase a mentor"]
+tab_import, tab_rejected, tab_quality, tab_history, tab_undo, tab_erase = st.tabs(
+    [
+        "Import",
+        "Rejected rows",
+        "Data quality",
+        "History and audit",
+        "Undo and snapshots",
+        "Erase a mentor",
+    ]
 )
 
 with tab_import:
@@ -197,6 +233,11 @@ with tab_history:
     st.subheader("Audit log")
     st.caption("Sign-ins, imports and erasures, newest first.")
     st.dataframe(frame.load_catalog(ctx, catalog.audit_log), hide_index=True)
+
+with tab_undo:
+    st.subheader("Undo and snapshots")
+    with frame.acting():
+        recovery.undo_panel(ctx.db_path, user)
 
 with tab_erase:
     st.subheader("Erase one mentor's records")

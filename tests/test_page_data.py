@@ -1,5 +1,5 @@
 """The Data page in AppTest: preview before anything lands, import, rejected rows, re-check,
-erasure everywhere, and removing the demo.
+erasure everywhere, and removing the demo (after asking; undoing it is in test_page_recovery).
 """
 
 from __future__ import annotations
@@ -147,10 +147,12 @@ def test_erasure_removes_the_mentor_everywhere_and_is_audited(
     assert code not in options
 
 
-def test_the_demo_is_removed_in_one_action(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_demo_is_removed_after_one_question(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _data_page(db, monkeypatch)
     assert any("demo data" in str(i.value) for i in at.info)
     [b for b in at.button if b.label == "Remove demo data"][0].click().run()
+    assert _count(db, "SELECT count(*) FROM mentors") > 0  # asked, not yet removed
+    at.button(key="remove_demo_yes").click().run()
     assert not at.exception
     assert _count(db, "SELECT count(*) FROM mentors") == 0
     assert _count(db, "SELECT count(*) FROM attendance") == 0
