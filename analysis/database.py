@@ -360,11 +360,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        return True
-    text = str(exc).lower()
-    return any(s in text for s in ("no space left", "file too large", "disk quota"))
+def _is_disk_full(exc: BaseException | None) -> bool:
+    """The disk (or the file-size limit) ran out, here or in what led to this exception."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            return True
+        text = str(exc).lower()
+        if any(s in text for s in ("no space left", "file too large", "disk quota exceeded")):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def _disk_full(path: Path) -> DiskFull:
