@@ -354,7 +354,8 @@ def _restore(args: argparse.Namespace) -> int:
         return 0
     if args.list == bool(args.snapshot):
         raise UsageError(
-            "python -m analysis restore: give --list, the name of a snapshot, or --from-backup DIR"
+            "python -m analysis restore: give --list, or the name of a snapshot to restore, "
+            "or --from-backup DIR"
         )
     if args.list:
         found = snapshots.list_snapshots(args.db)
