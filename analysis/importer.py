@@ -176,7 +176,7 @@ def import_files(
     # The snapshot is a copy of the file, so it is taken before the import opens it.
     with (
         snapshots.before_change(db_path, kind, enabled=not dry_run) as change,
-        database.connect(db_path, create=True) as con,
+        database.connect(db_path, create=True, publish=not dry_run) as con,
     ):
         con.execute(_MACROS)
         con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
