@@ -133,7 +133,8 @@ _run = threading.local()
 
 
 def connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    """This run's connection to `db_path`, opened on first use."""
+    """This run's connection to `db_path`, opened on first use: read-only (the published
+    version). A page that changes records uses `database.connect` (see docs/OPERATIONS.md)."""
     held = getattr(_run, "held", None)
     if held is not None and held[0] == db_path:
         return held[1]
