@@ -129,6 +129,9 @@ def test_an_old_database_opens_with_the_figures_its_release_computed(old_db: Pat
             then = comparable(release, case["report"])
             assert then, name
             got = {k: v for k, v in comparable(release, now).items() if k in then}
+            if "suppressed" in got:  # figures added by later releases have their own
+                old_keys = {str(p).split(".")[0] for p in case["report"]}
+                got["suppressed"] = [p for p in got["suppressed"] if p.split(".")[0] in old_keys]
             for key, value in then.items():
                 if isinstance(value, float):
                     assert got[key] == pytest.approx(value, rel=1e-9), (name, key)
