@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import database, snapshots
+from analysis import clock, database, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = ("attendance", "stage_assessments", "milestones", "sessions", "mentors")
@@ -49,11 +49,12 @@ def create_demo(
 ) -> ImportResult:
     """Generate the demo programme and import it through the ordinary import, marked as demo.
 
-    The demo ends a week before today, so the window presets show recent months.
+    The records are a pure function of `mentors`, `seed` and `end`. Without an end the demo ends a
+    week before today, so the window presets show recent months.
     """
     from analysis import demo_data
 
-    end = end or dt.date.today() - dt.timedelta(days=7)
+    end = end or clock.today() - dt.timedelta(days=7)
     with tempfile.TemporaryDirectory(prefix="pm-demo-") as tmp:
         paths = demo_data.write_csv(Path(tmp), mentors=mentors, seed=seed, end=end)
         return import_files(db_path, [ImportSource.of(p) for p in paths], user="demo", demo=True)

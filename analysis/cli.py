@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", required=True)
     demo.add_argument("--mentors", type=_positive, default=120)
     demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument(
+        "--end",
+        type=_date,
+        help="the last day of the demo programme, YYYY-MM-DD (default: a week before today)",
+    )
 
     rm = sub.add_parser("remove-demo", help="delete every demo record")
     rm.add_argument("--db", required=True)
@@ -319,7 +324,7 @@ def _impact_pack(args: argparse.Namespace, scope: object, settings: Settings) ->
 def _demo(args: argparse.Namespace) -> int:
     from analysis.admin import create_demo
 
-    result = create_demo(args.db, mentors=args.mentors, seed=args.seed)
+    result = create_demo(args.db, mentors=args.mentors, seed=args.seed, end=args.end)
     if not result.landed:
         print(f"error: the demo data did not import: {result.error}", file=sys.stderr)
         return 1

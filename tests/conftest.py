@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -265,6 +266,7 @@ def clean_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- a demo programme, for the page, access and browser tests -------------------------------
 
 DEMO_MENTORS = 60
+DEMO_END = dt.date(2026, 11, 20)  # fixed, so the demo's records never move with the calendar
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +274,10 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh demo database for each test module, made by `python -m analysis demo`."""
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     subprocess.run(
-        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", str(DEMO_MENTORS)],
+        [
+            *(sys.executable, "-m", "analysis", "demo", "--db", str(db)),
+            *("--mentors", str(DEMO_MENTORS), "--end", DEMO_END.isoformat()),
+        ],
         cwd=PROJECT_ROOT,
         check=True,
         capture_output=True,

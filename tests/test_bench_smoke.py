@@ -15,6 +15,7 @@ import pytest
 
 from benchmarks.pages import page_files
 from tests.browser_support import CHROMIUM
+from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +75,10 @@ def test_the_browser_measures_run_on_a_tiny_programme(tmp_path: Path) -> None:
 
     db = tmp_path / "demo.duckdb"
     subprocess.run(
-        [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--mentors", "40"],
+        [
+            *(sys.executable, "-m", "analysis", "demo", "--db", str(db)),
+            *("--mentors", "40", "--end", DEMO_END.isoformat()),
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,

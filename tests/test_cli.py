@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import shutil
@@ -12,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASE_MENTORS, BASE_SESSIONS, query, write_file
+from conftest import BASE_MENTORS, BASE_SESSIONS, DEMO_END, query, write_file
 
 from analysis import cli as cli_module
+from analysis import clock
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 SUMMARY_KEYS = [
@@ -84,6 +86,8 @@ ERRORS = [
     (["import", "--db", "{db}", "--type", "sessions", "{file}"], "session_id"),
     (["demo", "--db", "{missing}", "--mentors", "0"], "at least 1"),
     (["demo", "--db", "{missing}", "--mentors", "ten"], "not a whole number"),
+    (["demo", "--db", "{missing}", "--end", "2026-02-30"], "not a date"),
+    (["demo", "--db", "{missing}", "--end", "next week"], "not a date"),
     (["remove-demo", "--db", "{missing}"], "no database"),
 ]
 
@@ -310,7 +314,7 @@ def test_report_out_writes_a_file(
 
 
 def test_demo_and_remove_demo(cli: Cli, seeded_db: Path) -> None:
-    result = cli("demo", "--db", seeded_db, "--mentors", "10")
+    result = cli("demo", "--db", seeded_db, "--mentors", "10", "--end", DEMO_END.isoformat())
     assert result.returncode == 0, result.stderr
     assert "10 mentors" in result.stdout
     assert query(seeded_db, "SELECT count(*) FROM mentors WHERE is_demo") == [(10,)]
@@ -327,3 +331,45 @@ def test_demo_and_remove_demo(cli: Cli, seeded_db: Path) -> None:
     for table in ("mentors", "sessions", "attendance", "stage_assessments", "milestones"):
         assert query(seeded_db, f"SELECT count(*) FROM {table} WHERE is_demo") == [(0,)]
     assert query(seeded_db, "SELECT count(*) FROM mentors") == [(2,)]  # the real ones stay
+
+
+DEMO_RECORDS = (
+    "SELECT (SELECT list(m ORDER BY m.mentor_id) FROM mentors m), "
+    "(SELECT list(s ORDER BY s.session_id) FROM sessions s), "
+    "(SELECT list(a ORDER BY a.session_id, a.mentor_id) FROM attendance a), "
+    "(SELECT max(scheduled_start) FROM sessions)"
+)
+
+
+def test_demo_is_a_function_of_seed_size_and_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def demo(name: str, *args: str) -> tuple[Any, ...]:
+        db = tmp_path / f"{name}.duckdb"
+        code, _, err = run_main(["demo", "--db", str(db), "--mentors", "20", *args], capsys)
+        assert code == 0, err
+        return query(db, DEMO_RECORDS)[0]
+
+    first = demo("a", "--end", "2024-03-31")
+    assert first[3].date() <= dt.date(2024, 3, 31)
+    assert first[3].date() >= dt.date(2024, 3, 24)  # it runs up to its end
+    with clock.frozen(dt.date(2031, 1, 1)):  # what day it is makes no difference
+        assert demo("b", "--end", "2024-03-31") == first
+    assert demo("c", "--end", "2024-03-31", "--seed", "2026") == first
+    assert demo("d", "--end", "2024-03-31", "--seed", "7") != first
+    assert demo("e", "--end", "2025-03-31")[3].date() > dt.date(2024, 3, 31)
+
+
+def test_demo_ends_a_week_before_today_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "default.duckdb"
+    with clock.frozen(dt.datetime(2030, 5, 17, 9, 0)):
+        code, _, err = run_main(["demo", "--db", str(db), "--mentors", "8"], capsys)
+    assert code == 0, err
+    ends = tmp_path / "ends.duckdb"
+    code, _, err = run_main(
+        ["demo", "--db", str(ends), "--mentors", "8", "--end", "2030-05-10"], capsys
+    )
+    assert code == 0, err
+    assert query(db, DEMO_RECORDS) == query(ends, DEMO_RECORDS)

@@ -22,12 +22,13 @@ from tests.browser_support import (
     streamlit_server,
     wait_for_app,
 )
+from tests.conftest import DEMO_END
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("concurrency") / "demo.duckdb"
-    result = admin.create_demo(db, mentors=60)
+    result = admin.create_demo(db, mentors=60, end=DEMO_END)
     assert result.landed
     return db
 
@@ -61,7 +62,7 @@ def test_many_threads_query_at_once_without_error(demo_db: Path) -> None:
 @pytest.fixture
 def night_import(tmp_path: Path) -> list[Path]:
     """A scheduled import big enough to take a few seconds, with one new cohort in it."""
-    paths = demo_data.write_csv(tmp_path / "big", mentors=4000, seed=7)
+    paths = demo_data.write_csv(tmp_path / "big", mentors=4000, seed=7, end=DEMO_END)
     extra = tmp_path / "night_mentors.csv"
     extra.write_text(
         "mentor_id,cohort,start_date,status\nNIGHT-0001,Night import,2026-01-05,active\n",

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import admin
+from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("data-page") / "demo.duckdb"
-    assert admin.create_demo(db, mentors=25).landed
+    assert admin.create_demo(db, mentors=25, end=DEMO_END).landed
     return db
 
 

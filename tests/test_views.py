@@ -34,7 +34,7 @@ import pytest
 
 from analysis import admin, database, metrics, views
 from analysis.settings import Settings
-from tests.conftest import run_import
+from tests.conftest import DEMO_END, run_import
 
 D = dt.date.fromisoformat
 APPROX = pytest.approx
@@ -536,7 +536,7 @@ def test_mentor_notes_are_those_dated_in_the_window_as_text(
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("views-demo") / "demo.duckdb"
-    result = admin.create_demo(db, mentors=60)
+    result = admin.create_demo(db, mentors=60, end=DEMO_END)
     assert result.landed
     return db
 
