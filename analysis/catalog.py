@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import metrics
+from analysis import clock, metrics
 from analysis.settings import Settings
 
 
@@ -34,13 +34,18 @@ def filter_options(
 
 
 def freshness(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Earliest and latest session dates, the last import, and whether demo data is present."""
+    """Earliest and latest session dates (and the latest up to `today`, the clock's unless
+    given), the last import, and whether demo data is present."""
     row = con.execute(
         "SELECT CAST(min(scheduled_start) AS DATE), CAST(max(scheduled_start) AS DATE), "
-        "CAST(max(scheduled_start) FILTER (WHERE CAST(scheduled_start AS DATE) <= current_date) "
-        "AS DATE) FROM sessions"
+        "CAST(max(scheduled_start) FILTER (WHERE CAST(scheduled_start AS DATE) <= $today) "
+        "AS DATE) FROM sessions",
+        {"today": today or clock.today()},
     ).fetchone()
     last = con.execute(
         "SELECT max(imported_at) FROM imports WHERE import_id IN "
@@ -66,8 +71,9 @@ PRESET_MONTHS = {"Last 3 months": 3, "Last 12 months": 12}
 def preset_window(
     preset: str, extent: dict[str, Any], today: dt.date | None = None
 ) -> tuple[dt.date, dt.date]:
-    """The window a preset means: it ends on the latest session up to today."""
-    today = today or dt.date.today()
+    """The window a preset means: it ends on the latest session up to today (the clock's
+    unless given)."""
+    today = today or clock.today()
     end = extent.get("latest_past_session") or today
     start_all = extent.get("earliest_session") or end
     months = PRESET_MONTHS.get(preset)
@@ -132,13 +138,17 @@ def audit_log(
 
 
 def data_quality(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Checks a manager can act on: each with a count and what to do."""
+    """Checks a manager can act on: each with a count and what to do (as of `today`, the
+    clock's unless given)."""
     checks = [
         (
             "Sessions with no register (no attendance recorded)",
-            "SELECT count(*) FROM sessions s WHERE CAST(s.scheduled_start AS DATE) <= current_date "
+            "SELECT count(*) FROM sessions s WHERE CAST(s.scheduled_start AS DATE) <= $today "
             "AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.session_id)",
             "Import the attendance for these sessions, or remove sessions that never ran.",
         ),
@@ -146,7 +156,7 @@ def data_quality(
             "Active mentors with no stage assessment in the last 90 days",
             "SELECT count(*) FROM mentors m WHERE m.status = 'active' AND NOT EXISTS ("
             "SELECT 1 FROM stage_assessments s WHERE s.mentor_id = m.mentor_id "
-            "AND s.assessed_on >= current_date - INTERVAL 90 DAY)",
+            "AND s.assessed_on >= $today - INTERVAL 90 DAY)",
             "Book a transition-curve assessment with each of them.",
         ),
         (
@@ -179,9 +189,10 @@ def data_quality(
             "See the warnings list below; they were imported as they were.",
         ),
     ]
+    day = today or clock.today()
     rows = []
     for label, sql, action in checks:
-        found = con.execute(sql).fetchone()
+        found = con.execute(sql, {"today": day} if "$today" in sql else {}).fetchone()
         rows.append({"check": label, "count": int(found[0]) if found else 0, "what to do": action})
     return pd.DataFrame(rows)
 

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import duckdb
 
+from analysis import clock
+
 SCHEMA_VERSION = 2
 
 # Migration n takes the schema from version n-1 to n. Append; never edit a released step.
@@ -559,8 +561,8 @@ def write_audit(
     con: duckdb.DuckDBPyConnection, user: str | None, action: str, detail: str = ""
 ) -> None:
     con.execute(
-        "INSERT INTO audit_log VALUES (current_localtimestamp(), $user, $action, $detail)",
-        {"user": user, "action": action, "detail": detail},
+        "INSERT INTO audit_log VALUES ($now, $user, $action, $detail)",
+        {"now": clock.now(), "user": user, "action": action, "detail": detail},
     )
 
 

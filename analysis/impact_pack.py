@@ -25,7 +25,7 @@ import plotly.io as pio
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from analysis import impact, metrics
+from analysis import clock, impact, metrics
 from analysis.charts import OKABE_ITO, Chart
 from analysis.settings import Settings
 
@@ -449,7 +449,7 @@ def pdf_bytes(
     produced: dt.date | None = None,
 ) -> bytes:
     """The impact pack as PDF bytes (charts drawn now unless `images` are given)."""
-    pdf = _Pack(summary, produced or dt.date.today())
+    pdf = _Pack(summary, produced or clock.today())
     if images is None:
         family = pdf.fonts_in_use.family.replace("DejaVu", "DejaVu Sans")
         images = render_charts(impact.key_charts(summary), family)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import database, readers, snapshots
+from analysis import clock, database, readers, snapshots
 from analysis.records import (
     ALLOWED_TEXT,
     CODE_LISTS,
@@ -239,8 +239,8 @@ def _run_import(
         [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()],
     )
     con.execute(
-        "INSERT INTO imports VALUES ($id, current_localtimestamp(), $user, $demo, $kind)",
-        {"id": import_id, "user": user, "demo": demo, "kind": kind},
+        "INSERT INTO imports VALUES ($id, $now, $user, $demo, $kind)",
+        {"id": import_id, "now": clock.now(), "user": user, "demo": demo, "kind": kind},
     )
     order = sorted(range(len(staged)), key=lambda i: IMPORT_ORDER.index(staged[i][1].name))
     for done, i in enumerate(order):
@@ -703,7 +703,7 @@ def _store_warnings(
             "strftime(s.scheduled_start, '%d/%m/%Y') || ', after the import date' "
             f"FROM {t}_a a JOIN sessions s USING (session_id) "
             "WHERE a.attendance <> 'cancelled_by_programme' "
-            "AND CAST(s.scheduled_start AS DATE) > current_date"
+            "AND CAST(s.scheduled_start AS DATE) > $today"
         )
     if rtype.name == "stage_assessments":
         queries.append(
@@ -714,7 +714,9 @@ def _store_warnings(
         )
     messages: list[tuple[int, str]] = []
     for q in queries:
-        params = {"grace": settings.grace_minutes} if "$grace" in q else {}
+        params: dict[str, object] = {"grace": settings.grace_minutes} if "$grace" in q else {}
+        if "$today" in q:
+            params["today"] = clock.today()
         messages += [(int(r), str(m)) for r, m in con.execute(q, params).fetchall()]
     messages.sort()
     report.warnings = len(messages)
@@ -803,9 +805,8 @@ def recheck_rejected(
             assert row is not None
             import_id = int(row[0])
             con.execute(
-                "INSERT INTO imports VALUES ($id, current_localtimestamp(), $user, false, "
-                "'re-check')",
-                {"id": import_id, "user": user},
+                "INSERT INTO imports VALUES ($id, $now, $user, false, 're-check')",
+                {"id": import_id, "now": clock.now(), "user": user},
             )
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)"

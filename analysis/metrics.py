@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from analysis import clock
 from analysis.records import MILESTONE_CODES
 from analysis.settings import Settings
 
@@ -62,7 +63,7 @@ def data_window(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | Non
 
 def resolve_window(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[dt.date, dt.date]:
     default = data_window(con)
-    today = dt.date.today()
+    today = clock.today()
     date_from = scope.date_from or (default[0] if default else today)
     date_to = scope.date_to or (default[1] if default else today)
     return date_from, date_to

@@ -11,13 +11,14 @@ journey page shows; per-mentor tables take `limit` and `offset`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analysis import metrics
+from analysis import clock, metrics
 from analysis.records import MILESTONE_CODES, SESSION_TYPES
 from analysis.settings import Settings
 
@@ -205,21 +206,25 @@ def _count_active(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings
 _FRESHNESS_SQL = """
 SELECT
     (SELECT CAST(max(scheduled_start) AS DATE) FROM sessions
-        WHERE CAST(scheduled_start AS DATE) <= current_date) AS latest_session,
-    (SELECT count(*) FROM sessions WHERE CAST(scheduled_start AS DATE) > current_date)
+        WHERE CAST(scheduled_start AS DATE) <= $today) AS latest_session,
+    (SELECT count(*) FROM sessions WHERE CAST(scheduled_start AS DATE) > $today)
         AS upcoming_sessions,
     (SELECT max(assessed_on) FROM stage_assessments) AS latest_assessment,
     (SELECT max(imported_at) FROM imports WHERE kind = 'import') AS last_import,
     (SELECT count(*) FROM imports WHERE kind = 'import') AS imports,
-    current_date AS today
+    CAST($today AS DATE) AS today
 """
 
 
 def data_freshness(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    today: dt.date | None = None,
 ) -> pd.DataFrame:
-    """How up to date the records are: latest session and assessment, and the last import."""
-    return _run(con, _FRESHNESS_SQL, {})
+    """How up to date the records are on `today` (the clock's unless given): latest session
+    and assessment, and the last import."""
+    return _run(con, _FRESHNESS_SQL, {"today": today or clock.today()})
 
 
 _MONTHS_SQL = """,

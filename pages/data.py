@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import admin, catalog, exports, importer, snapshots
+from analysis import admin, catalog, clock, exports, importer, snapshots
 from analysis.records import IMPORT_ORDER, template_csv
 from pages import frame, recovery
 
@@ -221,7 +221,9 @@ with tab_rejected:
 
 with tab_quality:
     st.subheader("Data quality")
-    st.dataframe(frame.load_catalog(ctx, catalog.data_quality), hide_index=True)
+    st.dataframe(
+        frame.load_catalog(ctx, catalog.data_quality, today=clock.today()), hide_index=True
+    )
     warnings = frame.load_catalog(ctx, catalog.import_warnings)
     if not warnings.empty:
         st.write("**Warnings from imports** (imported as they were; worth a look)")

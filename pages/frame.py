@@ -17,7 +17,7 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from analysis import database, metrics
+from analysis import clock, database, metrics
 from analysis.charts import Card, Chart
 from analysis.settings import Settings, load_settings
 
@@ -339,7 +339,8 @@ def sidebar_filters(
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
-def _catalog(db_path: str, version: int, name: str) -> Any:
+def _catalog(db_path: str, version: int, name: str, today: dt.date) -> Any:
+    """A catalog function's result; `today` is in the key, as the latest past session is."""
     from analysis import catalog
 
     return getattr(catalog, name)(connection(db_path), metrics.Scope(), load_settings())
@@ -355,8 +356,9 @@ def build_context(access: Access) -> PageContext:
     app_settings = load_settings()
     db_path = app_settings.database
     version = current_version(db_path)
-    extent = _catalog(db_path, version, "freshness")
-    options = _catalog(db_path, version, "filter_options")
+    today = clock.today()
+    extent = _catalog(db_path, version, "freshness", today)
+    options = _catalog(db_path, version, "filter_options", today)
     scope, window = sidebar_filters(options, extent, access.role)
     return PageContext(
         access=access,
@@ -370,4 +372,4 @@ def build_context(access: Access) -> PageContext:
 
 
 def freshness(ctx: PageContext) -> dict[str, Any]:
-    return dict(_catalog(ctx.db_path, ctx.version, "freshness"))
+    return dict(_catalog(ctx.db_path, ctx.version, "freshness", clock.today()))

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import charts, views
+from analysis import charts, clock, views
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
@@ -42,5 +42,7 @@ with left:
     )
 with right:
     st.subheader("Data freshness")
-    st.write(charts.freshness_text(frame.load_catalog(ctx, views.data_freshness)))
+    st.write(
+        charts.freshness_text(frame.load_catalog(ctx, views.data_freshness, today=clock.today()))
+    )
     st.page_link("pages/data.py", label="Import records", icon=":material/upload_file:")

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from conftest import query, run_import, write_file
 
-from analysis import database
+from analysis import clock, database
 from analysis.importer import FileReport, ImportResult
 
 D = dt.date
@@ -769,6 +769,8 @@ def test_exact_duplicate_rows_are_imported_once(seeded_db: Path, tmp_path: Path)
     assert query(seeded_db, "SELECT count(*) FROM attendance WHERE session_id = 'S-1'") == [(1,)]
 
 
+IMPORT_DAY = T(2026, 6, 1, 12, 0)  # the clock while the warnings' rows are imported
+
 # the attendance row (S-1 starts 2025-04-01 10:00; PM-2 starts 2025-03-01) → warning text or None
 WARNINGS = [
     (
@@ -815,7 +817,8 @@ WARNINGS = [
 def test_suspicious_values_are_imported_with_a_warning(
     seeded_db: Path, tmp_path: Path, kind: str, text: str, warning: str | None
 ) -> None:
-    result = run_import(seeded_db, {f"{kind}.csv": text}, tmp_path)
+    with clock.frozen(IMPORT_DAY):
+        result = run_import(seeded_db, {f"{kind}.csv": text}, tmp_path)
     report = only_file(result)
     assert (report.inserted, report.rejected) == (1, 0)
     if warning is None:
@@ -837,7 +840,8 @@ def test_future_session_warning_comes_from_the_same_import(seeded_db: Path, tmp_
         "S-F,training,2099-06-01 10:00,60\n",
         "attendance.csv": "session_id,mentor_id,attendance\nS-F,PM-1,attended\n",
     }
-    result = run_import(seeded_db, files, tmp_path)
+    with clock.frozen(IMPORT_DAY):
+        result = run_import(seeded_db, files, tmp_path)
     sessions, attendance = result.files
     assert (sessions.warnings, attendance.warnings, attendance.inserted) == (0, 1, 1)
     assert "01/06/2099" in attendance.warning_messages[0]
