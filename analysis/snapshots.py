@@ -1,16 +1,25 @@
 """Snapshots of the database: a copy before every import, the last five kept, restore undoable.
 
 Before an import (not a dry run) changes the database, the DuckDB file is copied to
-`<db folder>/snapshots/<db stem>-<UTC time>-<what>.duckdb`, for example
-`data/snapshots/programme-20251127T070612.123456Z-import.duckdb`. After the import lands the
-oldest copies beyond the last five are deleted; an import that lands nothing discards its copy.
+`<db folder>/snapshots/<db stem>-<number>-<UTC time>-<what>.duckdb`, for example
+`data/snapshots/programme-000042-20251127T070612.123456Z-import.duckdb`. After the import lands
+the oldest copies beyond the last five are deleted; an import that lands nothing discards its copy.
+
+Which copy is oldest is decided by the number (one more than the newest listed), never by the
+clock: a machine whose clock was wrong and is then corrected keeps its newest copies, however the
+times in their names compare. Copies named before numbering (`<stem>-<UTC time>-<what>.duckdb`)
+count as older than every numbered one.
 
 How a copy stays whole:
 - It is taken while no program has the database open: the copy holds a shared lock on the file
   (the same `fcntl` lock DuckDB takes), so an import or the dashboard waits a moment for it, and
   it never copies a file in the middle of a write.
 - It is written under a `.partial` name, flushed to disk, and only then renamed into place, so a
-  copy interrupted by a crash or a kill is never listed (and is cleaned up later).
+  copy interrupted by a crash or a kill is never listed. The partial name says which machine and
+  process is writing it (`….<host>-<pid>.partial`); a later snapshot deletes the partial copies
+  of this machine's processes that are no longer running, and leaves every other one alone. No
+  file time is compared with the clock, so a clock that jumps cannot make a copy in progress look
+  abandoned.
 - If the database was left with a write-ahead log (`.wal`, after a crash), the log is copied
   too and folded into the snapshot, so every snapshot is one self-contained file.
 
@@ -37,21 +46,26 @@ import errno
 import fcntl
 import os
 import re
+import socket
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from analysis import database
+from analysis import clock, database
 
 KEEP = 5
 FOLDER = "snapshots"
 PARTIAL = ".partial"
-STALE_PARTIAL_SECONDS = 3600
 _STAMP = "%Y%m%dT%H%M%S.%fZ"
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}\.\d{6}Z)-(?P<label>[a-z0-9-]+)\.duckdb$")
+# after "<db stem>-": an optional number (absent in names from before numbering), the UTC time
+_NAME = re.compile(
+    r"^(?:(?P<number>\d{6,})-)?(?P<stamp>\d{8}T\d{6}\.\d{6}Z)-(?P<label>[a-z0-9-]+)\.duckdb$"
+)
+_OWNER = re.compile(r"\.(?P<host>[A-Za-z0-9_-]+)-(?P<pid>\d+)" + re.escape(PARTIAL))
 _COPY_CHUNK = 8 << 20
 
 
@@ -65,6 +79,7 @@ class Snapshot:
     taken_at: dt.datetime  # UTC
     label: str  # what was about to happen: import, recheck, restore
     size: int  # bytes
+    number: int = 0  # the order snapshots were taken in (0: named before numbering)
 
     @property
     def name(self) -> str:
@@ -86,20 +101,23 @@ def _wal(path: Path) -> Path:
 
 
 def list_snapshots(db_path: str | Path) -> list[Snapshot]:
-    """The snapshots of this database, oldest first (copies in progress are not listed)."""
+    """The snapshots of this database, oldest first, by number (copies in progress are not
+    listed)."""
     db = Path(db_path)
     folder = snapshot_dir(db)
     found: list[Snapshot] = []
     if not folder.is_dir():
         return found
+    prefix = f"{db.stem}-"
     for path in folder.iterdir():
-        match = _NAME.match(path.name)
-        if not match or match["stem"] != db.stem or not path.is_file():
+        match = _NAME.match(path.name[len(prefix) :]) if path.name.startswith(prefix) else None
+        if not match or not path.is_file():
             continue
         taken = dt.datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=dt.UTC)
+        number = int(match["number"] or 0)
         with contextlib.suppress(OSError):
-            found.append(Snapshot(path, taken, match["label"], path.stat().st_size))
-    return sorted(found, key=lambda s: (s.taken_at, s.name))
+            found.append(Snapshot(path, taken, match["label"], path.stat().st_size, number))
+    return sorted(found, key=lambda s: (s.number, s.taken_at, s.name))
 
 
 def take_snapshot(db_path: str | Path, label: str = "import") -> Snapshot | None:
@@ -137,7 +155,7 @@ def take_snapshot(db_path: str | Path, label: str = "import") -> Snapshot | None
 
 def _link_snapshot(db: Path, label: str) -> Snapshot | None:
     """The published file under a snapshot's name (None if this file system cannot link)."""
-    target, now = _new_snapshot_name(db, label)
+    target, now, number = _new_snapshot_name(db, label)
     try:
         os.link(db, target)
     except OSError as exc:
@@ -145,23 +163,25 @@ def _link_snapshot(db: Path, label: str) -> Snapshot | None:
             return None
         raise
     _fsync_dir(target.parent)
-    return Snapshot(target, now, _clean_label(label), target.stat().st_size)
+    return Snapshot(target, now, _clean_label(label), target.stat().st_size, number)
 
 
 def _clean_label(label: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-") or "change"
 
 
-def _new_snapshot_name(db: Path, label: str) -> tuple[Path, dt.datetime]:
+def _new_snapshot_name(db: Path, label: str) -> tuple[Path, dt.datetime, int]:
+    """The next snapshot's path, time and number (one more than the newest listed)."""
     folder = snapshot_dir(db)
     folder.mkdir(parents=True, exist_ok=True)
-    _clear_stale_partials(folder)
+    _clear_abandoned_partials(folder)
     label = _clean_label(label)
+    number = max((s.number for s in list_snapshots(db)), default=0) + 1
     while True:
-        now = dt.datetime.now(dt.UTC)
-        target = folder / f"{db.stem}-{now.strftime(_STAMP)}-{label}.duckdb"
+        now = clock.utc_now()
+        target = folder / f"{db.stem}-{number:06d}-{now.strftime(_STAMP)}-{label}.duckdb"
         if not target.exists():
-            return target, now
+            return target, now, number
         time.sleep(0.000_01)
 
 
@@ -230,7 +250,7 @@ def restore(db_path: str | Path, which: str | Path, user: str | None = None) -> 
     chosen = find_snapshot(db, which)
     folder = snapshot_dir(db)
     folder.mkdir(parents=True, exist_ok=True)
-    incoming = folder / f".restoring-{os.getpid()}-{time.time_ns()}.duckdb{PARTIAL}"
+    incoming = _partial(folder / f".restoring-{uuid.uuid4().hex[:12]}.duckdb")
     saved: Snapshot | None = None
     try:
         # 1. a private, checked copy of the snapshot (pruning may delete the original below)
@@ -315,7 +335,7 @@ def _scrub_one(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], int]) -> 
             con.execute("ROLLBACK")
             raise
     path.with_name(f".{path.name}.writer").unlink(missing_ok=True)  # the change's lock file
-    fresh = path.with_name(path.name + ".rewrite" + PARTIAL)
+    fresh = _partial(path.with_name(path.name + ".rewrite"))
     fresh.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
@@ -371,9 +391,9 @@ def _locked(path: Path, *, exclusive: bool, retry_seconds: float | None = None) 
 def _copy_locked(db: Path, fd: int, label: str) -> Snapshot:
     """Copy the locked database (descriptor `fd`) and its log into a new snapshot."""
     folder = snapshot_dir(db)
-    target, now = _new_snapshot_name(db, label)
+    target, now, number = _new_snapshot_name(db, label)
     label = _clean_label(label)
-    partial = target.with_name(target.name + PARTIAL)
+    partial = _partial(target)
     try:
         _copy_fd(fd, partial)
         wal = _wal(db)
@@ -392,7 +412,7 @@ def _copy_locked(db: Path, fd: int, label: str) -> Snapshot:
     finally:
         partial.unlink(missing_ok=True)
         _wal(partial).unlink(missing_ok=True)
-    return Snapshot(target, now, label, target.stat().st_size)
+    return Snapshot(target, now, label, target.stat().st_size, number)
 
 
 def _copy_fd(src_fd: int, target: Path) -> None:
@@ -410,14 +430,25 @@ def _copy_fd(src_fd: int, target: Path) -> None:
         os.fsync(out.fileno())
 
 
-def _clear_stale_partials(folder: Path) -> None:
-    """Remove copies a killed process left behind (a running copy is younger than an hour)."""
-    cutoff = time.time() - STALE_PARTIAL_SECONDS
+def _partial(target: Path) -> Path:
+    """The name `target` is written under until it is whole: it says which machine and process
+    is writing it."""
+    return target.with_name(f"{target.name}.{_host()}-{os.getpid()}{PARTIAL}")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname()) or "host"
+
+
+def _clear_abandoned_partials(folder: Path) -> None:
+    """Remove partial copies (and their logs) left by this machine's processes that are no
+    longer running. A copy whose writer runs, runs elsewhere, or is unknown is left alone."""
+    host = _host()
     for path in folder.iterdir():
-        if PARTIAL in path.name:
+        owner = _OWNER.search(path.name)
+        if owner and owner["host"] == host and not database._alive(int(owner["pid"])):
             with contextlib.suppress(OSError):
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
+                path.unlink()
 
 
 def _check_restorable(path: Path, name: str) -> None:

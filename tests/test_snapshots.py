@@ -3,6 +3,8 @@ scrubbed of a mentor who is erased."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import re
 import subprocess
@@ -19,12 +21,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from analysis import admin, database, snapshots  # noqa: E402
+from analysis import admin, clock, database, snapshots  # noqa: E402
 from analysis.importer import ImportResult, ImportSource, import_files, recheck_rejected  # noqa: E402
 from analysis.settings import Settings  # noqa: E402
 
 HEADER = "mentor_id,cohort,start_date,status\n"
-NAME = re.compile(r"^programme-\d{8}T\d{6}\.\d{6}Z-(import|recheck|restore)\.duckdb$")
+NAME = re.compile(r"^programme-\d{6}-\d{8}T\d{6}\.\d{6}Z-(import|recheck|restore)\.duckdb$")
 
 
 def _mentors(db: Path, *codes: str, name: str = "mentors.csv", **kwargs: Any) -> ImportResult:
@@ -87,12 +89,14 @@ def test_the_first_import_keeps_no_snapshot(db: Path) -> None:
 
 def test_each_import_keeps_the_state_before_it(db: Path) -> None:
     assert _mentors(db, "PM-1").landed
-    assert _mentors(db, "PM-2").landed
+    with clock.frozen(dt.datetime(2027, 6, 15, 7, 6, 12, 123456, tzinfo=dt.UTC)):
+        assert _mentors(db, "PM-2").landed
     (snap,) = snapshots.list_snapshots(db)
     assert snap.path.parent == db.parent / "snapshots"
-    assert NAME.match(snap.name) and snap.label == "import"
+    assert snap.name == "programme-000001-20270615T070612.123456Z-import.duckdb"
+    assert NAME.match(snap.name) and snap.label == "import" and snap.number == 1
     assert snap.size == snap.path.stat().st_size > 0
-    assert abs(time.time() - snap.taken_at.timestamp()) < 60
+    assert snap.taken_at == dt.datetime(2027, 6, 15, 7, 6, 12, 123456, tzinfo=dt.UTC)
     assert _codes(snap.path) == ["PM-1"]
     assert _codes(db) == ["PM-1", "PM-2"]
     assert not list(snap.path.parent.glob("*.partial*"))
@@ -115,7 +119,63 @@ def test_only_the_last_five_are_kept(db: Path) -> None:
     assert len(kept) == snapshots.KEEP == 5
     # before imports 4..8: the database then held 3..7 mentors
     assert [len(_codes(s.path)) for s in kept] == [3, 4, 5, 6, 7]
+    assert [s.number for s in kept] == [3, 4, 5, 6, 7]
     assert [s.taken_at for s in kept] == sorted(s.taken_at for s in kept)
+
+
+# The clock of a machine can be wrong and then be put right (by hand, or when it next reaches a
+# time server), forwards or back. Snapshots are kept, pruned and cleaned up the same either way.
+CLOCKS = {
+    "put back": [dt.datetime(2028, 9, 15, 12, tzinfo=dt.UTC)] * 6
+    + [dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)] * 3,
+    "put forward": [dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)] * 6
+    + [dt.datetime(2029, 2, 28, 23, 30, tzinfo=dt.UTC)] * 3,
+    "stopped": [dt.datetime(2027, 6, 15, 12, tzinfo=dt.UTC)] * 9,
+}
+
+
+@pytest.mark.parametrize("clock_times", CLOCKS.values(), ids=CLOCKS.keys())
+def test_the_newest_snapshots_are_kept_whatever_the_clock_did(
+    db: Path, clock_times: list[dt.datetime]
+) -> None:
+    for n, at in enumerate(clock_times, start=1):
+        with clock.frozen(at):
+            assert _mentors(db, f"PM-{n}").landed
+    kept = snapshots.list_snapshots(db)
+    # before imports 5..9: the database then held 4..8 mentors, whatever the names' times say
+    assert [len(_codes(s.path)) for s in kept] == [4, 5, 6, 7, 8]
+    assert [s.number for s in kept] == [4, 5, 6, 7, 8]
+    assert [s.taken_at for s in kept] == clock_times[4:9]
+    with clock.frozen(clock_times[-1]):  # a restore is kept too, and can be undone
+        done = snapshots.restore(db, kept[0].name)
+    assert _codes(db) == [f"PM-{n}" for n in range(1, 5)]
+    assert done.saved is not None and snapshots.list_snapshots(db)[-1] == done.saved
+    snapshots.restore(db, done.saved.name)
+    assert len(_codes(db)) == 9
+
+
+def test_snapshots_named_before_numbering_are_listed_and_pruned_first(db: Path) -> None:
+    for n in range(1, 4):
+        assert _mentors(db, f"PM-{n}").landed
+    folder = snapshots.snapshot_dir(db)
+    first, second = snapshots.list_snapshots(db)
+    # as the first release named them; one of them "taken" in the future by a wrong clock
+    old = [
+        folder / "programme-20991231T000000.000000Z-import.duckdb",
+        folder / "programme-20240101T000000.000000Z-import.duckdb",
+    ]
+    first.path.rename(old[0])
+    second.path.rename(old[1])
+    assert [s.path for s in snapshots.list_snapshots(db)] == [old[1], old[0]]
+    assert [s.number for s in snapshots.list_snapshots(db)] == [0, 0]
+    assert snapshots.restore(db, old[0].name).saved is not None
+    assert _codes(db) == ["PM-1"]
+    for n in range(4, 8):
+        assert _mentors(db, f"PM-{n}").landed
+    kept = snapshots.list_snapshots(db)
+    assert len(kept) == 5 and all(s.number > 0 for s in kept)  # the old names went first
+    assert [s.number for s in kept] == [1, 2, 3, 4, 5]
+    assert [s.label for s in kept] == ["restore", "import", "import", "import", "import"]
 
 
 def test_a_recheck_keeps_a_snapshot(db: Path) -> None:
@@ -288,20 +348,57 @@ def test_a_snapshot_waits_for_a_program_holding_the_database(
     assert _codes(snap.path) == ["PM-1"]
 
 
-def test_an_unfinished_copy_is_never_listed_and_is_cleaned_up_later(db: Path) -> None:
+def _ended_process() -> int:
+    """The id of a process that has run and ended."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+@pytest.mark.parametrize(
+    "now",
+    [None, dt.datetime(2029, 2, 28, 23, 30, tzinfo=dt.UTC), dt.datetime(2001, 1, 1, tzinfo=dt.UTC)],
+    ids=["clock as it is", "clock years ahead", "clock years behind"],
+)
+def test_an_unfinished_copy_is_never_listed_and_cleaned_up_once_its_writer_is_gone(
+    db: Path, now: dt.datetime | None
+) -> None:
     assert _mentors(db, "PM-1").landed
     folder = snapshots.snapshot_dir(db)
     folder.mkdir()
-    fresh = folder / "programme-20250101T000000.000000Z-import.duckdb.partial"
-    stale = folder / "programme-20240101T000000.000000Z-import.duckdb.partial"
-    fresh.write_bytes(b"half a copy")
-    stale.write_bytes(b"half a copy")
-    old = time.time() - 2 * snapshots.STALE_PARTIAL_SECONDS
-    os.utime(stale, (old, old))
-    assert snapshots.list_snapshots(db) == []
-    assert _mentors(db, "PM-2").landed
-    assert len(snapshots.list_snapshots(db)) == 1
-    assert fresh.exists() and not stale.exists()  # a copy in progress elsewhere is left alone
+    host = snapshots._host()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        name = "programme-000007-20250101T000000.000000Z-import.duckdb"
+        in_progress = [
+            folder / f"{name}.{host}-{os.getpid()}.partial",  # this process, another thread
+            folder / f"{name}.{host}-{running.pid}.partial",  # another process
+            folder / f"{name}.{host}-{running.pid}.partial.wal",
+            folder / f"{name}.elsewhere-{_ended_process()}.partial",  # another machine
+            folder / f"{name}.partial",  # a writer that does not say who it is
+        ]
+        abandoned = [
+            folder / f"{name}.{host}-{_ended_process()}.partial",
+            folder / f".restoring-ab12.duckdb.{host}-{_ended_process()}.partial",
+            folder / f"{name}.{host}-{_ended_process()}.partial.wal",
+        ]
+        for path in in_progress + abandoned:
+            path.write_bytes(b"half a copy")
+        ancient = dt.datetime(1990, 1, 1).timestamp()  # file times say nothing either way
+        os.utime(in_progress[1], (ancient, ancient))
+        assert snapshots.list_snapshots(db) == []
+        with contextlib.nullcontext() if now is None else clock.frozen(now):
+            assert _mentors(db, "PM-2").landed
+        assert len(snapshots.list_snapshots(db)) == 1
+        assert all(p.exists() for p in in_progress)
+        assert not any(p.exists() for p in abandoned)
+    finally:
+        running.kill()
+        running.wait()
 
 
 def test_erasing_a_mentor_erases_them_from_every_snapshot(db: Path) -> None:
