@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import admin, database, snapshots
-from tests.conftest import query, run_import
+from tests.conftest import DEMO_END, query, run_import
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("recovery") / "demo.duckdb"
-    assert admin.create_demo(db, mentors=15).landed
+    assert admin.create_demo(db, mentors=15, end=DEMO_END).landed
     return db
 
 
