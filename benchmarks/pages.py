@@ -24,9 +24,12 @@ FILTER_KEY = "filter_regions"
 
 
 def page_files() -> list[str]:
-    """The dashboard's page files, as `pages/<name>.py` (frame.py is shared code, not a page)."""
+    """The dashboard's page files, as `pages/<name>.py` (frame.py and recovery.py are shared
+    code, not pages)."""
     return sorted(
-        f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if p.stem not in ("frame",)
+        f"pages/{p.name}"
+        for p in (ROOT / "pages").glob("*.py")
+        if p.stem not in ("frame", "recovery")
     )
 
 
