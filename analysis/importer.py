@@ -88,6 +88,10 @@ CREATE OR REPLACE TEMP MACRO pm_is_time(v) AS regexp_full_match(v, '\d{1,2}:\d{2
 # file costs disk, not memory (the whole import stays well under 1 GB).
 IMPORT_MEMORY_LIMIT = "256MB"
 
+# A file's report lists at most this many rejected rows and warnings (all are stored and
+# counted; the Data page lists the stored ones).
+MAX_LISTED = 1000
+
 # Stored column names that differ from the contract's.
 _STORED_NAME = {"arrival_time": "arrival"}
 _ENUM_TABLE_COLUMNS = {"stage": "INTEGER"}
@@ -122,7 +126,7 @@ class FileReport:
     sha256: str = ""
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    warning_messages: list[str] = field(default_factory=list)
+    warning_messages: list[str] = field(default_factory=list)  # the first MAX_LISTED
     rejected_rows: list[dict[str, object]] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
@@ -712,20 +716,35 @@ def _store_warnings(
             f"strftime(m.start_date, '%d/%m/%Y') FROM {t}_a a JOIN mentors m USING (mentor_id) "
             "WHERE a.assessed_on < m.start_date"
         )
-    messages: list[tuple[int, str]] = []
-    for q in queries:
-        params: dict[str, object] = {"grace": settings.grace_minutes} if "$grace" in q else {}
-        if "$today" in q:
-            params["today"] = clock.today()
-        messages += [(int(r), str(m)) for r, m in con.execute(q, params).fetchall()]
-    messages.sort()
-    report.warnings = len(messages)
-    report.warning_messages = [m for _, m in messages]
-    if messages:
-        con.executemany(
-            "INSERT INTO import_warnings VALUES (?, ?, ?, ?)",
-            [(import_id, sf.name, r, m) for r, m in messages],
-        )
+    report.warnings = 0
+    report.warning_messages = []
+    if not queries:
+        return
+    # One set-based insert: the warnings never pass through Python (a file can have tens of
+    # thousands). Stored in row order, as they are listed.
+    union = " UNION ALL ".join(f"({q})" for q in queries)
+    con.execute(
+        f"CREATE TEMP TABLE {t}_w AS SELECT * FROM ({union}) w (_row, message)",
+        {
+            name: value
+            for name, value in (("grace", settings.grace_minutes), ("today", clock.today()))
+            if f"${name}" in union
+        },
+    )
+    con.execute(
+        "INSERT INTO import_warnings SELECT $id, $file, _row, message FROM "
+        f"{t}_w ORDER BY _row, message",
+        {"id": import_id, "file": sf.name},
+    )
+    found = con.execute(f"SELECT count(*) FROM {t}_w").fetchone()
+    report.warnings = int(found[0]) if found else 0
+    report.warning_messages = [
+        str(m)
+        for (m,) in con.execute(
+            f"SELECT message FROM {t}_w ORDER BY _row, message LIMIT {MAX_LISTED}"
+        ).fetchall()
+    ]
+    con.execute(f"DROP TABLE {t}_w")
 
 
 def _store_rejected(
@@ -755,7 +774,7 @@ def _store_rejected(
         f"original_values, reasons) SELECT * FROM {t}_rej ORDER BY row_number"
     )
     rows = con.execute(
-        f"SELECT row_number, original_values, reasons FROM {t}_rej ORDER BY row_number LIMIT 1000"
+        f"SELECT row_number, original_values, reasons FROM {t}_rej ORDER BY row_number LIMIT {MAX_LISTED}"
     ).fetchall()
     report.rejected_rows = [
         {"row": int(r), "values": json.loads(v), "reasons": list(reasons)} for r, v, reasons in rows

@@ -22,7 +22,7 @@ import pytest
 from conftest import query, run_import, write_file
 
 from analysis import clock, database
-from analysis.importer import FileReport, ImportResult
+from analysis.importer import MAX_LISTED, FileReport, ImportResult
 
 D = dt.date
 T = dt.datetime
@@ -845,6 +845,56 @@ def test_future_session_warning_comes_from_the_same_import(seeded_db: Path, tmp_
     sessions, attendance = result.files
     assert (sessions.warnings, attendance.warnings, attendance.inserted) == (0, 1, 1)
     assert "01/06/2099" in attendance.warning_messages[0]
+
+
+def test_thousands_of_warnings_are_all_stored_counted_and_in_row_order(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    """A file with thousands of warnings (an export where many late marks fall inside the grace
+    period): every warning is stored and counted, a row can have two, and the report lists the
+    first ones in row order."""
+    n = 3_000
+    sessions = ["session_id,session_type,scheduled_start,duration_minutes"]
+    attendance = ["session_id,mentor_id,attendance,arrival_time"]
+    expected: list[tuple[int, str]] = []
+    for i in range(n):
+        future = i % 10 == 9  # every tenth session is after the import date
+        day = f"2099-06-{i % 28 + 1:02d}" if future else f"2025-{i % 12 + 1:02d}-{i % 28 + 1:02d}"
+        sessions.append(f"S-W{i},training,{day} 10:00,60")
+        minutes = i % 8  # 0 to 5 are within the 5-minute grace period, 6 and 7 are not
+        attendance.append(f"S-W{i},PM-1,late,{day} 10:{minutes:02d}")
+        row = i + 2
+        if minutes <= 5:
+            expected.append((row, f"arrived {minutes} minute(s) after the start"))
+        if future:
+            expected.append((row, "after the import date"))
+    files = {
+        "sessions.csv": "\n".join(sessions) + "\n",
+        "attendance.csv": "\n".join(attendance) + "\n",
+    }
+    result = run_import(seeded_db, files, tmp_path)
+    assert result.landed, result.error
+    report = result.files[1]
+    assert (report.inserted, report.rejected) == (n, 0)
+    assert report.warnings == len(expected) > 2_000
+    stored = query(
+        seeded_db,
+        "SELECT row_number, message FROM import_warnings WHERE import_id = $id "
+        "AND file_name = 'attendance.csv' ORDER BY row_number, message",
+        {"id": result.import_id},
+    )
+    assert len(stored) == len(expected)
+    for (row, message), (want_row, fragment) in zip(
+        stored, sorted(expected, key=lambda e: (e[0], "import date" not in e[1])), strict=True
+    ):
+        assert row == want_row and message.startswith(f"row {row}: ") and fragment in message
+    assert query(
+        seeded_db,
+        "SELECT warnings FROM import_files WHERE import_id = $id AND file_name = 'attendance.csv'",
+        {"id": result.import_id},
+    ) == [(len(expected),)]
+    assert report.warning_messages == [m for _, m in stored][: len(report.warning_messages)]
+    assert len(report.warning_messages) == min(len(expected), MAX_LISTED)
 
 
 # --------------------------------------------------------------------------------- Excel files
