@@ -1,7 +1,9 @@
 """`make bench`: the dashboard at national scale, measured against the quality bars.
 
-Generates about a million attendance rows of demo data (24,000 mentors) into
-benchmarks/scratch/, then measures, as medians of several runs:
+Generates about a million attendance rows into benchmarks/scratch/, in two shapes (see
+benchmarks/shapes.py: the demo generator's files, and an export's: an .xlsx mentors file, a
+register file, UK date-times in a third of the rows, notes on many rows, thousands of
+warnings), then measures on each, as medians of several runs:
 
 - the import (`python -m analysis import`, whole process) against DuckDB loading the same files
   with no validation at all, as a ratio (target ≤ 2×; PRODUCT.md also asks ≤ 5 s);
@@ -15,7 +17,12 @@ It prints one table and writes it, with the machine, to BENCHMARKS.md (between t
 markers, keeping the rest of the file). Benchmarks are not timed tests: a target that is not met
 is reported, not failed; the exit status is non-zero only when something could not run.
 
-    python benchmarks/run.py [--mentors N] [--runs N] [--quick] [--skip-browser]
+    python benchmarks/run.py [--rows N | --mentors N] [--shape demo|export|both] [--runs N]
+                             [--quick] [--skip-browser] [--growth [SIZES]]
+
+With --growth (default sizes 250k,1M,4M attendance rows), every size is measured on each shape,
+and BENCHMARKS.md gets the growth table and plot (benchmarks/growth.png) as well; the results
+table is the run at 1M (or the size nearest it).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: `python benchmarks/run.py`
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import pandas_report  # noqa: E402
+from benchmarks import growth, pandas_report, shapes  # noqa: E402
 from benchmarks.measure import (  # noqa: E402
     ProcessRun,
     bench_env,
@@ -47,8 +54,9 @@ from benchmarks.measure import (  # noqa: E402
 )
 from benchmarks.pages import page_files  # noqa: E402
 
-DEFAULT_MENTORS = 24_000
+DEFAULT_ROWS = 1_000_000
 QUICK_MENTORS = 200
+DEFAULT_GROWTH = "250k,1M,4M"
 DEFAULT_RUNS = 3
 SEED = 2026
 START = "<!-- benchmark results: start (written by benchmarks/run.py) -->"
@@ -105,31 +113,32 @@ def size(value: float) -> str:
 # --- the data ------------------------------------------------------------------------------
 
 
-def generate(scratch: Path, mentors: int) -> tuple[list[Path], int]:
-    """The demo CSV files, kept between runs for the same size, seed and generator."""
+def generate(scratch: Path, shape: str, mentors: int) -> tuple[list[Path], int]:
+    """The shape's files, kept between runs for the same size, seed and generator."""
     from analysis import demo_data
 
-    folder = scratch / "csv"
+    folder = scratch / "files"
     marker = folder / "generated.json"
-    generator = hashlib.sha256(Path(demo_data.__file__).read_bytes()).hexdigest()
-    wanted = {"mentors": mentors, "seed": SEED, "generator": generator}
-    paths = [folder / f"{name}.csv" for name in demo_data.RECORD_TYPES]
+    code = Path(demo_data.__file__).read_bytes() + Path(shapes.__file__).read_bytes()
+    generator = hashlib.sha256(code).hexdigest()
+    wanted = {"shape": shape, "mentors": mentors, "seed": SEED, "generator": generator}
+    paths = [folder / name for name in shapes.file_names(shape)]
     if not (
         marker.exists()
         and json.loads(marker.read_text()) == wanted
         and all(p.exists() for p in paths)
     ):
-        log(f"Generating demo data for {mentors:,} mentors in {folder} ...")
+        log(f"Generating the {shape} shape for {mentors:,} mentors in {folder} ...")
         shutil.rmtree(folder, ignore_errors=True)
         # In a process of its own, so this one stays small (it forks every measured process).
-        code = (
-            "import sys; from pathlib import Path; from analysis import demo_data; "
-            "demo_data.write_csv(Path(sys.argv[1]), mentors=int(sys.argv[2]), seed=int(sys.argv[3]))"
-        )
-        _checked(run_process(python("-c", code, folder, str(mentors), str(SEED))), "the demo data")
+        command = python("-m", "benchmarks.shapes", shape, folder, str(mentors), str(SEED))
+        _checked(run_process(command), f"the {shape} shape's files")
         marker.write_text(json.dumps(wanted))
-    with (folder / "attendance.csv").open("rb") as fh:
-        rows = sum(1 for _ in fh) - 1
+    rows = 0
+    for path in paths:
+        if path.stem in ("attendance", "register"):
+            with path.open("rb") as fh:
+                rows += sum(1 for _ in fh) - 1
     return paths, rows
 
 
@@ -410,37 +419,64 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def results_section(
-    rows: list[Row], notes: list[str], facts: dict[str, str], args: argparse.Namespace
-) -> str:
-    met = sum(1 for r in rows if r.met)
-    missed = sum(1 for r in rows if r.met is False)
-    lines = [
-        "## Results",
-        "",
-        f"{facts['data']}. Medians of {args.runs} run(s) each; {met} target(s) met, "
-        f"{missed} not met. Command: `{facts['command']}`.",
-        "",
-        table(rows),
-        "",
-        "Notes:",
-        "",
-        *[f"- {n}" for n in notes],
+@dataclass
+class ShapeRun:
+    """One shape at one size: what was measured, and the notes for its table."""
+
+    shape: str
+    mentors: int
+    attendance_rows: int
+    results: dict[str, Any]
+    notes: list[str]
+    rows: list[Row]
+
+
+def results_section(runs: list[ShapeRun], facts: dict[str, str], args: argparse.Namespace) -> str:
+    lines = ["## Results", ""]
+    for run in runs:
+        met = sum(1 for r in run.rows if r.met)
+        missed = sum(1 for r in run.rows if r.met is False)
+        lines += [
+            f"### The {run.shape} shape: {run.attendance_rows:,} attendance rows",
+            "",
+            f"{SHAPE_TEXT[run.shape]} {run.mentors:,} mentors (seed {SEED}). Medians of "
+            f"{args.runs} run(s) each; {met} target(s) met, {missed} not met.",
+            "",
+            table(run.rows),
+            "",
+            "Notes:",
+            "",
+            *[f"- {n}" for n in run.notes],
+            "",
+        ]
+    lines += [
+        f"Command: `{facts['command']}`.",
         "",
         "Machine:",
         "",
-        *[f"- {k}: {v}" for k, v in facts.items() if k not in ("data", "command")],
+        *[f"- {k}: {v}" for k, v in facts.items() if k != "command"],
     ]
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, section: str) -> None:
-    block = f"{START}\n{section}\n{END}"
+SHAPE_TEXT = {
+    "demo": "The demo generator's five CSV files (`analysis.demo_data`),",
+    "export": (
+        "An export's files (`benchmarks/shapes.py`): mentors as `.xlsx`, sessions, attendance, a "
+        "register (training, group days, events), assessments and milestones as CSV; UK "
+        "`DD/MM/YYYY HH:MM` in a third of the rows, notes on 45 %, 5.5 % of rows late inside the "
+        "grace period (one warning each);"
+    ),
+}
+
+
+def write_markdown(path: Path, section: str, start: str = START, end: str = END) -> None:
+    block = f"{start}\n{section}\n{end}"
     if path.exists():
         text = path.read_text(encoding="utf-8")
-        if START in text and END in text:
-            before, rest = text.split(START, 1)
-            after = rest.split(END, 1)[1]
+        if start in text and end in text:
+            before, rest = text.split(start, 1)
+            after = rest.split(end, 1)[1]
             path.write_text(before + block + after, encoding="utf-8")
             return
         path.write_text(text.rstrip("\n") + "\n\n" + block + "\n", encoding="utf-8")
@@ -452,11 +488,33 @@ def write_markdown(path: Path, section: str) -> None:
 # --- the command ---------------------------------------------------------------------------
 
 
+def rows_count(text: str) -> int:
+    """`250k`, `1M`, `4M` or a plain number of attendance rows."""
+    text = text.strip().replace(",", "").replace("_", "")
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:].lower(), 1)
+    number = float(text[:-1] if scale > 1 else text)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of rows")
+    return round(number * scale)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="benchmarks/run.py", description="Measure the dashboard against its quality bars."
     )
-    parser.add_argument("--mentors", type=int, help=f"demo mentors (default {DEFAULT_MENTORS:,})")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
+        "--rows",
+        type=rows_count,
+        help=f"attendance rows, as 250k, 1M, 4M or a number (default {DEFAULT_ROWS:,})",
+    )
+    size.add_argument("--mentors", type=int, help="the programme's size in mentors instead")
+    parser.add_argument(
+        "--shape",
+        choices=(*shapes.SHAPES, "both"),
+        default="both",
+        help="the files' shape (default both)",
+    )
     parser.add_argument("--runs", type=int, help=f"runs of each measure (default {DEFAULT_RUNS})")
     parser.add_argument(
         "--quick",
@@ -464,6 +522,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"a tiny size ({QUICK_MENTORS} mentors, 1 run) to check the benchmark itself works",
     )
     parser.add_argument("--skip-browser", action="store_true", help="no Chromium measurements")
+    parser.add_argument(
+        "--growth",
+        nargs="?",
+        const=DEFAULT_GROWTH,
+        help=f"measure at several sizes (default {DEFAULT_GROWTH}) and draw the growth curve",
+    )
     parser.add_argument(
         "--scratch", type=Path, default=ROOT / "benchmarks" / "scratch", help="working folder"
     )
@@ -473,43 +537,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the results file (default BENCHMARKS.md; with --quick, SCRATCH/BENCHMARKS.md)",
     )
     args = parser.parse_args(argv)
-    args.mentors = args.mentors or (QUICK_MENTORS if args.quick else DEFAULT_MENTORS)
+    if args.mentors is None:
+        rows = args.rows or DEFAULT_ROWS
+        args.mentors = QUICK_MENTORS if args.quick and not args.rows else None
+        args.mentors = args.mentors or shapes.mentors_for_rows(rows)
     args.runs = args.runs or (1 if args.quick else DEFAULT_RUNS)
     if args.mentors < 1 or args.runs < 1:
         parser.error("--mentors and --runs must be at least 1")
+    args.sizes = [args.mentors]
+    if args.growth:
+        try:
+            args.sizes = [shapes.mentors_for_rows(rows_count(t)) for t in args.growth.split(",")]
+        except (argparse.ArgumentTypeError, ValueError):
+            parser.error(f"--growth takes sizes such as {DEFAULT_GROWTH}")
+    args.shapes = list(shapes.SHAPES) if args.shape == "both" else [args.shape]
     args.scratch = args.scratch.resolve()
     if args.output is None:
         args.output = args.scratch / "BENCHMARKS.md" if args.quick else ROOT / "BENCHMARKS.md"
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    scratch: Path = args.scratch
+def measure_shape(args: argparse.Namespace, shape: str, mentors: int) -> ShapeRun:
+    """Every measure of one shape at one size; a measure that fails is noted, not fatal."""
+    scratch: Path = args.scratch / f"{shape}-{mentors}"
     scratch.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    load_before = load_average()
-    try:
-        files, attendance_rows = generate(scratch, args.mentors)
-    except BenchmarkFailed as exc:
-        log(f"error: {exc}")
-        return 1
+    files, attendance_rows = generate(scratch, shape, mentors)
     db = scratch / "db" / "programme.duckdb"
     env = bench_env(db, scratch)
     results: dict[str, Any] = {}
     notes: list[str] = []
-    failed = False
 
     def attempt(name: str, key: str, measure: Callable[[], dict[str, Any]]) -> None:
-        nonlocal failed
-        log(f"Measuring {name} ...")
+        log(f"Measuring {name} ({shape}, {attendance_rows:,} attendance rows) ...")
         try:
             results[key] = measure()
         except Exception as exc:  # one measure failing must not lose the others
-            failed = True
             message = f"{type(exc).__name__}: {exc}".strip()
             log(f"error: {name} could not run: {message}")
             notes.append(f"{name.capitalize()} could not run: {message.splitlines()[0][:300]}")
+            results.setdefault("failed", []).append(name)
 
     attempt("the import", "import", lambda: measure_import(scratch, files, args.runs, env))
     if "import" in results:  # everything below reads the imported database
@@ -520,28 +586,72 @@ def main(argv: list[str] | None = None) -> int:
         else:
             attempt("in Chromium", "browser", lambda: measure_browser(scratch, args.runs, env))
     rows = build_rows(results, page_files(), notes)
-    facts = {
-        "data": (
-            f"{args.mentors:,} demo mentors (seed {SEED}): {attendance_rows:,} attendance rows"
-        ),
-        "command": "python benchmarks/run.py"
-        + (f" --mentors {args.mentors}" if args.mentors != DEFAULT_MENTORS else "")
+    return ShapeRun(shape, mentors, attendance_rows, results, notes, rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.scratch.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    load_before = load_average()
+    runs: list[ShapeRun] = []
+    try:
+        for mentors in args.sizes:
+            for shape in args.shapes:
+                runs.append(measure_shape(args, shape, mentors))
+    except BenchmarkFailed as exc:
+        log(f"error: {exc}")
+        return 1
+    failed = any("failed" in r.results for r in runs)
+    # The results table: the size asked for, or with --growth the one nearest a million rows.
+    main_size = min(args.sizes, key=lambda m: abs(m - shapes.mentors_for_rows(DEFAULT_ROWS)))
+    shown = [r for r in runs if r.mentors == main_size]
+    command = (
+        "python benchmarks/run.py"
+        + (f" --growth {args.growth}" if args.growth else f" --mentors {args.mentors}")
+        + (f" --shape {args.shape}" if args.shape != "both" else "")
         + (f" --runs {args.runs}" if args.runs != DEFAULT_RUNS else "")
-        + (" --skip-browser" if args.skip_browser else ""),
+        + (" --skip-browser" if args.skip_browser else "")
+    )
+    facts = {
+        "command": command,
         **machine(),
         "load average (1, 5, 15 min)": f"{load_before} at the start, {load_average()} at the end",
         "benchmark time": f"{(time.perf_counter() - started) / 60:.1f} minutes",
     }
-    print(table(rows))
-    print()
-    for note in notes:
-        print(f"note: {note}")
-    write_markdown(args.output, results_section(rows, notes, facts, args))
-    raw = dict(results)
-    if "import" in raw:
-        raw["import"] = {k: v for k, v in raw["import"].items() if k != "db"}
-    (scratch / "results.json").write_text(json.dumps({"facts": facts, "results": raw}, indent=1))
-    log(f"Wrote {args.output} (raw figures in {scratch / 'results.json'}).")
+    for run in shown:
+        print(f"{run.shape} shape, {run.attendance_rows:,} attendance rows")
+        print(table(run.rows))
+        print()
+        for note in run.notes:
+            print(f"note: {note}")
+        print()
+    write_markdown(args.output, results_section(shown, facts, args))
+    if args.growth:
+        points = [growth.point(r.shape, r.attendance_rows, r.results) for r in runs]
+        plot = args.output.parent / "benchmarks" / growth.PLOT_NAME
+        if args.quick:
+            plot = args.scratch / growth.PLOT_NAME
+        plot_problem = growth.draw(points, plot)
+        section = growth.section(points, plot.relative_to(args.output.parent), facts, plot_problem)
+        print(growth.table(points))
+        write_markdown(args.output, section, growth.START, growth.END)
+    raw = [
+        {
+            "shape": r.shape,
+            "mentors": r.mentors,
+            "attendance_rows": r.attendance_rows,
+            "results": {
+                k: ({kk: vv for kk, vv in v.items() if kk != "db"} if isinstance(v, dict) else v)
+                for k, v in r.results.items()
+            },
+        }
+        for r in runs
+    ]
+    (args.scratch / "results.json").write_text(
+        json.dumps({"facts": facts, "runs": raw}, indent=1, default=str)
+    )
+    log(f"Wrote {args.output} (raw figures in {args.scratch / 'results.json'}).")
     return 1 if failed else 0
 
 

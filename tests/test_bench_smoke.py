@@ -1,19 +1,27 @@
 """The benchmark itself works: `benchmarks/run.py --quick` at a tiny size, into a tmp folder.
 
-No timing assertions: benchmarks are not timed tests. These check that every measure runs,
-the table has a row for each, and the results land where they were asked to (never in the
-project's BENCHMARKS.md).
+No timing assertions: benchmarks are not timed tests. These check that every measure runs on
+both data shapes, the table has a row for each, the growth mode writes its table and plot, the
+export shape's generator writes what it promises (and it imports), and the results land where
+they were asked to (never in the project's BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+from analysis import database
+from analysis.importer import ImportSource, import_files
+from analysis.settings import Settings
+from benchmarks import growth, shapes
 from benchmarks.pages import page_files
+from benchmarks.run import rows_count
 from tests.browser_support import CHROMIUM
 from tests.conftest import DEMO_END
 
@@ -30,6 +38,8 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
             str(ROOT / "benchmarks" / "run.py"),
             "--quick",
             "--skip-browser",
+            "--growth",
+            "3k,6k",
             "--scratch",
             str(tmp_path / "scratch"),
             "--output",
@@ -42,7 +52,9 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("| Measure")
+    assert lines[0] == "demo shape, 3,112 attendance rows"
+    assert lines[1].startswith("| Measure")
+    assert "export shape, 3,112 attendance rows" in lines
     for start in (
         "| Import: `python -m analysis import`, whole process",
         "| Import: peak memory",
@@ -54,13 +66,25 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
     assert "pages/overview.py" in pages and "pages/frame.py" not in pages
     for page in pages:
         for measure in ("server run, cold", "server run after a filter change"):
-            row = next(line for line in lines if line.startswith(f"| Page `{page}`: {measure}"))
-            assert row.count("|") == 7
-            assert "not run" not in row, row
-    assert "agree with the report's" in done.stdout
+            rows = [line for line in lines if line.startswith(f"| Page `{page}`: {measure}")]
+            assert len(rows) == 2, (page, measure)  # one per shape
+            for row in rows:
+                assert row.count("|") == 7
+                assert "not measured" not in row, row
+    assert done.stdout.count("agree with the report's") == 2
     written = output.read_text(encoding="utf-8")
     assert "## Results" in written and "| Page `pages/overview.py`: server run, cold" in written
+    assert "### The demo shape: 3,112" in written and "### The export shape: 3,112" in written
     assert "- duckdb: " in written and "- cpu: " in written
+    # The growth mode: a table row per shape and size, the checks, and the plot it links to.
+    assert "## Growth" in written
+    for shape in ("demo", "export"):
+        for size in ("3,112", "6,267"):
+            assert f"| {shape} | {size} |" in written, (shape, size)
+        assert f"| {shape}: import cost per row, 6,267 vs 3,112 rows |" in written
+    plot = tmp_path / "scratch" / growth.PLOT_NAME
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    assert f"]({growth.PLOT_NAME})" in written
     assert (tmp_path / "scratch" / "results.json").exists()
     after = project_results.read_bytes() if project_results.exists() else None
     assert after == before
@@ -89,3 +113,70 @@ def test_the_browser_measures_run_on_a_tiny_programme(tmp_path: Path) -> None:
         assert visit["bytes"] > 0, page
         assert visit["errors"] == [], page
     assert result["peak_rss"] > 0
+
+
+def test_sizes_are_given_as_attendance_rows() -> None:
+    assert [rows_count(t) for t in ("250k", "1M", "4M", "12,500", "1.5m")] == [
+        250_000,
+        1_000_000,
+        4_000_000,
+        12_500,
+        1_500_000,
+    ]
+    assert shapes.mentors_for_rows(1_000_000) == 23_452
+    assert abs(shapes.mentors_for_rows(4_000_000) - 4 * 23_452) <= 2
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_export_shape_has_what_the_issue_describes_and_imports(tmp_path: Path) -> None:
+    paths = shapes.write("export", tmp_path / "files", mentors=150, seed=2026)
+    assert [p.name for p in paths] == shapes.file_names("export")
+    mentors_path, sessions_path, attendance_path, register_path = paths[:4]
+
+    book = openpyxl.load_workbook(mentors_path, read_only=True)
+    sheet_rows = list(book.active.iter_rows(values_only=True))
+    book.close()
+    assert sheet_rows[0][:3] == ("mentor_id", "cohort", "start_date")
+    assert len(sheet_rows) == 151
+    assert all(r[2] is not None and not isinstance(r[2], str) for r in sheet_rows[1:])  # dates
+
+    sessions_rows = _csv(sessions_path)
+    attendance_rows = _csv(attendance_path)
+    register_rows = _csv(register_path)
+    assert {r["session_type"] for r in sessions_rows}.isdisjoint(shapes.REGISTER_TYPES)
+    assert {r["session_type"] for r in register_rows} <= set(shapes.REGISTER_TYPES)
+    assert "session_id" not in register_rows[0]
+    starts = [r["scheduled_start"] for r in sessions_rows + register_rows]
+    uk = [s for s in starts if s[2] == "/"]
+    assert all(len(s) == 16 for s in starts)  # no seconds, in either form
+    assert 0.25 < len(uk) / len(starts) < 0.42
+    rows = attendance_rows + register_rows
+    with_notes = sum(1 for r in rows if r["notes"])
+    assert 0.4 < with_notes / len(rows) < 0.6
+
+    db = tmp_path / "export.duckdb"
+    result = import_files(
+        db, [ImportSource.of(p) for p in paths], user="bench", settings=Settings()
+    )
+    assert result.landed, result.error
+    assert all(f.rejected == 0 and f.duplicates == 0 for f in result.files), [
+        f.summary() for f in result.files
+    ]
+    by_name = {f.file: f for f in result.files}
+    assert by_name["register.csv"].type == "attendance"
+    attendance_total = len(rows)
+    warnings = by_name["attendance.csv"].warnings + by_name["register.csv"].warnings
+    # About 5.5 % of the rows are late marks inside the grace period: one warning each.
+    assert 0.035 < warnings / attendance_total < 0.075
+    with database.connect(db) as con:
+        stored = con.execute("SELECT count(*) FROM attendance").fetchone()
+        late_in_grace = con.execute(
+            "SELECT count(*) FROM attendance a JOIN sessions s USING (session_id) "
+            "WHERE a.attendance = 'late' AND a.arrival <= s.scheduled_start + INTERVAL 5 MINUTE"
+        ).fetchone()
+    assert stored == (attendance_total,)
+    assert late_in_grace == (warnings,)
