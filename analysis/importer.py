@@ -238,10 +238,7 @@ def _run_import(
     import_id = int(row[0])
     reports: dict[str, FileReport] = {}
     con.execute("CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)")
-    con.executemany(
-        "INSERT INTO code_map VALUES (?, ?, ?)",
-        [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()],
-    )
+    _fill_code_map(con)
     con.execute(
         "INSERT INTO imports VALUES ($id, $now, $user, $demo, $kind)",
         {"id": import_id, "now": clock.now(), "user": user, "demo": demo, "kind": kind},
@@ -255,6 +252,15 @@ def _run_import(
             progress(done + 1, len(order), sf.name)
     files = [reports[sf.table] for sf, _ in staged]
     return ImportResult(True, files, None, import_id)
+
+
+def _fill_code_map(con: duckdb.DuckDBPyConnection) -> None:
+    """The code lists as a temp table, in one statement (not one insert per code)."""
+    rows = [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()]
+    con.execute(
+        "INSERT INTO code_map SELECT unnest($f), unnest($k), unnest($v)",
+        {"f": [r[0] for r in rows], "k": [r[1] for r in rows], "v": [r[2] for r in rows]},
+    )
 
 
 def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
@@ -381,9 +387,12 @@ def _parse_expressions(
             )
         elif col.kind in ("enum", "stage"):
             alias = f"m_{col.name}"
+            # pm_key (regular expressions) runs once per distinct value, not once per row: the
+            # rows join the few distinct values of the column, each mapped to its code.
             joins.append(
-                f"LEFT JOIN code_map {alias} ON {alias}.field = {_q(col.name)} "
-                f"AND {alias}.key = pm_key({v})"
+                f"LEFT JOIN (SELECT d.v, k.value FROM <distinct:{col.name}> d "
+                f"JOIN code_map k ON k.field = {_q(col.name)} AND k.key = pm_key(d.v)) {alias} "
+                f"ON {alias}.v = {v}"
             )
             pre.append(f"{alias}.value AS _v_{col.name}")
             value = parsed
@@ -400,6 +409,19 @@ def _parse_expressions(
         elif col.kind == "arrival":
             items.append(f"{v} AS arrival_raw")
     return items, reasons, joins, pre
+
+
+def _reason_list(reasons: list[str]) -> str:
+    """The reasons that apply (each `CASE WHEN ... THEN message END`) as a list. The list is
+    built only for rows that fail a check: building one for each of a million good rows costs
+    more than the checks themselves."""
+    if not reasons:
+        return "CAST([] AS VARCHAR[])"
+    items = ", ".join(reasons)
+    return (
+        f"CASE WHEN coalesce({items}) IS NULL THEN CAST([] AS VARCHAR[]) "
+        f"ELSE list_filter([{items}], lambda x: x IS NOT NULL) END"
+    )
 
 
 def _import_one(
@@ -432,19 +454,29 @@ def _import_one(
     raw_cols = [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
     overflow = "_overflow" in raw_cols
     clean_items = ["r._row"]
+    distinct: dict[str, str] = {}  # each column's distinct trimmed values, as a subquery
     for col in rtype.columns:
         i = index.get(col.name)
         expr = f"nullif(trim(r.c{i}), '')" if i is not None else "CAST(NULL AS VARCHAR)"
         clean_items.append(f"{expr} AS {col.name}")
+        distinct[f"<distinct:{col.name}>"] = (
+            f"(SELECT DISTINCT nullif(trim(v), '') AS v FROM (SELECT DISTINCT c{i} AS v FROM {t}))"
+            if i is not None
+            else "(SELECT CAST(NULL AS VARCHAR) AS v)"
+        )
     clean_items.append("r._overflow" if overflow else "CAST(NULL AS VARCHAR) AS _overflow")
     items, reasons, joins, pre = _parse_expressions(rtype)
+    for n, join in enumerate(joins):
+        for placeholder, subquery in distinct.items():
+            join = join.replace(placeholder, subquery)
+        joins[n] = join
     reasons.append(
         "CASE WHEN c._overflow IS NOT NULL THEN 'the row has more values than the header has columns' END"
     )
     checked = (
         f"SELECT c._row, {', '.join(items)}, "
-        f"list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS reasons, "
-        f"hash(list_value({', '.join(f'c.{c.name}' for c in rtype.columns)})) AS _raw_hash "
+        f"{_reason_list(reasons)} AS reasons, "
+        f"hash({', '.join(f'c.{c.name}' for c in rtype.columns)}) AS _raw_hash "
         f"FROM (SELECT c.*{''.join(', ' + e for e in pre)} FROM "
         f"(SELECT {', '.join(clean_items)} FROM {t} r) c {' '.join(joins)}) c"
     )
@@ -469,7 +501,9 @@ def _import_one(
         "array_to_string(k.rows_with_key, ', ') || ')'"
     )
     con.execute(
-        f"CREATE TEMP TABLE {t}_f AS SELECT p.* EXCLUDE (reasons), "
+        # A view, not a copy: the repeated keys are few (none in a clean file), so joining
+        # them again for each use costs less than copying every row.
+        f"CREATE TEMP VIEW {t}_f AS SELECT p.* EXCLUDE (reasons), "
         f"CASE WHEN k.nh > 1 THEN list_append(p.reasons, {conflict_reason}) "
         "ELSE p.reasons END AS reasons, "
         "CASE WHEN k.nh > 1 THEN 'rejected' "
@@ -477,7 +511,6 @@ def _import_one(
         "WHEN len(p.reasons) > 0 THEN 'rejected' ELSE 'accepted' END AS outcome "
         f"FROM {t}_p p LEFT JOIN {t}_k k USING ({key_list})"
     )
-    con.execute(f"DROP TABLE {t}_p")
 
     # 4. register rows bring their sessions with them
     if rtype is REGISTER:
@@ -499,7 +532,7 @@ def _import_one(
         con.execute(f"DELETE FROM {target} s USING {t}_a f WHERE {on} AND f.action = 'update'")
     else:  # nothing stored yet: every accepted row is new, and no join is needed
         con.execute(
-            f"CREATE TEMP TABLE {t}_a AS SELECT f.*, 'insert' AS action "
+            f"CREATE TEMP VIEW {t}_a AS SELECT f.*, 'insert' AS action "
             f"FROM {t}_f f WHERE f.outcome = 'accepted'"
         )
     cols = ", ".join(stored_cols)
@@ -549,8 +582,10 @@ def _import_one(
             "ignored": report.ignored_columns,
         },
     )
-    for suffix in ("_p", "_k", "_f", "_a"):
-        con.execute(f"DROP TABLE IF EXISTS {t}{suffix}")
+    con.execute(f"DROP {'TABLE' if stored_any and stored_any[0] else 'VIEW'} {t}_a")
+    con.execute(f"DROP VIEW {t}_f")
+    for suffix in ("_p", "_k"):
+        con.execute(f"DROP TABLE {t}{suffix}")
     readers.drop_staged(con, t)
     return report
 
@@ -632,7 +667,12 @@ def _finish_row_checks(
     if rtype is REGISTER:
         exclude += ["session_id", "derived_session_id"]
         rename = "p.derived_session_id AS session_id, "
-    reason_list = f"list_concat(p.reasons, list_filter([{', '.join(reasons) or 'NULL'}], lambda x: x IS NOT NULL))"
+    reason_list = (
+        f"CASE WHEN coalesce({', '.join(reasons)}) IS NULL THEN p.reasons "
+        f"ELSE list_concat(p.reasons, {_reason_list(reasons)}) END"
+        if reasons
+        else "p.reasons"
+    )
     select_extra = "".join(", " + e for e in extra)
     with_checks = (
         f"SELECT p.* EXCLUDE ({', '.join(exclude)}), {rename}{reason_list} AS reasons, "
@@ -646,7 +686,7 @@ def _finish_row_checks(
     )
     con.execute(
         f"CREATE TEMP TABLE {t}_p AS SELECT *, CASE WHEN len(reasons) = 0 THEN "
-        f"hash(list_value({', '.join(f'CAST({c} AS VARCHAR)' for c in stored)})) "
+        f"hash({', '.join(stored)}) "
         f"ELSE _raw_hash END AS _hash FROM ({with_checks})"
     )
 
@@ -830,10 +870,7 @@ def recheck_rejected(
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)"
             )
-            con.executemany(
-                "INSERT INTO code_map VALUES (?, ?, ?)",
-                [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()],
-            )
+            _fill_code_map(con)
             reports: list[FileReport] = []
             ordered = sorted(groups.items(), key=lambda kv: IMPORT_ORDER.index(kv[0][1]))
             for n, ((file_name, rtype_name), rows) in enumerate(ordered):
