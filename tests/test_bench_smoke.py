@@ -38,8 +38,8 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
             str(ROOT / "benchmarks" / "run.py"),
             "--quick",
             "--skip-browser",
-            "--growth",
-            "3k,6k",
+            "--shape",
+            "export",
             "--scratch",
             str(tmp_path / "scratch"),
             "--output",
@@ -48,13 +48,12 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
-    assert lines[0] == "demo shape, 3,112 attendance rows"
+    assert lines[0] == "export shape, 8,424 attendance rows"
     assert lines[1].startswith("| Measure")
-    assert "export shape, 3,112 attendance rows" in lines
     for start in (
         "| Import: `python -m analysis import`, whole process",
         "| Import: peak memory",
@@ -67,24 +66,15 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
     for page in pages:
         for measure in ("server run, cold", "server run after a filter change"):
             rows = [line for line in lines if line.startswith(f"| Page `{page}`: {measure}")]
-            assert len(rows) == 2, (page, measure)  # one per shape
+            assert len(rows) == 1, (page, measure)
             for row in rows:
                 assert row.count("|") == 7
                 assert "not measured" not in row, row
-    assert done.stdout.count("agree with the report's") == 2
+    assert "agree with the report's" in done.stdout
     written = output.read_text(encoding="utf-8")
     assert "## Results" in written and "| Page `pages/overview.py`: server run, cold" in written
-    assert "### The demo shape: 3,112" in written and "### The export shape: 3,112" in written
+    assert "### The export shape: 8,424 attendance rows" in written
     assert "- duckdb: " in written and "- cpu: " in written
-    # The growth mode: a table row per shape and size, the checks, and the plot it links to.
-    assert "## Growth" in written
-    for shape in ("demo", "export"):
-        for size in ("3,112", "6,267"):
-            assert f"| {shape} | {size} |" in written, (shape, size)
-        assert f"| {shape}: import cost per row, 6,267 vs 3,112 rows |" in written
-    plot = tmp_path / "scratch" / growth.PLOT_NAME
-    assert plot.read_bytes().startswith(b"\x89PNG")
-    assert f"]({growth.PLOT_NAME})" in written
     assert (tmp_path / "scratch" / "results.json").exists()
     after = project_results.read_bytes() if project_results.exists() else None
     assert after == before
@@ -180,3 +170,55 @@ def test_the_export_shape_has_what_the_issue_describes_and_imports(tmp_path: Pat
         ).fetchone()
     assert stored == (attendance_total,)
     assert late_in_grace == (warnings,)
+
+
+def _fake_results(rows: int, per_row: float) -> dict[str, object]:
+    """What measure_shape records, for a programme of `rows` rows costing `per_row` s a row."""
+    seconds = rows * per_row
+    return {
+        "import": {
+            "import_seconds": [seconds, seconds * 1.1],
+            "bare_seconds": [seconds / 2],
+            "import_peak_rss": [400e6],
+        },
+        "report": {"report_seconds": [seconds / 10], "pandas_seconds": [seconds / 2]},
+        "pages": {
+            "pages/overview.py": [{"cold": seconds / 20, "filter_change": seconds / 40}],
+            "pages/data.py": [{"cold": 0.05, "filter_change": None}],
+        },
+        "browser": {"runs": [{"peak_rss": 600e6 + rows * 200}]},
+    }
+
+
+def test_the_growth_table_checks_and_plot(tmp_path: Path) -> None:
+    points = [
+        growth.point("demo", 250_000, _fake_results(250_000, 2e-6)),
+        growth.point("demo", 1_000_000, _fake_results(1_000_000, 2e-6)),
+        growth.point("demo", 4_000_000, _fake_results(4_000_000, 3e-6)),  # 1.5x the cost a row
+    ]
+    assert points[1]["import"] == 2.1  # the median of the runs
+    assert points[1]["worst_filter"] == ("pages/overview.py", 0.05)
+    checks = {what: (measured, met) for what, measured, _, met in growth.checks(points)}
+    assert checks["demo: import cost per row, 4,000,000 vs 1,000,000 rows"] == ("1.50×", False)
+    assert checks["demo: slowest page after a filter change at 4,000,000 rows"] == (
+        "300 ms (`pages/overview.py`)",
+        True,
+    )
+    assert checks["demo: dashboard server peak memory at 4,000,000 rows"] == ("1400 MB", False)
+    assert checks["demo: import peak memory at 4,000,000 rows"] == ("400 MB", True)
+    plot = tmp_path / "growth.png"
+    problem = growth.draw(points, plot)
+    assert problem is None, problem
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    facts = {
+        "command": "python benchmarks/run.py --growth",
+        "load average (1, 5, 15 min)": "1.0 1.0 1.0 at the start, 1.0 1.0 1.0 at the end",
+        "commit": "abc1234",
+        "date": "2026-12-01 23:00 UTC",
+    }
+    text = growth.section(points, Path("benchmarks/growth.png"), facts, problem)
+    assert "| demo | 4,000,000 | 12.60 s | 3.15 |" in text
+    assert (
+        "| demo: import cost per row, 4,000,000 vs 1,000,000 rows | 1.50× | ≤ 1.25× | ✗ |" in text
+    )
+    assert text.endswith("(benchmarks/growth.png)")
