@@ -532,6 +532,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--scratch", type=Path, default=ROOT / "benchmarks" / "scratch", help="working folder"
     )
     parser.add_argument(
+        "--from-results",
+        type=Path,
+        nargs="+",
+        metavar="RESULTS_JSON",
+        help="measure nothing: write the tables from the results.json of earlier runs",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         help="the results file (default BENCHMARKS.md; with --quick, SCRATCH/BENCHMARKS.md)",
@@ -557,8 +564,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def measure_shape(args: argparse.Namespace, shape: str, mentors: int) -> ShapeRun:
-    """Every measure of one shape at one size; a measure that fails is noted, not fatal."""
+def measure_shape(
+    args: argparse.Namespace,
+    shape: str,
+    mentors: int,
+    save: Callable[[ShapeRun], None] | None = None,
+) -> ShapeRun:
+    """Every measure of one shape at one size; a measure that fails is noted, not fatal.
+    `save` gets what is measured so far after each measure."""
     scratch: Path = args.scratch / f"{shape}-{mentors}"
     scratch.mkdir(parents=True, exist_ok=True)
     files, attendance_rows = generate(scratch, shape, mentors)
@@ -576,6 +589,8 @@ def measure_shape(args: argparse.Namespace, shape: str, mentors: int) -> ShapeRu
             log(f"error: {name} could not run: {message}")
             notes.append(f"{name.capitalize()} could not run: {message.splitlines()[0][:300]}")
             results.setdefault("failed", []).append(name)
+        if save is not None:
+            save(ShapeRun(shape, mentors, attendance_rows, results, notes, []))
 
     attempt("the import", "import", lambda: measure_import(scratch, files, args.runs, env))
     if "import" in results:  # everything below reads the imported database
@@ -589,23 +604,57 @@ def measure_shape(args: argparse.Namespace, shape: str, mentors: int) -> ShapeRu
     return ShapeRun(shape, mentors, attendance_rows, results, notes, rows)
 
 
+def _raw(runs: list[ShapeRun]) -> list[dict[str, Any]]:
+    return [
+        {
+            "shape": r.shape,
+            "mentors": r.mentors,
+            "attendance_rows": r.attendance_rows,
+            "results": {
+                k: ({kk: vv for kk, vv in v.items() if kk != "db"} if isinstance(v, dict) else v)
+                for k, v in r.results.items()
+            },
+        }
+        for r in runs
+    ]
+
+
+def _load_runs(files: list[Path]) -> tuple[list[ShapeRun], list[dict[str, str]]]:
+    """The runs recorded in results.json files (of runs measured separately, say one per
+    shape), for --from-results."""
+    runs: list[ShapeRun] = []
+    facts: list[dict[str, str]] = []
+    for path in files:
+        data = json.loads(path.read_text())
+        facts.append(data["facts"])
+        for raw in data["runs"]:
+            notes: list[str] = []
+            rows = build_rows(raw["results"], page_files(), notes)
+            runs.append(
+                ShapeRun(
+                    raw["shape"],
+                    raw["mentors"],
+                    raw["attendance_rows"],
+                    raw["results"],
+                    notes,
+                    rows,
+                )
+            )
+    return runs, facts
+
+
+def results_path(args: argparse.Namespace) -> Path:
+    """Every raw figure: results.json, or results-SHAPE.json for one shape (so that the two
+    shapes can be measured by two runs at once, and written together with --from-results)."""
+    name = "results.json" if args.shape == "both" else f"results-{args.shape}.json"
+    return Path(args.scratch) / name
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.scratch.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     load_before = load_average()
-    runs: list[ShapeRun] = []
-    try:
-        for mentors in args.sizes:
-            for shape in args.shapes:
-                runs.append(measure_shape(args, shape, mentors))
-    except BenchmarkFailed as exc:
-        log(f"error: {exc}")
-        return 1
-    failed = any("failed" in r.results for r in runs)
-    # The results table: the size asked for, or with --growth the one nearest a million rows.
-    main_size = min(args.sizes, key=lambda m: abs(m - shapes.mentors_for_rows(DEFAULT_ROWS)))
-    shown = [r for r in runs if r.mentors == main_size]
     command = (
         "python benchmarks/run.py"
         + (f" --growth {args.growth}" if args.growth else f" --mentors {args.mentors}")
@@ -613,12 +662,50 @@ def main(argv: list[str] | None = None) -> int:
         + (f" --runs {args.runs}" if args.runs != DEFAULT_RUNS else "")
         + (" --skip-browser" if args.skip_browser else "")
     )
-    facts = {
-        "command": command,
-        **machine(),
-        "load average (1, 5, 15 min)": f"{load_before} at the start, {load_average()} at the end",
-        "benchmark time": f"{(time.perf_counter() - started) / 60:.1f} minutes",
-    }
+
+    def current_facts() -> dict[str, str]:
+        return {
+            "command": command,
+            **machine(),
+            "load average (1, 5, 15 min)": (
+                f"{load_before} at the start, {load_average()} at the end"
+            ),
+            "benchmark time": f"{(time.perf_counter() - started) / 60:.1f} minutes",
+        }
+
+    runs: list[ShapeRun] = []
+
+    def save(partial: ShapeRun) -> None:
+        """Kept as it goes: a long run stopped early still has what it measured."""
+        raw = _raw([*runs, partial])
+        results_path(args).write_text(
+            json.dumps({"facts": current_facts(), "runs": raw}, default=str)
+        )
+
+    if args.from_results:
+        runs, recorded = _load_runs(args.from_results)
+        facts = recorded[0] | {
+            "command": " and ".join(f["command"] for f in recorded),
+            "load average (1, 5, 15 min)": "; ".join(
+                f["load average (1, 5, 15 min)"] for f in recorded
+            ),
+            "benchmark time": "; ".join(f["benchmark time"] for f in recorded),
+        }
+        args.growth = args.growth or len({r.mentors for r in runs}) > 1
+        args.sizes = sorted({r.mentors for r in runs})
+    else:
+        try:
+            for mentors in args.sizes:
+                for shape in args.shapes:
+                    runs.append(measure_shape(args, shape, mentors, save))
+        except BenchmarkFailed as exc:
+            log(f"error: {exc}")
+            return 1
+        facts = current_facts()
+    failed = any("failed" in r.results for r in runs)
+    # The results table: the size asked for, or with --growth the one nearest a million rows.
+    main_size = min(args.sizes, key=lambda m: abs(m - shapes.mentors_for_rows(DEFAULT_ROWS)))
+    shown = sorted((r for r in runs if r.mentors == main_size), key=lambda r: r.shape)
     for run in shown:
         print(f"{run.shape} shape, {run.attendance_rows:,} attendance rows")
         print(table(run.rows))
@@ -636,22 +723,11 @@ def main(argv: list[str] | None = None) -> int:
         section = growth.section(points, plot.relative_to(args.output.parent), facts, plot_problem)
         print(growth.table(points))
         write_markdown(args.output, section, growth.START, growth.END)
-    raw = [
-        {
-            "shape": r.shape,
-            "mentors": r.mentors,
-            "attendance_rows": r.attendance_rows,
-            "results": {
-                k: ({kk: vv for kk, vv in v.items() if kk != "db"} if isinstance(v, dict) else v)
-                for k, v in r.results.items()
-            },
-        }
-        for r in runs
-    ]
-    (args.scratch / "results.json").write_text(
-        json.dumps({"facts": facts, "runs": raw}, indent=1, default=str)
-    )
-    log(f"Wrote {args.output} (raw figures in {args.scratch / 'results.json'}).")
+    if not args.from_results:
+        results_path(args).write_text(
+            json.dumps({"facts": facts, "runs": _raw(runs)}, indent=1, default=str)
+        )
+    log(f"Wrote {args.output} (raw figures in {results_path(args)}).")
     return 1 if failed else 0
 
 
