@@ -12,7 +12,15 @@ import duckdb
 from analysis import clock, database, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
-DATA_TABLES = ("attendance", "stage_assessments", "milestones", "sessions", "mentors")
+DATA_TABLES = (
+    "attendance",
+    "stage_assessments",
+    "milestones",
+    "funding",
+    "targets",
+    "sessions",
+    "mentors",
+)
 
 
 def remove_demo(db_path: str | Path, user: str | None) -> dict[str, int]:
@@ -99,7 +107,7 @@ def erase_mentor(db_path: str | Path, mentor_id: str, user: str | None) -> dict[
 def erase_rows(con: duckdb.DuckDBPyConnection, mentor_id: str) -> dict[str, int]:
     """Delete one mentor's rows (inside the caller's transaction); count them by table."""
     counts: dict[str, int] = {}
-    for table in ("attendance", "stage_assessments", "milestones", "mentors"):
+    for table in ("attendance", "stage_assessments", "milestones", "funding", "mentors"):
         row = con.execute(
             f"SELECT count(*) FROM {table} WHERE mentor_id = $id", {"id": mentor_id}
         ).fetchone()

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
             "register",
             "stage_assessments",
             "milestones",
+            "funding",
+            "targets",
         ],
         help="the record type of every file (default: inferred from each header)",
     )

@@ -33,7 +33,7 @@ import duckdb
 
 from analysis import clock
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Migration n takes the schema from version n-1 to n. Append; never edit a released step.
 # Every released database is kept in tests/fixtures/db (one per release) and opened by the
@@ -91,6 +91,16 @@ MIGRATIONS: list[str] = [
         noted_on DATE NOT NULL, note VARCHAR NOT NULL, author VARCHAR NOT NULL,
         share_with_funders BOOLEAN NOT NULL DEFAULT false, created_at TIMESTAMP NOT NULL,
         updated_at TIMESTAMP, updated_by VARCHAR);
+    """,
+    # 3: funding streams and targets (second release). A programme-wide target's stream is ''.
+    """
+    CREATE TABLE funding (
+        mentor_id VARCHAR NOT NULL, funding_stream VARCHAR NOT NULL, "from" DATE, "to" DATE,
+        is_demo BOOLEAN NOT NULL DEFAULT false, import_id INTEGER);
+    CREATE TABLE targets (
+        figure VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL,
+        target DOUBLE NOT NULL, funding_stream VARCHAR NOT NULL DEFAULT '', wording VARCHAR,
+        is_demo BOOLEAN NOT NULL DEFAULT false, import_id INTEGER);
     """,
 ]
 

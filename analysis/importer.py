@@ -302,9 +302,19 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
         )
     candidates = [*RECORD_TYPES.values(), REGISTER]
     gaps = {t.name: [c for c in t.required if c not in present] for t in candidates}
-    fewest = min(len(g) for g in gaps.values())
+    shared = {t.name: len(set(t.column_names) & present) for t in candidates}
+    if not any(shared.values()):
+        raise ImportRefused(
+            f"{sf.name}: the header fits no record type (none of its columns is one the "
+            "dashboard reads: most files need mentor_id, sessions need session_id, targets "
+            "need figure; the Data page has a template for each)"
+        )
+    # The nearest types: the fewest columns missing, then the most columns in common.
+    nearest = min((len(gaps[n]), -shared[n]) for n in gaps if shared[n])
     near = "; ".join(
-        f"as {name} it lacks {', '.join(g)}" for name, g in gaps.items() if len(g) == fewest
+        f"as {name} it lacks {', '.join(g)}"
+        for name, g in gaps.items()
+        if shared[name] and (len(g), -shared[name]) == nearest
     )
     raise ImportRefused(f"{sf.name}: the header fits no record type ({near})")
 
@@ -342,7 +352,8 @@ def _parse_expressions(
         if col.required:
             reasons.append(f"CASE WHEN {v} IS NULL THEN {_q(col.name + ' is missing')} END")
         if col.kind in ("id", "code"):
-            items.append(f"{v} AS {col.name}")
+            stored = v if col.missing is None else f"coalesce({v}, {_q(col.missing)})"
+            items.append(f"{stored} AS {col.name}")
             reasons.append(
                 f"CASE WHEN length({v}) > {MAX_CODE_LENGTH} THEN {shown} || "
                 f"{_q(f' is longer than {MAX_CODE_LENGTH} characters')} END"
@@ -408,6 +419,25 @@ def _parse_expressions(
             )
         elif col.kind == "arrival":
             items.append(f"{v} AS arrival_raw")
+        elif col.kind == "target":
+            # 120, 1,200, 0.85 or 85% (a percentage is stored as a fraction); the record type's
+            # checks decide what fits the figure.
+            number = r"(\d{1,3}(,\d{3})+|\d+)(\.\d+)?|\.\d+"
+            pre.append(
+                f"CASE WHEN regexp_full_match({v}, '-?({number})\\s*%?') THEN "
+                f"TRY_CAST(replace(regexp_replace({v}, '\\s*%$', ''), ',', '') AS DOUBLE) "
+                f"/ CASE WHEN ends_with({v}, '%') THEN 100 ELSE 1 END END AS _v_{col.name}"
+            )
+            items += [
+                f"{parsed} AS {col.name}",
+                f"coalesce(ends_with({v}, '%'), false) AS _{col.name}_percent",
+                f"{v} AS _{col.name}_text",
+            ]
+            reasons.append(
+                f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
+                "' is not a number (write a count, hours, 0.85 or 85%)' END"
+            )
+            reasons.append(f"CASE WHEN {parsed} < 0 THEN {shown} || ' is below 0' END")
     return items, reasons, joins, pre
 
 
@@ -535,7 +565,7 @@ def _import_one(
             f"CREATE TEMP VIEW {t}_a AS SELECT f.*, 'insert' AS action "
             f"FROM {t}_f f WHERE f.outcome = 'accepted'"
         )
-    cols = ", ".join(stored_cols)
+    cols = ", ".join(f'"{c}"' for c in stored_cols)  # quoted: funding has `from` and `to`
     # No ORDER BY: the order rows are stored in means nothing (queries sort what they show).
     con.execute(
         f"INSERT INTO {target} ({cols}, is_demo, import_id) "
@@ -662,6 +692,7 @@ def _finish_row_checks(
             "'arrival_time: \"' || pm_show(p.arrival_raw) || '\" is more than "
             f"{MAX_ARRIVAL_HOURS} hours from the scheduled start' END"
         )
+    reasons += rtype.checks
     exclude = ["reasons", "_raw_hash", *drop]
     rename = ""
     if rtype is REGISTER:
@@ -684,9 +715,10 @@ def _finish_row_checks(
         if rtype is not REGISTER
         else [c.name if c.name != "arrival_time" else "arrival" for c in rtype.columns]
     )
+    quoted = ", ".join(f'"{c}"' for c in stored)  # quoted: funding has `from` and `to`
     con.execute(
         f"CREATE TEMP TABLE {t}_p AS SELECT *, CASE WHEN len(reasons) = 0 THEN "
-        f"hash({', '.join(stored)}) "
+        f"hash({quoted}) "
         f"ELSE _raw_hash END AS _hash FROM ({with_checks})"
     )
 

@@ -52,6 +52,8 @@ RECORD_SHEET_NAMES = (
     "register",
     "stage_assessments",
     "milestones",
+    "funding",
+    "targets",
 )
 
 

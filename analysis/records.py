@@ -12,6 +12,7 @@ class Column:
     required: bool = False
     low: int | None = None  # inclusive bounds for int columns
     high: int | None = None
+    missing: str | None = None  # stored for a blank cell (a key column that may be left blank)
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class RecordType:
     table: str  # the table the rows land in
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    # Reasons that need several of a row's read values: SQL over the parsed row `p`, each NULL
+    # when the row passes (the project's own text, never a record value).
+    checks: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -120,11 +124,21 @@ MILESTONES = RecordType(
     ("mentor_id", "milestone", "achieved_on"),
 )
 
+
 # Import order: what a row refers to lands before the row.
 RECORD_TYPES: dict[str, RecordType] = {
     t.name: t for t in (MENTORS, SESSIONS, ATTENDANCE, STAGE_ASSESSMENTS, MILESTONES)
 }
-IMPORT_ORDER = ("mentors", "sessions", "attendance", "register", "stage_assessments", "milestones")
+IMPORT_ORDER = (
+    "mentors",
+    "sessions",
+    "attendance",
+    "register",
+    "stage_assessments",
+    "milestones",
+    "funding",
+    "targets",
+)
 
 STATUSES = ("active", "paused", "completed", "withdrawn")
 GENDERS = ("female", "male", "non-binary", "not stated")
@@ -156,6 +170,75 @@ STAGE_NAMES = (
     "search for meaning",
     "internalisation",
 )
+
+# --- funding streams and targets (second release) -------------------------------------------
+
+# Figures that take a target (METRICS.md, "Targets"), by kind: a flow accumulates through a
+# period, a rate and a stock do not. Higher is better, except for LOWER_IS_BETTER.
+TARGET_FIGURE_KINDS: dict[str, str] = {
+    "beneficiaries_reached": "flow",
+    "peer_support_hours": "flow",
+    "events.mentors_attending": "flow",
+    "mentors_started": "flow",
+    "mentors_completed": "flow",
+    "shadowing.completed_in_window": "flow",
+    **{f"milestones.{code}": "flow" for code in MILESTONE_CODES},
+    "attendance_rate": "rate",
+    "punctuality_rate": "rate",
+    "notice_rate": "rate",
+    "no_show_rate": "rate",
+    "mentors_active": "stock",
+    "stages.mentors_progressed": "stock",
+}
+LOWER_IS_BETTER = ("no_show_rate",)
+TARGET_RATES = tuple(k for k, kind in TARGET_FIGURE_KINDS.items() if kind == "rate")
+_RATE_LIST = ", ".join("'" + k + "'" for k in TARGET_RATES)
+
+FUNDING = RecordType(
+    "funding",
+    "funding",
+    (
+        Column("mentor_id", "id", True),
+        Column("funding_stream", "code", True),
+        Column("from", "date"),
+        Column("to", "date"),
+    ),
+    ("mentor_id", "funding_stream"),
+    checks=(
+        "CASE WHEN p.to < p.from THEN 'to: ' || strftime(p.to, '%d/%m/%Y') || "
+        "' is before from: ' || strftime(p.from, '%d/%m/%Y') END",
+    ),
+)
+# A programme-wide target has no stream; the key stores it as '' (a key is never missing).
+WHOLE_PROGRAMME = ""
+TARGETS = RecordType(
+    "targets",
+    "targets",
+    (
+        Column("figure", "enum", True),
+        Column("period_start", "date", True),
+        Column("period_end", "date", True),
+        Column("target", "target", True),
+        Column("funding_stream", "code", missing=WHOLE_PROGRAMME),
+        Column("wording", "text"),
+    ),
+    ("figure", "period_start", "period_end", "funding_stream"),
+    checks=(
+        "CASE WHEN p.period_end < p.period_start THEN 'period_end: ' || "
+        "strftime(p.period_end, '%d/%m/%Y') || ' is before period_start: ' || "
+        "strftime(p.period_start, '%d/%m/%Y') END",
+        f"CASE WHEN p.figure IN ({_RATE_LIST}) AND NOT p._target_percent AND p.target > 1 "
+        "THEN 'target: \"' || p._target_text || '\" is above 1 for a rate: write ' || "
+        "p._target_text || '% or ' || CAST(p.target / 100 AS VARCHAR) END",
+        f"CASE WHEN p.figure IN ({_RATE_LIST}) AND p._target_percent AND p.target > 1 "
+        "THEN 'target: \"' || p._target_text || '\" is above 100%' END",
+        f"CASE WHEN p.figure NOT IN ({_RATE_LIST}) AND p._target_percent "
+        "THEN 'target: \"' || p._target_text || '\" is a percentage, but ' || p.figure || "
+        "' is a count or hours, not a rate' END",
+    ),
+)
+RECORD_TYPES.update({FUNDING.name: FUNDING, TARGETS.name: TARGETS})
+
 
 ATTENDANCE_SYNONYMS: dict[str, str] = {
     "present": "attended",
@@ -202,6 +285,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "milestone": _lookup(MILESTONE_CODES),
     "stage": {code_key(name): str(i) for i, name in enumerate(STAGE_NAMES, start=1)}
     | {str(i): str(i) for i in range(1, 8)},
+    "figure": _lookup(tuple(TARGET_FIGURE_KINDS)),
 }
 ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
     "status": STATUSES,
@@ -211,6 +295,7 @@ ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
     "attendance": ATTENDANCE_CODES,
     "milestone": MILESTONE_CODES,
     "stage": ("1 to 7", *STAGE_NAMES),
+    "figure": tuple(TARGET_FIGURE_KINDS),
 }
 
 MAX_CODE_LENGTH = 64
@@ -283,6 +368,20 @@ TEMPLATE_EXAMPLES: dict[str, dict[str, str]] = {
         "milestone": "shadowing_completed",
         "achieved_on": "2025-05-20",
         "notes": "",
+    },
+    "funding": {
+        "mentor_id": "PM-014",
+        "funding_stream": "Lottery Reaching Communities",
+        "from": "2025-04-01",
+        "to": "",
+    },
+    "targets": {
+        "figure": "milestones.paid_employment",
+        "period_start": "2025-04-01",
+        "period_end": "2026-03-31",
+        "target": "6",
+        "funding_stream": "Lottery Reaching Communities",
+        "wording": "Mentors moving into paid work",
     },
 }
 

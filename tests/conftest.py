@@ -24,7 +24,15 @@ from analysis.importer import ImportResult, ImportSource, import_files  # noqa: 
 from analysis.settings import Settings  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
-DATA_TABLES = ("mentors", "sessions", "attendance", "stage_assessments", "milestones")
+DATA_TABLES = (
+    "mentors",
+    "sessions",
+    "attendance",
+    "stage_assessments",
+    "milestones",
+    "funding",
+    "targets",
+)
 
 # Two mentors and a session of each kind the tests refer to; every import-rule test starts here.
 BASE_MENTORS = """\

@@ -50,6 +50,8 @@ CONTRACT = {
     ],
     "stage_assessments": ["mentor_id", "assessed_on", "stage", "self_esteem", "assessor", "notes"],
     "milestones": ["mentor_id", "milestone", "achieved_on", "notes"],
+    "funding": ["mentor_id", "funding_stream", "from", "to"],
+    "targets": ["figure", "period_start", "period_end", "target", "funding_stream", "wording"],
 }
 KEYS = {
     "mentors": ["mentor_id"],
@@ -57,6 +59,8 @@ KEYS = {
     "attendance": ["session_id", "mentor_id"],
     "stage_assessments": ["mentor_id", "assessed_on"],
     "milestones": ["mentor_id", "milestone", "achieved_on"],
+    "funding": ["mentor_id", "funding_stream"],
+    "targets": ["figure", "period_start", "period_end", "funding_stream"],
 }
 CODES = {
     ("mentors", "status"): {"active", "paused", "completed", "withdrawn"},
@@ -366,7 +370,7 @@ def test_scale_is_about_42_attendance_rows_per_mentor() -> None:
     assert 36 <= len(frames["attendance"]) / 1200 <= 48
 
 
-def test_write_csv_writes_five_readable_files(tmp_path: Path) -> None:
+def test_write_csv_writes_one_readable_file_per_record_type(tmp_path: Path) -> None:
     paths = demo_data.write_csv(tmp_path / "demo", mentors=30, seed=3, end=END)
     assert [p.name for p in paths] == [
         "mentors.csv",
@@ -374,6 +378,8 @@ def test_write_csv_writes_five_readable_files(tmp_path: Path) -> None:
         "attendance.csv",
         "stage_assessments.csv",
         "milestones.csv",
+        "funding.csv",
+        "targets.csv",
     ]
     frames = demo_data.generate(mentors=30, seed=3, end=END)
     for path in paths:

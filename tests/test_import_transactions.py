@@ -214,6 +214,7 @@ def test_erase_mentor_removes_every_trace(seeded_db: Path, tmp_path: Path) -> No
             # rejected rows keep the text as written: " PM-ERASE " is the same mentor
             "stages.csv": f"mentor_id,assessed_on,stage\n{code},2025-04-10,3\n {code} ,2025-04-11,9\n",
             "milestones.csv": f"mentor_id,milestone,achieved_on\n{code},volunteering,2025-05-01\n",
+            "funding.csv": f"mentor_id,funding_stream,from,to\n{code},Lottery,2025-01-01,\n",
         },
         tmp_path,
     )
@@ -225,15 +226,23 @@ def test_erase_mentor_removes_every_trace(seeded_db: Path, tmp_path: Path) -> No
         "attendance": 1,
         "stage_assessments": 1,
         "milestones": 1,
+        "funding": 1,
         "mentors": 1,
         "rejected_rows": 2,
     }
     after = table_contents(seeded_db)
     assert code not in repr(after)
     audit = query(seeded_db, "SELECT user_name, action, detail FROM audit_log")
-    assert audit == [("manager", "erase mentor", f"{admin.erasure_reference(code)}: 6 rows erased")]
+    assert audit == [("manager", "erase mentor", f"{admin.erasure_reference(code)}: 7 rows erased")]
     assert code not in repr(audit)
-    for table in ("mentors", "sessions", "attendance", "stage_assessments", "milestones"):
+    for table in (
+        "mentors",
+        "sessions",
+        "attendance",
+        "stage_assessments",
+        "milestones",
+        "funding",
+    ):
         assert after[table] == others_before[table], table
 
 
@@ -260,6 +269,8 @@ def test_remove_demo_removes_only_demo_records(seeded_db: Path, tmp_path: Path) 
         "attendance": 1,
         "stage_assessments": 0,
         "milestones": 0,
+        "funding": 0,
+        "targets": 0,
         "sessions": 1,
         "mentors": 2,
     }
