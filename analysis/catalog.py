@@ -30,6 +30,8 @@ def filter_options(
             f"SELECT DISTINCT {column} FROM mentors WHERE {column} IS NOT NULL ORDER BY 1"
         ).fetchall()
         out[key] = [str(r[0]) for r in rows]
+    streams = con.execute("SELECT DISTINCT funding_stream FROM funding ORDER BY 1").fetchall()
+    out["streams"] = [str(r[0]) for r in streams]
     return out
 
 

@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--gender", action="append", default=[])
     rep.add_argument("--outreach-worker", action="append", default=[])
     rep.add_argument("--region", action="append", default=[])
+    rep.add_argument(
+        "--funding-stream",
+        action="append",
+        default=[],
+        help="only the mentors this stream paid for in the window (repeatable: any of them)",
+    )
     rep.add_argument("--audience", choices=["manager", "funder"], default="manager")
     rep.add_argument(
         "--format",
@@ -256,6 +262,7 @@ def _scope(args: argparse.Namespace) -> object:
         genders=tuple(args.gender),
         outreach_workers=tuple(args.outreach_worker),
         regions=tuple(args.region),
+        funding_streams=tuple(args.funding_stream),
     )
 
 

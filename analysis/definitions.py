@@ -11,8 +11,9 @@ from analysis.settings import Settings
 SCOPE_RULES = (
     "**The window** is a range of whole days, first and last day included. A session counts in "
     "the window when its scheduled start falls on one of those days.",
-    "**Filters** (cohort, gender, outreach worker, region) choose mentors; every figure then "
-    "counts only those mentors' records.",
+    "**Filters** (cohort, gender, outreach worker, region, funding stream) choose mentors; every "
+    "figure then counts only those mentors' records. A mentor is in a funding stream for the "
+    "window when the stream paid for them on at least one day of it.",
     "**Active mentors** are the chosen mentors who had started by the last day of the window and "
     "had not left before its first day. Every figure about mentors is about active mentors.",
     "**Where people stand** (shadowing, stages, self-esteem) uses every record up to the last "

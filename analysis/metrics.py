@@ -7,6 +7,7 @@ suppression in `analysis.privacy` needs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -30,6 +31,8 @@ class Scope:
     genders: tuple[str, ...] = ()
     outreach_workers: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    # Mentors a chosen stream paid for on some day of the window (METRICS.md, second release).
+    funding_streams: tuple[str, ...] = ()
 
     def filters(self) -> dict[str, list[str] | None]:
         return {
@@ -37,6 +40,7 @@ class Scope:
             "gender": list(self.genders) or None,
             "outreach_worker": list(self.outreach_workers) or None,
             "region": list(self.regions) or None,
+            "funding_streams": list(self.funding_streams) or None,
         }
 
 
@@ -77,6 +81,7 @@ def params(scope: Scope, settings: Settings, window: tuple[dt.date, dt.date]) ->
         "genders": list(scope.genders),
         "workers": list(scope.outreach_workers),
         "regions": list(scope.regions),
+        "streams": list(scope.funding_streams),
         "grace": settings.grace_minutes,
     }
 
@@ -95,6 +100,10 @@ selected AS (
 active AS (
     SELECT * FROM selected
     WHERE start_date <= $to AND (end_date IS NULL OR end_date >= $from)
+      AND (len(CAST($streams AS VARCHAR[])) = 0 OR mentor_id IN (
+           SELECT f.mentor_id FROM funding f
+           WHERE list_contains(CAST($streams AS VARCHAR[]), f.funding_stream)
+             AND (f.from IS NULL OR f.from <= $to) AND (f.to IS NULL OR f.to >= $from)))
 )
 """
 
@@ -601,11 +610,9 @@ def previous_scope(scope: Scope, window: tuple[dt.date, dt.date]) -> Scope:
     length = (window[1] - window[0]).days + 1
     end = window[0] - dt.timedelta(days=1)
     start = end - dt.timedelta(days=length - 1)
-    return Scope(start, end, scope.cohorts, scope.genders, scope.outreach_workers, scope.regions)
+    return dataclasses.replace(scope, date_from=start, date_to=end)
 
 
 def with_window(scope: Scope, window: tuple[dt.date, dt.date]) -> Scope:
     """The scope with its window made explicit (so cache keys and reports agree)."""
-    return Scope(
-        window[0], window[1], scope.cohorts, scope.genders, scope.outreach_workers, scope.regions
-    )
+    return dataclasses.replace(scope, date_from=window[0], date_to=window[1])

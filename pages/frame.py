@@ -258,8 +258,9 @@ LIST_FILTERS = (  # (session key, URL parameter, options key, label)
     ("filter_genders", "gender", "genders", "Gender"),
     ("filter_workers", "worker", "workers", "Outreach worker"),
     ("filter_regions", "region", "regions", "Region"),
+    ("filter_streams", "stream", "streams", "Funding stream"),
 )
-FUNDER_FILTERS = ("filter_cohorts", "filter_regions")
+FUNDER_FILTERS = ("filter_cohorts", "filter_regions", "filter_streams")
 
 
 def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
@@ -334,6 +335,7 @@ def sidebar_filters(
         tuple(chosen["filter_genders"]),
         tuple(chosen["filter_workers"]),
         tuple(chosen["filter_regions"]),
+        tuple(chosen["filter_streams"]),
     )
     return scope, window
 

@@ -689,6 +689,7 @@ def test_the_report_names_its_scope(db: Path) -> None:
         "gender": None,
         "outreach_worker": None,
         "region": ["North"],
+        "funding_streams": None,
     }
     assert r["audience"] == "manager"
     assert r["settings"] == {"grace_minutes": 5, "shadowing_target_hours": 10, "suppression_k": 5}
