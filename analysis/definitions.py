@@ -86,6 +86,9 @@ FIGURES: dict[str, str] = {
     "retention": "The share of the mentors who started still not withdrawn 4, 12, 26 and 52 "
     "weeks after starting (Kaplan–Meier: someone who completed or is still in the programme "
     "counts until then).",
+    "targets": "What the programme agreed to achieve, with the whole programme or one funder: "
+    "the figure from the period's start to the window's end, its run rate to the period's end, "
+    "and whether it is met, on track, at risk or off track.",
 }
 
 FLAGS: dict[str, str] = {

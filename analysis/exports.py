@@ -134,10 +134,37 @@ def report_table(report: dict[str, Any]) -> str:
         if isinstance(value, float):
             value = f"{value:.3f}" if abs(value) < 1 else f"{value:,.1f}"
         lines.append(f"  {r['figure']:<{width}}  {value}")
+    for target in report.get("targets", []):
+        lines.append("  " + target_line(target, report["settings"]["suppression_k"]))
     if report["audience"] == "manager":
         for item in report.get("at_risk", []):
             lines.append(f"  flagged: {item['mentor_id']} ({', '.join(item['reasons'])})")
     return "\n".join(lines)
+
+
+def _target_value(value: Any, figure: str) -> str:
+    if value is None:
+        return "–"
+    if figure.endswith("_rate"):
+        return f"{value:.1%}"
+    return f"{value:,.1f}" if value != int(value) else f"{int(value):,}"
+
+
+def target_line(target: dict[str, Any], k: int) -> str:
+    """One target as a line of the terminal table."""
+    period = target["period"]
+    who = target["funding_stream"] or "whole programme"
+    figure = target["figure"]
+    head = f"target: {figure} ({who}, {period['from']} to {period['to']})"
+    if target["status"] is None and target["actual"] is None:
+        state = f"not shown: fewer than {k} people"
+    else:
+        state = str(target["status"]).replace("_", " ")
+    return (
+        f"{head}: target {_target_value(target['target'], figure)}, "
+        f"actual {_target_value(target['actual'], figure)}, "
+        f"projected {_target_value(target['projected'], figure)}: {state}"
+    )
 
 
 def rejected_for_download(rejected: pd.DataFrame) -> pd.DataFrame:

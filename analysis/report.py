@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import journey, metrics, privacy
+from analysis import journey, metrics, privacy, targets
 from analysis.settings import Settings
 
 
@@ -31,8 +31,10 @@ def build_report(
             "suppression_k": settings.suppression_k,
         },
     }
+    agreed, hidden_targets = targets.for_report(con, scope, settings, figures.window[1], audience)
     if audience == "manager":
         report.update(figures.values | journey_figures.values)
+        report["targets"] = agreed
         report["at_risk"] = figures.at_risk
     else:
         values, suppressed = privacy.suppress(
@@ -42,5 +44,6 @@ def build_report(
             journey_figures.partitions,
         )
         report.update(values)
-        report["suppressed"] = suppressed
+        report["targets"] = agreed
+        report["suppressed"] = sorted(suppressed + hidden_targets)
     return report

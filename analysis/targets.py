@@ -1,0 +1,214 @@
+"""Targets: what the programme promised, and whether it is on track (METRICS.md, "Targets").
+
+A target is evaluated on a date d (the report's `to`, the dashboard's window end): its figure
+is computed by `analysis.metrics` over [period_start, min(d, period_end)] for the target's
+funding stream (or every mentor), whatever other filters are chosen: a target is an agreement
+about the whole programme or one stream. From that actual come the projection to the period's
+end and the status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from analysis import metrics, privacy
+from analysis.records import LOWER_IS_BETTER, TARGET_FIGURE_KINDS, WHOLE_PROGRAMME
+from analysis.settings import Settings
+
+STATUSES = ("not_started", "no_data", "on_track", "at_risk", "off_track", "met", "missed")
+# Where a projection may fall short of the target and still be "at risk" rather than off track.
+STOCK_AND_FLOW_TOLERANCE = 0.9  # at least 90% of the target
+RATE_TOLERANCE = 0.05  # within 5 percentage points, on the wrong side
+
+# The groups of figures metrics.compute needs for each figure (the cheapest that give it).
+_PARTS: dict[str, tuple[str, ...]] = {
+    "beneficiaries_reached": ("attendance",),
+    "peer_support_hours": ("attendance",),
+    "attendance_rate": ("attendance",),
+    "punctuality_rate": ("attendance",),
+    "notice_rate": ("attendance",),
+    "no_show_rate": ("attendance",),
+    "events.mentors_attending": ("events",),
+    "mentors_active": ("events",),  # every group gives it; events is the cheapest with rows
+    "stages.mentors_progressed": ("stages",),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One agreed target, as stored."""
+
+    figure: str
+    period_start: dt.date
+    period_end: dt.date
+    target: float
+    funding_stream: str | None  # None: the whole programme
+    wording: str | None
+
+    @property
+    def kind(self) -> str:
+        return TARGET_FIGURE_KINDS[self.figure]
+
+    @property
+    def sort_key(self) -> tuple[bool, str, str, dt.date]:
+        stream = self.funding_stream
+        return (stream is not None, stream or "", self.figure, self.period_start)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A target on a date: its actual, projection and status, and what the actual rests on."""
+
+    target: Target
+    on: dt.date
+    actual: float | None
+    projected: float | None
+    status: str
+    elapsed: float | None  # the share of the period gone by on `on` (None before it starts)
+    people: int  # distinct people the actual rests on (for funder suppression)
+
+    def as_report(self) -> dict[str, Any]:
+        t = self.target
+        return {
+            "figure": t.figure,
+            "funding_stream": t.funding_stream,
+            "period": {"from": t.period_start.isoformat(), "to": t.period_end.isoformat()},
+            "target": float(t.target),
+            "wording": t.wording,
+            "actual": self.actual,
+            "projected": self.projected,
+            "status": self.status,
+        }
+
+
+def load(con: duckdb.DuckDBPyConnection, streams: tuple[str, ...] | None = None) -> list[Target]:
+    """The stored targets, sorted as the report lists them (programme-wide first, then by
+    stream, figure and period start). With `streams`, only theirs and the programme-wide ones."""
+    rows = con.execute(
+        "SELECT figure, period_start, period_end, target, funding_stream, wording FROM targets"
+    ).fetchall()
+    out = [
+        Target(
+            figure,
+            start,
+            end,
+            float(value),
+            None if stream == WHOLE_PROGRAMME else stream,
+            wording,
+        )
+        for figure, start, end, value, stream, wording in rows
+        if figure in TARGET_FIGURE_KINDS
+    ]
+    if streams:
+        out = [t for t in out if t.funding_stream is None or t.funding_stream in streams]
+    return sorted(out, key=lambda t: t.sort_key)
+
+
+def meets(figure: str, value: float, target: float) -> bool:
+    return value <= target if figure in LOWER_IS_BETTER else value >= target
+
+
+def within_tolerance(figure: str, value: float, target: float) -> bool:
+    """Short of the target, but near enough to be "at risk" rather than "off track"."""
+    if TARGET_FIGURE_KINDS[figure] == "rate":
+        if figure in LOWER_IS_BETTER:
+            return value <= target + RATE_TOLERANCE
+        return value >= target - RATE_TOLERANCE
+    return value >= STOCK_AND_FLOW_TOLERANCE * target
+
+
+def status_of(target: Target, on: dt.date, actual: float | None, projected: float | None) -> str:
+    if on < target.period_start:
+        return "not_started"
+    if actual is None or projected is None:
+        return "no_data"
+    if on >= target.period_end:
+        return "met" if meets(target.figure, actual, target.target) else "missed"
+    if meets(target.figure, projected, target.target):
+        return "on_track"
+    if within_tolerance(target.figure, projected, target.target):
+        return "at_risk"
+    return "off_track"
+
+
+def elapsed_share(target: Target, on: dt.date) -> float:
+    """(d' − period_start + 1) / (period_end − period_start + 1), in days; d' = min(d, end)."""
+    until = min(on, target.period_end)
+    gone = (until - target.period_start).days + 1
+    return gone / ((target.period_end - target.period_start).days + 1)
+
+
+def _figure(figures: metrics.Figures, path: str) -> tuple[Any, int, bool]:
+    """The figure's value, the people it rests on, and whether metrics gave it at all."""
+    node: Any = figures.values
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None, 0, False
+        node = node[part]
+    return node, figures.support.get(path, 0), True
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection, targets: list[Target], settings: Settings, on: dt.date
+) -> list[Evaluation]:
+    """Each target on the date `on`; figures are computed once per stream and period."""
+    computed: dict[tuple[metrics.Scope, tuple[str, ...]], metrics.Figures] = {}
+    out = []
+    for target in targets:
+        if on < target.period_start:
+            out.append(Evaluation(target, on, None, None, "not_started", None, 0))
+            continue
+        until = min(on, target.period_end)
+        scope = metrics.Scope(
+            target.period_start,
+            until,
+            funding_streams=(target.funding_stream,) if target.funding_stream else (),
+        )
+        parts = _PARTS.get(target.figure, metrics.PARTS)
+        if target.figure.startswith("milestones."):
+            parts = ("milestones",)
+        key = (scope, parts)
+        if key not in computed:
+            computed[key] = metrics.compute(con, scope, settings, with_at_risk=False, parts=parts)
+        value, people, given = _figure(computed[key], target.figure)
+        if not given and target.figure.startswith("milestones."):
+            value, given = 0, True  # a milestone nobody reached is 0
+        actual = None if value is None or not given else float(value)
+        elapsed = elapsed_share(target, on)
+        projected = actual
+        if actual is not None and target.kind == "flow":
+            projected = actual / elapsed
+        status = status_of(target, on, actual, projected)
+        out.append(Evaluation(target, on, actual, projected, status, elapsed, people))
+    return out
+
+
+def for_report(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    on: dt.date,
+    audience: str,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The report's `targets` list and, for funders, the suppressed paths in it: where the
+    actual rests on fewer than k people, its actual, projection and status are hidden."""
+    evaluations = evaluate(con, load(con, scope.funding_streams or None), settings, on)
+    entries = [e.as_report() for e in evaluations]
+    hidden: list[str] = []
+    if audience == "funder":
+        for n, (entry, evaluation) in enumerate(zip(entries, evaluations, strict=True)):
+            if privacy.is_small(evaluation.people, settings.suppression_k):
+                for key in ("actual", "projected", "status"):
+                    entry[key] = None
+                    hidden.append(f"targets.{n}.{key}")
+    return entries, hidden
+
+
+def with_stream(scope: metrics.Scope, stream: str | None) -> metrics.Scope:
+    """The scope for one funder's pack: only that stream's mentors."""
+    return dataclasses.replace(scope, funding_streams=(stream,) if stream else ())
