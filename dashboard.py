@@ -118,6 +118,7 @@ try:
             ),
         ],
         "Reporting": [
+            st.Page(HERE / "pages/targets.py", title="Targets", icon=":material/flag:"),
             st.Page(
                 HERE / "pages/impact_summary.py",
                 title="Impact summary",

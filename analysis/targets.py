@@ -209,6 +209,120 @@ def for_report(
     return entries, hidden
 
 
+def page_evaluations(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> list[Evaluation]:
+    """The dashboard's targets: judged on the window's last day; with a stream filter, that
+    stream's targets and the programme-wide ones."""
+    on = metrics.resolve_window(con, scope)[1]
+    return evaluate(con, load(con, scope.funding_streams or None), settings, on)
+
+
 def with_stream(scope: metrics.Scope, stream: str | None) -> metrics.Scope:
     """The scope for one funder's pack: only that stream's mentors."""
     return dataclasses.replace(scope, funding_streams=(stream,) if stream else ())
+
+
+# --- words: how a target and its status read -----------------------------------------------
+
+FIGURE_LABELS: dict[str, str] = {
+    "beneficiaries_reached": "Beneficiaries supported",
+    "peer_support_hours": "Hours of peer support",
+    "events.mentors_attending": "Mentors at group days and events",
+    "mentors_started": "Mentors who started",
+    "mentors_completed": "Mentors who completed the programme",
+    "shadowing.completed_in_window": "Mentors who completed shadowing",
+    "milestones.training_completed": "Mentors who completed training",
+    "milestones.shadowing_completed": "Mentors who completed shadowing (milestone)",
+    "milestones.first_mentoring_session": "Mentors who held a first mentoring session",
+    "milestones.accredited_qualification": "Mentors who gained an accredited qualification",
+    "milestones.volunteering": "Mentors who started volunteering",
+    "milestones.further_education": "Mentors who went into further education",
+    "milestones.paid_employment": "Mentors who started paid work",
+    "attendance_rate": "Attendance rate",
+    "punctuality_rate": "Punctuality rate",
+    "notice_rate": "Share of absences with notice",
+    "no_show_rate": "Rate of absence without notice",
+    "mentors_active": "Peer mentors taking part",
+    "stages.mentors_progressed": "Mentors who moved forward on the transition curve",
+}
+# Status in words and with an icon, so that colour is never the only signal.
+STATUS_WORDS: dict[str, str] = {
+    "met": "Met",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "missed": "Missed",
+    "not_started": "Not started",
+    "no_data": "No data yet",
+}
+STATUS_ICONS: dict[str, str] = {  # Material Symbols names
+    "met": "check_circle",
+    "on_track": "check_circle",
+    "at_risk": "warning",
+    "off_track": "cancel",
+    "missed": "cancel",
+    "not_started": "schedule",
+    "no_data": "help",
+}
+STATUS_SYMBOLS: dict[str, str] = {  # for the PDF and plain text
+    "met": "✓",
+    "on_track": "✓",
+    "at_risk": "!",
+    "off_track": "✗",
+    "missed": "✗",
+    "not_started": "○",
+    "no_data": "–",
+}
+
+
+def label(target: Target, *, own_words: bool = True) -> str:
+    """The funder's own words when given, else the figure's plain name."""
+    if own_words and target.wording:
+        return target.wording
+    return FIGURE_LABELS.get(target.figure, target.figure)
+
+
+def who(target: Target) -> str:
+    return target.funding_stream or "whole programme"
+
+
+def value_text(figure: str, value: float | None) -> str:
+    """A target, actual or projection as read: 85%, 1,234, 12.5."""
+    if value is None:
+        return "–"
+    if TARGET_FIGURE_KINDS.get(figure) == "rate":
+        return f"{value * 100:.1f}%".replace(".0%", "%")
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    if abs(value) < 10:  # 1.98 is short of 2: say so
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:,.1f}"
+
+
+def target_text(target: Target) -> str:
+    """The target as a manager would type it again: 85% for a rate, 611 for hours."""
+    if target.kind == "rate":
+        return f"{target.target * 100:g}%"
+    return f"{target.target:g}"
+
+
+def on_track_sentence(evaluations: list[Evaluation]) -> str | None:
+    """ "5 of 7 targets on track; at risk: …; off track: …" over the targets under way or
+    ended (met counts as on track); None when there are none."""
+    judged = [e for e in evaluations if e.status not in ("not_started", "no_data")]
+    waiting = len(evaluations) - len(judged)
+    if not judged:
+        if not evaluations:
+            return None
+        return f"No target has started yet ({len(evaluations)} agreed)."
+    good = sum(1 for e in judged if e.status in ("on_track", "met"))
+    parts = [f"{good} of {len(judged)} {'target' if len(judged) == 1 else 'targets'} on track"]
+    for status in ("at_risk", "off_track", "missed"):
+        named = [f"{label(e.target)} ({who(e.target)})" for e in judged if e.status == status]
+        if named:
+            parts.append(f"{STATUS_WORDS[status].lower()}: {', '.join(named)}")
+    sentence = "; ".join(parts)
+    if waiting:
+        sentence += f" ({waiting} not started or with no data yet)"
+    return sentence + "."

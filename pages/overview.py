@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import charts, clock, views
+from analysis import charts, clock, targets, views
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
@@ -21,6 +21,11 @@ CARDS = (
     "shadowing.mentors_complete",
     "mentors_flagged",
 )
+on_track = targets.on_track_sentence(frame.load(ctx, targets.page_evaluations))
+if on_track:
+    st.markdown(f"**Targets:** {charts.markdown_safe(on_track)}")
+    st.page_link("pages/targets.py", label="Targets", icon=":material/arrow_forward:")
+
 headlines = frame.load(ctx, views.headline_figures, figures=(*CARDS, *views.FLAG_FIGURES))
 cards = charts.headline_cards(headlines, CARDS)
 frame.cards(cards, per_row=4)

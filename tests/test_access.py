@@ -21,6 +21,7 @@ ALL_PAGES = [
     "pages/shadowing.py",
     "pages/journey.py",
     "pages/mentor_journey.py",
+    "pages/targets.py",
     "pages/impact_summary.py",
     "pages/data.py",
     "pages/how_we_count.py",
