@@ -639,6 +639,7 @@ def _filter_words(filters: dict[str, list[str] | None]) -> dict[str, list[str]]:
         "gender": "Gender",
         "outreach_worker": "Outreach worker",
         "region": "Region",
+        "funding_streams": "Funding stream",
     }
     return {names[key]: list(values) for key, values in filters.items() if values}
 

@@ -25,7 +25,7 @@ import plotly.io as pio
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from analysis import clock, impact, metrics
+from analysis import clock, impact, metrics, targets
 from analysis.charts import OKABE_ITO, Chart
 from analysis.settings import Settings
 
@@ -48,6 +48,7 @@ FONT_FILES = {
 # Helvetica cannot draw these; the fallback writes their nearest Latin-1 equivalents.
 LATIN1_FALLBACKS = str.maketrans(
     {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "•": "-", "≥": ">="}
+    | {"✓": "", "✗": "", "○": ""}
 )
 
 INK = (31, 41, 51)  # #1f2933, the dashboard's text colour
@@ -92,9 +93,15 @@ def print_figure(chart: Chart, family: str) -> go.Figure:
     figure = go.Figure(chart.figure)
     figure.update_layout(
         font={"family": f"{family}, Helvetica, Arial, sans-serif", "size": 18},
-        title={"font": {"size": 23}},
+        # The title starts a little in from the left edge, never on it (a first letter drawn
+        # at x = 0 loses its left side).
+        title={"font": {"size": 23}, "xanchor": "left", "pad": {"l": 16}},
         margin={"l": 80, "r": 40, "t": 80, "b": 70},
     )
+    # Tick labels (long milestone and event names) push the margin out instead of being
+    # clipped at the left edge, whatever font the printing computer draws them in.
+    figure.update_xaxes(automargin=True)
+    figure.update_yaxes(automargin=True)
     return figure
 
 
@@ -358,6 +365,17 @@ def _cover(pdf: _Pack, summary: impact.ImpactSummary) -> None:
     )
     pdf.font(15, "", ACCENT)
     pdf.cell(0, 8, "Impact summary", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    streams = summary.filters.get("Funding stream", [])
+    if len(streams) == 1:  # one funder's pack: their stream's name on the cover
+        pdf.font(15, "B", INK)
+        pdf.multi_cell(
+            0,
+            8,
+            pdf.text_for_font(f"for {streams[0]}"),
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
     pdf.font(12, "", INK)
     pdf.cell(0, 7, pdf.text_for_font(summary.period_title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if summary.filters:
@@ -397,6 +415,27 @@ def _cover(pdf: _Pack, summary: impact.ImpactSummary) -> None:
     if caveats:
         pdf.ln(2)
         pdf.panel(["Please note: " + caveats[0], *caveats[1:]], PANEL)
+    _targets(pdf, summary)
+
+
+def _targets(pdf: _Pack, summary: impact.ImpactSummary) -> None:
+    """The targets agreed (with this funder, and for the whole programme), in their words."""
+    entries = summary.report.get("targets", [])
+    if not entries:
+        return
+    pdf.ln(3)
+    pdf.heading("Our targets")
+    judged_on = impact.long_date(summary.window[1])
+    pdf.paragraph(
+        f"Each target as agreed, measured from the start of its period to {judged_on} (or to "
+        "the period's end, if sooner); 'at this rate' continues the pace so far to the end "
+        "of the period.",
+        size=9.5,
+        gap=2.5,
+    )
+    k = summary.k
+    for entry in entries:
+        pdf.bullet(f"{targets.entry_status(entry, k)}. {targets.entry_sentence(entry, k)}")
 
 
 def _charts(pdf: _Pack, summary: impact.ImpactSummary, images: dict[str, bytes]) -> None:

@@ -326,3 +326,44 @@ def on_track_sentence(evaluations: list[Evaluation]) -> str | None:
     if waiting:
         sentence += f" ({waiting} not started or with no data yet)"
     return sentence + "."
+
+
+def _long(day: str) -> str:
+    d = dt.date.fromisoformat(day)
+    return f"{d.day} {d:%B %Y}"
+
+
+def entry_heading(entry: dict[str, Any]) -> str:
+    """A report entry's name: the funder's own words, else the figure's plain name."""
+    return entry["wording"] or FIGURE_LABELS.get(entry["figure"], entry["figure"])
+
+
+def entry_status(entry: dict[str, Any], k: int) -> str:
+    """The status as words a funder reads, with its symbol; a suppressed one says why."""
+    if entry["status"] is None:
+        return f"Not shown: fewer than {k} people"
+    return f"{STATUS_SYMBOLS[entry['status']]} {STATUS_WORDS[entry['status']]}"
+
+
+def entry_sentence(entry: dict[str, Any], k: int) -> str:
+    """One target of the (funder) report in a plain sentence, suppression in words."""
+    figure = entry["figure"]
+    period = f"{_long(entry['period']['from'])} to {_long(entry['period']['to'])}"
+    goal = value_text(figure, entry["target"])
+    if figure in LOWER_IS_BETTER:
+        goal = f"at most {goal}"
+    head = f"{entry_heading(entry)} ({entry['funding_stream'] or 'whole programme'}, {period})"
+    if entry["status"] is None:
+        return f"{head}: target {goal}; progress not shown: fewer than {k} people."
+    if entry["status"] == "not_started":
+        return f"{head}: target {goal}; the period has not started yet."
+    if entry["actual"] is None:
+        return f"{head}: target {goal}; no records to measure it yet."
+    so_far = value_text(figure, entry["actual"])
+    words = STATUS_WORDS[entry["status"]].lower()
+    if entry["status"] in ("met", "missed"):
+        return f"{head}: {so_far} against a target of {goal}: {words}."
+    text = f"{head}: {so_far} so far against a target of {goal}"
+    if TARGET_FIGURE_KINDS[figure] == "flow":
+        text += f"; at this rate {value_text(figure, entry['projected'])} by the end"
+    return f"{text}: {words}."

@@ -428,6 +428,7 @@ def test_erasing_a_mentor_erases_them_from_every_snapshot(db: Path) -> None:
         "attendance": 0,
         "stage_assessments": 1,
         "milestones": 0,
+        "funding": 0,
         "mentors": 1,
         "rejected_rows": 1,
     }
