@@ -108,6 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     rm = sub.add_parser("remove-demo", help="delete every demo record")
     rm.add_argument("--db", required=True)
 
+    snd = sub.add_parser(
+        "send",
+        help="e-mail the reports the settings name ([email]) that are due today",
+        description="Run it daily (cron or a systemd timer): each report is sent on the first "
+        "day after its month, financial quarter or financial year, as a PDF attachment with a "
+        "short plain-text body. Every send is written to the audit log.",
+    )
+    snd.add_argument("--db", required=True)
+    snd.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        help="send this report now, due or not (by its name in [email]; repeatable)",
+    )
+    snd.add_argument("--today", type=_date, help="act as if today were this date (YYYY-MM-DD)")
+    snd.add_argument("--dry-run", action="store_true", help="build the e-mails; send nothing")
+
     res = sub.add_parser(
         "restore",
         help="list the snapshots kept before each import, or put one back",
@@ -186,6 +203,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _restore(args)
     if args.command == "backup":
         return _backup(args)
+    if args.command == "send":
+        return _send(args)
     raise UsageError(f"unknown command {args.command}")
 
 
@@ -351,6 +370,26 @@ def _remove_demo(args: argparse.Namespace) -> int:
     counts = remove_demo(args.db, user=None)
     print(f"Removed demo records: {sum(counts.values()):,} rows")
     return 0
+
+
+def _send(args: argparse.Namespace) -> int:
+    from analysis import sending
+
+    email = sending.load_email_settings()
+    today = args.today or dt.date.today()
+    if not Path(args.db).exists():
+        raise database.DatabaseMissing(f"no database at {args.db}")
+    results = sending.send(
+        args.db, email, load_settings(), today=today, names=args.report, dry_run=args.dry_run
+    )
+    if not results:
+        print(f"Nothing due on {today.isoformat()}.")
+    for r in results:
+        print(
+            f"{r.report}: {r.period[0].isoformat()} to {r.period[1].isoformat()}, "
+            f"to {', '.join(r.recipients)}: {_one_line(r.detail)}"
+        )
+    return 0 if all(r.ok for r in results) else 1
 
 
 def _restore(args: argparse.Namespace) -> int:

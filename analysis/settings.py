@@ -34,6 +34,10 @@ SETTING_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# Tables of the settings file that their own modules read: [email] (analysis/sending.py).
+SECTIONS = {"email"}
+
+
 class SettingsError(ValueError):
     """The settings file cannot be read or holds a value that makes no sense."""
 
@@ -64,10 +68,11 @@ def load_settings(path: Path | None = None) -> Settings:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"settings file {path} cannot be read: {exc}") from exc
         known = {f.name for f in fields(Settings)}
-        unknown = sorted(set(raw) - known)
+        unknown = sorted(set(raw) - known - SECTIONS)
         if unknown:
             raise SettingsError(f"settings file {path}: unknown setting(s) {', '.join(unknown)}")
-        settings = replace(settings, **_checked(raw, path))
+        own = {k: v for k, v in raw.items() if k not in SECTIONS}
+        settings = replace(settings, **_checked(own, path))
     env_db = os.environ.get("DASHBOARD_DB")
     if env_db:
         settings = replace(settings, database=env_db)
