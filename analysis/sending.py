@@ -311,7 +311,7 @@ def send(
     results: list[Sent] = []
     for report in chosen:
         period = period_before(report.every, today)
-        with database.connect(db_path) as con:
+        with database.read(db_path) as con:
             message = build_message(con, report, email, settings, period, pdf=pdf)
         result = Sent(report.name, period, report.to, True, "", message)
         if not dry_run:

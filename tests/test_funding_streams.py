@@ -58,7 +58,7 @@ def streams_db(tmp_path: Path) -> Path:
 
 def report(db: Path, window: tuple[str, str], **filters: Any) -> dict[str, Any]:
     scope = Scope(D.fromisoformat(window[0]), D.fromisoformat(window[1]), **filters)
-    with database.connect(db) as con:
+    with database.read(db) as con:
         return build_report(con, scope, Settings(), "manager")
 
 
@@ -102,7 +102,7 @@ def test_the_previous_period_keeps_the_stream(streams_db: Path) -> None:
 
 
 def test_filter_options_list_the_streams(streams_db: Path) -> None:
-    with database.connect(streams_db) as con:
+    with database.read(streams_db) as con:
         options = catalog.filter_options(con, Scope(), Settings())
     assert options["streams"] == ["Lottery", "Lottery ", "Probation"]
 

@@ -56,7 +56,7 @@ def test_the_targets_page_shows_each_target_with_its_status(
     targets_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = start(targets_db, monkeypatch, "targets")
-    with database.connect(targets_db) as con:
+    with database.read(targets_db) as con:
         evaluations = targets.page_evaluations(con, Scope(FROM, TO), Settings())
     assert [e.status for e in evaluations].count("not_started") == 1  # 2027's
     sentence = targets.on_track_sentence(evaluations)
@@ -85,7 +85,7 @@ def test_the_overview_names_the_targets_at_risk(
     targets_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = start(targets_db, monkeypatch, "overview")
-    with database.connect(targets_db) as con:
+    with database.read(targets_db) as con:
         evaluations = targets.page_evaluations(con, Scope(FROM, TO), Settings())
     sentence = targets.on_track_sentence(evaluations)
     assert sentence is not None

@@ -31,7 +31,7 @@ def targets_db(seeded_db: Path, tmp_path: Path) -> Path:
 
 
 def table(db: Path) -> dict[int, dict[str, Any]]:
-    with database.connect(db) as con:
+    with database.read(db) as con:
         return dict(enumerate(target_edits.catalog_rows(con)))
 
 

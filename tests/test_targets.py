@@ -123,7 +123,7 @@ def programme_db(tmp_path: Path) -> Path:
 
 
 def _report(db: Path, scope: Scope, audience: str = "manager", k: int = 5) -> dict[str, Any]:
-    with database.connect(db) as con:
+    with database.read(db) as con:
         return build_report(con, scope, Settings(suppression_k=k), audience)
 
 
@@ -197,7 +197,7 @@ def test_evaluation_computes_each_stream_and_period_once(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(metrics, "compute", counting)
-    with database.connect(programme_db) as con:
+    with database.read(programme_db) as con:
         evaluations = targets.evaluate(con, targets.load(con), Settings(), D(2025, 7, 31))
     assert len(evaluations) == 6
     # whole programme: hours and volunteering (two groups of figures); Lottery: hours and the
@@ -241,7 +241,7 @@ def _scope(args: list[str]) -> tuple[Scope, str]:
 
 def _given_by_metrics(db: Path, figure: str) -> bool:
     """Whether metrics computes the figure yet (the flow figures come with the registry)."""
-    with database.connect(db) as con:
+    with database.read(db) as con:
         figures = metrics.compute(con, Scope(), Settings(), with_at_risk=False)
     node: Any = figures.values
     for part in figure.split("."):
