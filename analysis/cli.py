@@ -373,10 +373,10 @@ def _remove_demo(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
-    from analysis import sending
+    from analysis import clock, sending
 
     email = sending.load_email_settings()
-    today = args.today or dt.date.today()
+    today = args.today or clock.today()
     if not Path(args.db).exists():
         raise database.DatabaseMissing(f"no database at {args.db}")
     results = sending.send(
