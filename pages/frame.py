@@ -263,13 +263,24 @@ LIST_FILTERS = (  # (session key, URL parameter, options key, label)
 FUNDER_FILTERS = ("filter_cohorts", "filter_regions", "filter_streams")
 
 
+def window_codes(today: dt.date) -> dict[str, str]:
+    """The window presets, label -> URL code: the rolling ones, this and last UK financial
+    year and each of their quarters begun (codes relative to today), then custom dates."""
+    from analysis import financial_years
+
+    codes = {label: code for label, code in WINDOW_CODES.items() if code != "custom"}
+    codes |= {p.label: p.code for p in financial_years.presets(today)}
+    codes["Custom dates"] = "custom"
+    return codes
+
+
 def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
     """On a session's first run, the URL's filters become the widgets' values."""
     if st.session_state.get("_filters_restored"):
         return
     st.session_state["_filters_restored"] = True
     params = st.query_params
-    by_code = {code: label for label, code in WINDOW_CODES.items()}
+    by_code = {code: label for label, code in window_codes(clock.today()).items()}
     window = by_code.get(params.get("window", ""))
     if window:
         st.session_state["filter_window"] = window
@@ -289,16 +300,23 @@ def sidebar_filters(
     options: dict[str, list[str]], extent: dict[str, Any], role: str | None
 ) -> tuple[metrics.Scope, tuple[dt.date, dt.date]]:
     """Draw the filters; return the scope they select and write them into the URL."""
-    from analysis import catalog
+    from analysis import catalog, financial_years
 
     _restore_filters_from_url(options)
-    st.session_state.setdefault("filter_window", "Last 12 months")
+    today = clock.today()
+    codes = window_codes(today)
+    if st.session_state.get("filter_window") not in codes:  # e.g. last year's quarter label
+        st.session_state["filter_window"] = "Last 12 months"
     sidebar = st.sidebar
     sidebar.header("Filters")
-    preset = sidebar.selectbox("Window", list(WINDOW_CODES), key="filter_window")
-    default_window = catalog.preset_window(
-        "Last 12 months" if preset == "Custom dates" else preset, extent
-    )
+    preset = sidebar.selectbox("Window", list(codes), key="filter_window")
+    years = {p.label: p for p in financial_years.presets(today)}
+    if preset in years:
+        default_window = financial_years.window(years[preset], extent.get("latest_past_session"))
+    else:
+        default_window = catalog.preset_window(
+            "Last 12 months" if preset == "Custom dates" else preset, extent
+        )
     if preset == "Custom dates":
         st.session_state.setdefault("filter_from", default_window[0])
         st.session_state.setdefault("filter_to", default_window[1])
@@ -321,7 +339,7 @@ def sidebar_filters(
         st.session_state.setdefault(key, [])
         st.session_state[key] = [v for v in st.session_state[key] if v in options[options_key]]
         chosen[key] = sidebar.multiselect(label, options[options_key], key=key, placeholder="All")
-    url: dict[str, str | list[str]] = {"window": WINDOW_CODES[preset]}
+    url: dict[str, str | list[str]] = {"window": codes[preset]}
     if preset == "Custom dates":
         url["from"], url["to"] = window[0].isoformat(), window[1].isoformat()
     for key, param, _, _ in LIST_FILTERS:

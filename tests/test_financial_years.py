@@ -67,3 +67,14 @@ def test_a_preset_window_ends_with_the_records(
 ) -> None:
     this_year = fy.presets(D(2025, 8, 20))[0]
     assert fy.window(this_year, latest) == window
+
+
+def test_the_sidebar_offers_the_financial_years_and_their_quarters() -> None:
+    from pages import frame
+
+    codes = frame.window_codes(D(2025, 8, 20))
+    assert list(codes)[:3] == ["Last 3 months", "Last 12 months", "Programme to date"]
+    assert codes["This financial year (2025/26)"] == "this-fy"
+    assert codes["Q4 2024/25 (January to March)"] == "last-fy-q4"
+    assert list(codes)[-1] == "Custom dates" and codes["Custom dates"] == "custom"
+    assert len(set(codes.values())) == len(codes)
