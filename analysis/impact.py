@@ -351,7 +351,7 @@ HIDDEN_SUBJECTS = {
 
 def _get(report: dict[str, Any], path: str) -> Any:
     node: Any = report
-    for part in path.split("."):
+    for part in privacy.path_parts(path):
         if not isinstance(node, dict) or part not in node:
             return None
         node = node[part]

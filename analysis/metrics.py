@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import clock
+from analysis import clock, privacy
 from analysis.records import MILESTONE_CODES
 from analysis.settings import Settings
 
@@ -514,7 +514,7 @@ def _assemble(
 
     def put(path: str, value: Any, people: int) -> None:
         node = values
-        *parents, leaf = path.split(".")
+        *parents, leaf = privacy.path_parts(path)
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value

@@ -16,6 +16,18 @@ from analysis.settings import Settings
 # Breakdowns whose cells add up to a total the funder also sees.
 BREAKDOWNS_WITH_TOTAL: dict[str, str] = {"stages.distribution": "mentors_active"}
 
+# Under these paths the last key is a name from the records ("St. George's Day"), which may
+# hold dots, brackets and quotes: it is one key, never a path of its own.
+NAMED_KEYS = ("events.by_event.",)
+
+
+def path_parts(path: str) -> list[str]:
+    """The keys of a dotted figure path; a record's name after a NAMED_KEYS prefix is one key."""
+    for prefix in NAMED_KEYS:
+        if path.startswith(prefix):
+            return [*prefix[:-1].split("."), path[len(prefix) :]]
+    return path.split(".")
+
 
 def _walk(tree: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
     """The node holding the figure at `path`, and its key there. Keys may hold dots (a cohort
