@@ -145,7 +145,7 @@ try:
 
     with st.sidebar:
         if ctx.access.signed_in_mode:
-            st.caption(f"Signed in as {ctx.access.user} ({ctx.access.role})")
+            st.caption(frame.plain(f"Signed in as {ctx.access.user} ({ctx.access.role})"))
             if st.button("Sign out"):
                 st.logout()
         else:

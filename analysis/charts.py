@@ -404,9 +404,23 @@ def _plain(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+# Markdown's special characters (and Streamlit's: $ for maths, : for icons and colours).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^])")
+# Invisible, and breaks the web and e-mail addresses GFM would make links of.
+WORD_JOINER = "\u2060"
+
+
 def markdown_safe(text: str) -> str:
-    """Record text for st.caption / st.subheader: Markdown's special characters escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
+    """Record text for any Streamlit element that draws Markdown, shown as the text it is.
+
+    Escaping is not enough: GFM makes links of `http://…`, `www.…` and `a@b.org` even when
+    escaped, so an invisible word joiner follows every `:` and `@` and each `www`. Line breaks
+    become spaces (a value is one line).
+    """
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = text.replace(":", ":" + WORD_JOINER).replace("@", "@" + WORD_JOINER)
+    return re.sub(r"(?i)www", lambda m: m.group(0) + WORD_JOINER, text)
 
 
 def _number(value: float) -> str:

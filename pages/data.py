@@ -81,7 +81,7 @@ tab_import, tab_rejected, tab_quality, tab_history, tab_undo, tab_erase = st.tab
 with tab_import:
     st.subheader("Import files")
     if "data_message" in st.session_state:
-        st.success(st.session_state.pop("data_message"))
+        st.success(frame.plain(st.session_state.pop("data_message")))
     type_labels = {"Work it out from the header": None} | {
         name.replace("_", " ").capitalize(): name for name in IMPORT_ORDER
     }
@@ -107,7 +107,7 @@ with tab_import:
                 ctx.db_path, sources, record_type=type_labels[chosen_type], user=user, dry_run=True
             )
         if not preview.landed:
-            st.error(f"Nothing can be imported: {preview.error}")
+            st.error(frame.plain(f"Nothing can be imported: {preview.error}"))
         else:
             st.write("**Before anything lands**, this is what the import would do:")
             st.dataframe(
@@ -116,9 +116,10 @@ with tab_import:
             )
             for report in preview.files:
                 for note in report.notes:
-                    st.caption(note)
+                    st.caption(frame.plain(note))
                 if report.rejected_rows:
-                    with st.expander(f"{report.file}: {report.rejected} row(s) would be rejected"):
+                    label = f"{report.file}: {report.rejected} row(s) would be rejected"
+                    with st.expander(frame.plain(label)):
                         st.dataframe(
                             pd.DataFrame(
                                 [
@@ -129,7 +130,7 @@ with tab_import:
                             hide_index=True,
                         )
                 if report.warning_messages:
-                    with st.expander(f"{report.file}: {report.warnings} warning(s)"):
+                    with st.expander(frame.plain(f"{report.file}: {report.warnings} warning(s)")):
                         st.dataframe(
                             pd.DataFrame({"warning": report.warning_messages}),
                             hide_index=True,
@@ -164,7 +165,7 @@ with tab_import:
                     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
                     st.rerun()
                 else:
-                    st.error(f"Nothing was imported: {result.error}")
+                    st.error(frame.plain(f"Nothing was imported: {result.error}"))
 
     st.subheader("Templates")
     st.caption("A CSV with the right columns and one example row for each record type.")

@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from analysis import clock, database, metrics
-from analysis.charts import Card, Chart
+from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
 # Streamlit's old `pages/` directory mode must never run a page without the frame (see
@@ -218,6 +218,12 @@ def busy() -> NoReturn:
     st.stop()
 
 
+def plain(text: object) -> str:
+    """Text from a record, a file name or a sign-in, for an element that draws Markdown (a
+    caption, a message, a label): shown as the text it is, never as an image, link or format."""
+    return markdown_safe(str(text))
+
+
 def cards(items: Sequence[Card], per_row: int | None = None) -> None:
     """Figure cards in rows of `per_row` (all in one row by default)."""
     per_row = per_row or max(len(items), 1)
@@ -225,12 +231,12 @@ def cards(items: Sequence[Card], per_row: int | None = None) -> None:
         row = items[start : start + per_row]
         for column, card in zip(st.columns(per_row), row, strict=False):
             column.metric(
-                card.label,
+                plain(card.label),
                 card.value,
                 card.delta,
                 delta_color=card.delta_color,
                 delta_arrow=card.delta_arrow,
-                help=card.help,
+                help=plain(card.help),
                 border=True,
             )
 
@@ -238,7 +244,7 @@ def cards(items: Sequence[Card], per_row: int | None = None) -> None:
 def chart(figure: Chart, key: str | None = None) -> None:
     """A chart with its one-sentence summary underneath (for screen readers and skimming)."""
     st.plotly_chart(figure.figure, key=key, config={"displaylogo": False}, alt=figure.summary)
-    st.caption(figure.summary)
+    st.caption(plain(figure.summary))
 
 
 def settings() -> Settings:

@@ -11,7 +11,7 @@ summary = frame.load(ctx, impact.summary)
 k = summary.k
 
 st.title("Impact summary")
-st.caption(f"{summary.organisation} · {summary.period_title}")
+st.caption(frame.plain(f"{summary.organisation} · {summary.period_title}"))
 if ctx.is_manager:
     st.info(
         f"This is the page funders see: any figure resting on fewer than {k} people shows as "
@@ -26,7 +26,7 @@ for start in range(0, len(summary.headlines), 4):
             headline.label,
             headline.shown,
             headline.delta,
-            help=headline.sentence,
+            help=frame.plain(headline.sentence),
             border=True,
         )
 if summary.comparable:
@@ -43,7 +43,7 @@ if summary.milestone_sentence:
 st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
 for caveat in summary.caveats:
     if not caveat.startswith("These figures come from demo"):  # the frame's banner says so
-        st.caption(caveat)
+        st.caption(frame.plain(caveat))
 
 st.subheader("Key charts")
 key_charts = impact.key_charts(summary)

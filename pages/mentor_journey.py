@@ -26,13 +26,13 @@ mentor = picker.selectbox(
 )
 
 profile = frame.load(ctx, views.mentor_profile, mentor_id=mentor)
-st.subheader(charts.markdown_safe(mentor))
+st.subheader(frame.plain(mentor), anchor=False)
 st.caption(charts.mentor_details(profile))
 cards = charts.mentor_cards(profile)
 frame.cards(cards, per_row=3)
 flags = charts.mentor_flags_text(profile)
 if flags:
-    st.warning(flags, icon=":material/flag:")
+    st.warning(frame.plain(flags), icon=":material/flag:")
 
 sessions = frame.load(ctx, views.mentor_sessions, mentor_id=mentor)
 frame.chart(charts.mentor_timeline(sessions))

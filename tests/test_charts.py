@@ -563,9 +563,13 @@ def test_more_rows_note() -> None:
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
-        ("[click](javascript:alert(1))", r"\[click\]\(javascript\:alert\(1\)\)"),
+        ("[click](javascript:alert(1))", "\\[click\\]\\(javascript\\:\u2060alert\\(1\\)\\)"),
         ("**bold** _it_", r"\*\*bold\*\* \_it\_"),
         ("PM-014", r"PM\-014"),
+        # GFM links web and e-mail addresses even when escaped: a word joiner breaks them.
+        ("http://x.org", "http\\:\u2060//x\\.org"),
+        ("WWW.x.org a@b.org", "WWW\u2060\\.x\\.org a@\u2060b\\.org"),
+        ("line\n===", "line \\=\\=\\="),
     ],
 )
 def test_record_text_is_never_markdown(text: str, shown: str) -> None:

@@ -1,0 +1,209 @@
+"""The security probe's local-mode attacks, in real Chromium (issue 17).
+
+A listener on another loopback port stands for an attacker's server: record values and file
+names point at it. Nothing on any page may fetch from it, link to it, or draw record text as
+Markdown; a page load makes no request outside the dashboard's own address.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    streamlit_server,
+    wait_for_app,
+    wait_for_charts,
+)
+from tests.conftest import query
+
+pytestmark = pytest.mark.browser
+
+
+class Listener:
+    """An HTTP server on loopback that records every path asked of it."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.paths: list[str] = []
+        seen = self.paths
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+                seen.append(self.path)
+                self.send_response(404)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    it = Listener()
+    yield it
+    it.server.shutdown()
+
+
+def hostile_values(listener: Listener) -> dict[str, str]:
+    return {
+        "region": f"![r]({listener.url('region.png')})",
+        # Sorts before every demo code, so the Mentor journey opens on it.
+        "code": f"![m]({listener.url('code.png')}) HTTP://127.0.0.1:{listener.port}/code "
+        "www.example.org a@example.org",
+        "event": f"[click]({listener.url('event')}) **loud** <b>x</b> :red[red]",
+    }
+
+
+@pytest.fixture(scope="module")
+def hostile_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, listener: Listener) -> Path:
+    db = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    shutil.copy(demo_db, db)
+    values = hostile_values(listener)
+    first = str(query(db, "SELECT min(mentor_id) FROM mentors")[0][0])
+    query(db, "UPDATE mentors SET region = 'London' WHERE mentor_id = $old", {"old": first})
+    query(db, "UPDATE mentors SET region = $v WHERE region = 'London'", {"v": values["region"]})
+    for table in ("mentors", "attendance", "stage_assessments", "milestones"):
+        query(db, f"UPDATE {table} SET mentor_id = $v WHERE mentor_id = $old",
+              {"v": values["code"], "old": first})  # fmt: skip
+    query(
+        db,
+        "UPDATE sessions SET event_name = $v WHERE event_name = 'Adult Learners'' Week'",
+        {"v": values["event"]},
+    )
+    return db
+
+
+@pytest.fixture(scope="module")
+def server(hostile_db: Path) -> Iterator[str]:
+    with streamlit_server(hostile_db) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    import playwright.sync_api as playwright_sync
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with playwright_sync.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """A browser page that remembers every URL it asked for."""
+
+    def __init__(self, page: object) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def tab(chromium_browser: object) -> Iterator[Tab]:
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    yield Tab(context.new_page())
+    context.close()
+
+
+def markup_from_records(page: object, server: str) -> list[str]:
+    """Images, outside links, bold text and colours drawn in the page's content: none of the
+    dashboard's own text has any, so each one came from a record or a file name."""
+    return list(
+        page.evaluate(  # type: ignore[attr-defined]
+            """(server) => {
+                const out = [];
+                for (const root of document.querySelectorAll(
+                        '[data-testid="stMain"], [data-testid="stSidebar"]')) {
+                    for (const img of root.querySelectorAll('img')) out.push('img ' + img.src);
+                    for (const a of root.querySelectorAll('a[href]')) {
+                        const href = a.getAttribute('href');
+                        if (!href.startsWith('#') && !a.href.startsWith(server))
+                            out.push('link ' + href);
+                    }
+                    for (const b of root.querySelectorAll('strong, b')) {
+                        if (/loud|bold|x/.test(b.innerText)) out.push('bold ' + b.innerText);
+                    }
+                    for (const s of root.querySelectorAll('[class*="red"], span[style*="color"]')) {
+                        if (/red/.test(s.innerText)) out.push('colour ' + s.innerText);
+                    }
+                }
+                return out;
+            }""",
+            server,
+        )
+    )
+
+
+def shown_text(page: object) -> str:
+    """The page's text as a reader sees it (the invisible word joiners taken out)."""
+    text = str(page.locator('[data-testid="stMain"]').inner_text())  # type: ignore[attr-defined]
+    return text.replace("\u2060", "")
+
+
+def open_page(tab: Tab, url: str, charts: int = 0) -> None:
+    tab.page.goto(url)  # type: ignore[attr-defined]
+    wait_for_app(tab.page)
+    wait_for_charts(tab.page, charts)
+
+
+def test_record_text_on_the_impact_summary_is_text(
+    tab: Tab, server: str, listener: Listener
+) -> None:
+    values = hostile_values(listener)
+    open_page(tab, f"{server}/impact_summary?window=to-date&region={quote(values['region'])}", 2)
+    assert f"Region: {values['region']}" in shown_text(tab.page)  # shown, as typed
+    assert markup_from_records(tab.page, server) == []
+    open_page(tab, f"{server}/impact_summary?window=to-date", 2)
+    assert markup_from_records(tab.page, server) == []
+    assert listener.paths == []
+
+
+def test_record_text_on_the_mentor_journey_is_text(
+    tab: Tab, server: str, listener: Listener
+) -> None:
+    values = hostile_values(listener)
+    open_page(tab, f"{server}/mentor_journey?window=to-date", 2)
+    text = shown_text(tab.page)
+    assert values["code"] in text
+    assert values["region"] in text
+    assert markup_from_records(tab.page, server) == []
+    assert listener.paths == []
+
+
+def test_a_file_name_in_the_upload_preview_is_text(tab: Tab, server: str) -> None:
+    page = tab.page
+    open_page(tab, f"{server}/data")
+    name = "![j](x.png) **bold** www.example.org.csv"
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(  # type: ignore[attr-defined]
+        files=[
+            {
+                "name": name,
+                "mimeType": "text/csv",
+                "buffer": b"Mentor ID,Cohort,Start date,Status\nPM-X-1,,01/07/2026,active\n",
+            }
+        ]
+    )
+    wait_for_app(page)
+    main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
+    main.get_by_text("would be rejected").first.wait_for()
+    assert f"{name}: 1 row(s) would be rejected" in shown_text(page)
+    assert markup_from_records(page, server) == []
+    assert [u for u in tab.requests if "x.png" in u] == []
