@@ -5,6 +5,7 @@ files in pages/, and `run()`. Every page checks the role again on the server.
 """
 
 import functools
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -161,5 +162,9 @@ try:
             icon=":material/science:",
         )
     navigation.run()
+except Exception:
+    # One calm sentence for whoever is looking; the detail (paths, source) goes to the log only.
+    logging.getLogger("dashboard").exception("A page failed")
+    st.error(frame.PAGE_FAILED)
 finally:
     frame.close_connection()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from analysis import admin, catalog, clock, exports, importer, snapshots
 from analysis.records import IMPORT_ORDER, template_csv
@@ -86,12 +87,21 @@ with tab_import:
         name.replace("_", " ").capitalize(): name for name in IMPORT_ORDER
     }
     chosen_type = st.selectbox("Record type", list(type_labels), key="import_type")
-    uploads = st.file_uploader(
-        "CSV or Excel (.xlsx) files: one or several, imported together in one go",
-        type=["csv", "xlsx"],
-        accept_multiple_files=True,
-        key=f"import_files_{st.session_state.get('upload_round', 0)}",
-    )
+    try:
+        uploads = st.file_uploader(
+            "CSV or Excel (.xlsx) files: one or several, imported together in one go",
+            type=["csv", "xlsx"],
+            accept_multiple_files=True,
+            key=f"import_files_{st.session_state.get('upload_round', 0)}",
+        )
+    except StreamlitAPIException as exc:  # a name Streamlit refuses (a NUL byte in it)
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+        st.session_state["upload_refused"] = (
+            f"That file was not read: {exc} Rename it and try again."
+        )
+        st.rerun()
+    if "upload_refused" in st.session_state:
+        st.error(frame.plain(st.session_state.pop("upload_refused")))
     if uploads:
         # Uploaded records live on disk only for this run: the folder goes with the object.
         upload_dir = tempfile.TemporaryDirectory(prefix="pm-upload-")
@@ -99,7 +109,9 @@ with tab_import:
         sources = []
         for upload in uploads:
             name = Path(upload.name).name or "upload.csv"
-            path = folder / f"{len(sources)}-{name}"
+            # On disk by number: a name may be too long for the file system, or odd.
+            suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
+            path = folder / f"{len(sources)}{suffix}"
             path.write_bytes(upload.getvalue())
             sources.append(importer.ImportSource(path, name))
         with frame.acting():

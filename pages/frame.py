@@ -25,6 +25,10 @@ from analysis.settings import Settings, load_settings
 # _leave_pages_directory_mode); importing the frame switches it off for the server.
 PagesManager.uses_pages_directory = False
 
+PAGE_FAILED = (
+    "Something went wrong on this page; the details are in the server's log. Try again, or "
+    "choose another page."
+)
 MANAGER = "manager"
 FUNDER = "funder"
 CACHE_TTL = 600
