@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,11 @@ session_id,session_type,scheduled_start,duration_minutes,staff_id,beneficiary_id
 S-1,shadowing,2025-04-01 10:00,60,ST-1,,,Office
 S-2,beneficiary_meeting,2025-04-02 14:30,90,ST-2,B-1,,Cafe
 """
+
+
+def as_shown(text: str) -> str:
+    """Markdown source as a reader sees it: backslash escapes and word joiners taken out."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace("\u2060", "")
 
 
 def write_file(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

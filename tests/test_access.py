@@ -12,6 +12,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import as_shown
+
 ROOT = Path(__file__).resolve().parents[1]
 ALL_PAGES = [
     "pages/overview.py",
@@ -62,7 +64,7 @@ def _shown_text(at: AppTest) -> str:
         for e in getattr(root, kind)
     ]
     parts += [e.value.to_csv() for e in at.dataframe]
-    return "\n".join(parts)
+    return as_shown("\n".join(parts))
 
 
 def _figures_shown(at: AppTest) -> int:

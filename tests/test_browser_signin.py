@@ -121,7 +121,7 @@ def _signed_in_page(browser: object, app: str, who: str) -> object:
 
 
 def _text(page: object) -> str:
-    return str(page.locator("body").inner_text())  # type: ignore[attr-defined]
+    return str(page.locator("body").inner_text()).replace("\u2060", "")  # type: ignore[attr-defined]
 
 
 def test_a_manager_signs_in_and_reaches_every_page(chromium_browser: object, app: str) -> None:

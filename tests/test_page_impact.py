@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from test_impact import EXPECTED_Q3, build_impact_db, leaks, load_json
 
 from analysis import impact
+from tests.conftest import as_shown
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/impact_summary.py"
@@ -56,7 +57,7 @@ def shown_text(at: AppTest) -> str:
         str(e.value) for root in (at, at.sidebar) for kind in kinds for e in getattr(root, kind)
     ]
     parts += [f"{m.label} {m.value} {m.delta} {m.help}" for m in at.metric]
-    return "\n".join(parts)
+    return as_shown("\n".join(parts))
 
 
 def tiles(at: AppTest) -> dict[str, tuple[str, str | None]]:
