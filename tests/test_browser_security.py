@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
+from analysis import database
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -76,16 +77,18 @@ def hostile_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, listener
     shutil.copy(demo_db, db)
     values = hostile_values(listener)
     first = str(query(db, "SELECT min(mentor_id) FROM mentors")[0][0])
-    query(db, "UPDATE mentors SET region = 'London' WHERE mentor_id = $old", {"old": first})
-    query(db, "UPDATE mentors SET region = $v WHERE region = 'London'", {"v": values["region"]})
-    for table in ("mentors", "attendance", "stage_assessments", "milestones"):
-        query(db, f"UPDATE {table} SET mentor_id = $v WHERE mentor_id = $old",
-              {"v": values["code"], "old": first})  # fmt: skip
-    query(
-        db,
-        "UPDATE sessions SET event_name = $v WHERE event_name = 'Adult Learners'' Week'",
-        {"v": values["event"]},
-    )
+    with database.connect(db) as con:
+        con.execute("UPDATE mentors SET region = 'London' WHERE mentor_id = $old", {"old": first})
+        con.execute(
+            "UPDATE mentors SET region = $v WHERE region = 'London'", {"v": values["region"]}
+        )
+        for table in ("mentors", "attendance", "stage_assessments", "milestones"):
+            con.execute(f"UPDATE {table} SET mentor_id = $v WHERE mentor_id = $old",
+                        {"v": values["code"], "old": first})  # fmt: skip
+        con.execute(
+            "UPDATE sessions SET event_name = $v WHERE event_name = 'Adult Learners'' Week'",
+            {"v": values["event"]},
+        )
     return db
 
 

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import admin
-from tests.conftest import DEMO_END
+from tests.conftest import DEMO_END, as_shown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,9 +48,11 @@ def _count(db: Path, sql: str, *params: object) -> int:
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join(
-        [str(e.value) for e in (*at.success, *at.error, *at.warning, *at.markdown)]
-        + [e.value.to_csv() for e in at.dataframe]
+    return as_shown(
+        "\n".join(
+            [str(e.value) for e in (*at.success, *at.error, *at.warning, *at.markdown)]
+            + [e.value.to_csv() for e in at.dataframe]
+        )
     )
 
 

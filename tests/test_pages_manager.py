@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import charts, database, metrics, views
 from analysis.charts import Chart
 from analysis.settings import Settings
+from tests.conftest import as_shown
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = Settings()
@@ -140,7 +141,7 @@ def expected_summaries(db: Path, scope: metrics.Scope, specs: list[ChartSpec]) -
 
 
 def shown_metrics(at: AppTest) -> list[tuple[str, str, str | None]]:
-    return [(m.label, m.value, m.delta or None) for m in at.metric]
+    return [(as_shown(m.label), m.value, m.delta or None) for m in at.metric]
 
 
 def expected_metrics(
@@ -175,7 +176,7 @@ def test_page_shows_what_analysis_computes(
     expected = expected_charts(demo_db, scope, CHARTS[page])
     assert len(expected) == len(CHARTS[page])  # titles are distinct on a page
     assert shown_charts(at) == expected
-    captions = [c.value for c in at.caption]
+    captions = [as_shown(c.value) for c in at.caption]
     for summary in expected_summaries(demo_db, scope, CHARTS[page]):
         assert summary in captions
     assert shown_metrics(at) == expected_metrics(
