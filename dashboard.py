@@ -28,7 +28,8 @@ HERE = Path(__file__).parent
 
 st.set_page_config(
     page_title="Peer Mentor Programme",
-    page_icon=":material/diversity_3:",
+    # An emoji, drawn by the browser: a :material/…: page icon is fetched from a Google host.
+    page_icon="🤝",
     layout="wide",
     initial_sidebar_state="expanded",
 )
