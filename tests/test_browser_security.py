@@ -210,3 +210,15 @@ def test_a_file_name_in_the_upload_preview_is_text(tab: Tab, server: str) -> Non
     assert f"{name}: 1 row(s) would be rejected" in shown_text(page)
     assert markup_from_records(page, server) == []
     assert [u for u in tab.requests if "x.png" in u] == []
+
+
+# -- the icon font: nothing is fetched from outside the charity's machine ----------------------
+
+
+def test_a_page_load_asks_nothing_of_any_other_host(tab: Tab, server: str) -> None:
+    for path in ("", "impact_summary", "mentor_journey", "data", "how_we_count"):
+        open_page(tab, f"{server}/{path}")
+        tab.page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    outside = [u for u in tab.requests if not u.startswith((server, "data:", "blob:", "about:"))]
+    assert outside == []
+    assert len(tab.requests) > 10  # the pages were really loaded and watched
