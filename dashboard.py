@@ -130,6 +130,9 @@ try:
         "Data": [
             st.Page(HERE / "pages/data.py", title="Data", icon=":material/upload_file:"),
             st.Page(
+                HERE / "pages/learning_log.py", title="Learning log", icon=":material/edit_note:"
+            ),
+            st.Page(
                 HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"
             ),
         ],
@@ -162,6 +165,7 @@ try:
             "Remove it on the Data page before importing your records.",
             icon=":material/science:",
         )
+    frame.print_styles()
     navigation.run()
 except Exception:
     # One calm sentence for whoever is looking; the detail (paths, source) goes to the log only.

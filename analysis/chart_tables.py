@@ -8,8 +8,10 @@ illustrative line) say so in their `meta` and are left out.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +30,10 @@ def _title(axis: Any) -> str:
     return str(text) if text else ""
 
 
+_MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2}([ T]00:00(:00(\.0+)?)?)?")
+_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2})?(\.0+)?")
+
+
 def _plain(value: Any) -> Any:
     """A value as the table shows it: text for categories (line breaks undone), numbers as
     numbers, dates as dates."""
@@ -39,23 +45,18 @@ def _plain(value: Any) -> Any:
         value = pd.Timestamp(value)
     if isinstance(value, pd.Timestamp | dt.datetime):
         value = pd.Timestamp(value)
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+        if value == value.normalize():
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
         text = value.replace("<br>", " ")
-        if (
-            len(text) >= 10
-            and text[4:5] == "-"
-            and text[7:8] == "-"
-            and text[10:].strip()
-            in (
-                "",
-                "00:00:00",
-                "T00:00:00",
-            )
-        ):
+        if _MIDNIGHT.fullmatch(text):  # a date as Plotly's JSON writes it
             return text[:10]
+        moment = _DATETIME.fullmatch(text)
+        if moment:
+            return f"{moment[1]}T{moment[2]}{moment[3] or ':00'}"
         return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
@@ -135,6 +136,27 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
     return frame
 
 
+def _decoded(node: Any) -> Any:
+    """Plotly's JSON with its typed arrays ({"dtype", "bdata", "shape"}) read back as lists."""
+    if isinstance(node, dict):
+        if "bdata" in node and "dtype" in node:
+            array = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.dtype(node["dtype"]))
+            shape = node.get("shape")
+            if shape:
+                dims = [int(n) for n in str(shape).split(",")]
+                array = array.reshape(dims)
+            return array.tolist()
+        return {k: _decoded(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_decoded(v) for v in node]
+    return node
+
+
+def figure_from_spec(spec: dict[str, Any]) -> go.Figure:
+    """A figure from the JSON a chart was sent to the browser as (what the page drew)."""
+    return go.Figure(_decoded(spec))
+
+
 def tables_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     """Two tables hold the same numbers (as a download would write them)."""
     return a.to_csv(index=False) == b.to_csv(index=False)
@@ -148,6 +170,7 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Numbers") -> bytes:
     """An Excel workbook of one sheet, every text cell safe (never read as a formula)."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     book = Workbook()
     ws = book.active
@@ -158,7 +181,7 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Numbers") -> bytes:
     for record in safe.itertuples(index=False):
         ws.append([_cell(v) for v in record])
     for cell in ws[1]:
-        cell.font = cell.font.copy(bold=True)
+        cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -182,3 +205,66 @@ def with_suppression(
             what: [f"<{k}" if h else v for v, h in zip(values, hidden, strict=True)],
         }
     )
+
+
+def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:
+    """The funders' tables behind the impact summary's key charts (an `ImpactSummary`): the
+    suppressed figures only, a hidden one shown as `<k`, never its value."""
+    from analysis.journey import OUTCOMES, STEPS
+    from analysis.journey_charts import LABELS
+
+    k = summary.k
+
+    def shown(value: Any, hidden: bool, rate: bool = False) -> str:
+        """As the funder reads it: `<k` when hidden, `–` when undefined, else the number."""
+        if hidden:
+            return f"<{k}"
+        if value is None or pd.isna(value):
+            return "–"
+        return f"{value:.1%}" if rate else f"{value:,.0f}"
+
+    monthly = summary.monthly
+    tables = {
+        "monthly": pd.DataFrame(
+            {
+                "Month": [f"{m:%b %Y}" for m in monthly["month"]],
+                "Attendance rate": [
+                    shown(v, bool(h), rate=True)
+                    for v, h in zip(
+                        monthly["attendance_rate"], monthly["attendance_suppressed"], strict=True
+                    )
+                ],
+                "Punctuality rate": [
+                    shown(v, bool(h), rate=True)
+                    for v, h in zip(
+                        monthly["punctuality_rate"], monthly["punctuality_suppressed"], strict=True
+                    )
+                ],
+            }
+        )
+    }
+    for name, frame in (
+        ("stages", summary.stages),
+        ("milestones", summary.milestones),
+        ("events", summary.events),
+    ):
+        tables[name] = pd.DataFrame(
+            {
+                "Category": list(frame["label"]),
+                "Mentors": [
+                    shown(v, bool(h))
+                    for v, h in zip(frame["value"], frame["suppressed"], strict=True)
+                ],
+            }
+        )
+    funnel = summary.report.get("funnel")
+    if funnel is not None:
+        hidden = set(summary.suppressed)
+        keys = [*STEPS, *OUTCOMES]
+        tables["journey"] = pd.DataFrame(
+            {
+                "Step": [LABELS[key] for key in keys],
+                "Mentors": [shown(funnel[key], f"funnel.{key}" in hidden) for key in keys],
+            }
+        )
+    return tables

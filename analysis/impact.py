@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import charts, exports, journey_charts, metrics, privacy
+from analysis import charts, exports, journey_charts, learning_log, metrics, privacy
 from analysis.records import MILESTONE_CODES
 from analysis.report import build_report
 from analysis.settings import Settings
@@ -173,6 +173,7 @@ class ImpactSummary:
     freshness: Freshness
     notes: list[tuple[str, str]] = field(default_factory=list)  # (heading, text)
     caveats: list[str] = field(default_factory=list)
+    learned: list[Any] = field(default_factory=list)  # learning-log notes shared with funders
 
     @property
     def suppressed(self) -> list[str]:
@@ -784,6 +785,7 @@ def summary(
         freshness=fresh,
         notes=_notes(parts, settings),
         caveats=_caveats(window, previous_window, fresh, filters),
+        learned=learning_log.notes(con, window[0], window[1], shared_only=True),
     )
 
 

@@ -25,7 +25,7 @@ import plotly.io as pio
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from analysis import clock, impact, metrics, targets
+from analysis import clock, impact, learning_log, metrics, targets
 from analysis.charts import OKABE_ITO, Chart
 from analysis.settings import Settings
 
@@ -467,6 +467,33 @@ def _charts(pdf: _Pack, summary: impact.ImpactSummary, images: dict[str, bytes])
         pdf.ln(7)
 
 
+def pack_charts(summary: impact.ImpactSummary) -> dict[str, Chart]:
+    """The key charts as the pack draws them: the monthly chart marks the shared notes."""
+    out = impact.key_charts(summary)
+    monthly = out.get("monthly")
+    if monthly is not None and summary.learned:
+        out["monthly"] = Chart(
+            learning_log.mark_notes(monthly.figure, summary.learned), monthly.summary
+        )
+    return out
+
+
+def _learned(pdf: _Pack, summary: impact.ImpactSummary) -> None:
+    """What changed and what we learned: the learning-log notes shared with funders."""
+    if not summary.learned:
+        return
+    pdf.ln(2)
+    pdf.heading("What changed and what we learned")
+    for note in summary.learned:
+        pdf.font(9.5)
+        needed = 5 + pdf.line_count(pdf.epw, 4.75, note.text) * 4.75
+        if pdf.will_page_break(needed):  # a note is never split across pages
+            pdf.add_page()
+        pdf.font(10, "B")
+        pdf.cell(0, 5, impact.long_date(note.noted_on), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.paragraph(note.text, size=9.5, gap=2.8)
+
+
 def _method(pdf: _Pack, summary: impact.ImpactSummary) -> None:
     pdf.add_page()
     pdf.heading("How we count")
@@ -491,9 +518,10 @@ def pdf_bytes(
     pdf = _Pack(summary, produced or clock.today())
     if images is None:
         family = pdf.fonts_in_use.family.replace("DejaVu", "DejaVu Sans")
-        images = render_charts(impact.key_charts(summary), family)
+        images = render_charts(pack_charts(summary), family)
     _cover(pdf, summary)
     _charts(pdf, summary, images)
+    _learned(pdf, summary)
     _method(pdf, summary)
     return bytes(pdf.output())
 

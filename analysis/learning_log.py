@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -150,6 +151,7 @@ def edit_note(
         database.write_audit(
             con, user, "learning log: edit", f"note {note_id}: changed {'; '.join(changes)}"
         )
+        database.bump_data_version(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -172,19 +174,42 @@ def delete_note(con: duckdb.DuckDBPyConnection, user: str, note_id: int) -> None
             _audit_detail(note_id, before.noted_on, before.shared)
             + f", by {before.author}, {len(before.text)} characters",
         )
+        database.bump_data_version(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
 
 
+def save_note(
+    db_path: str | Path,
+    user: str,
+    note_id: int | None,
+    noted_on: dt.date,
+    text: str,
+    shared: bool,
+) -> Note:
+    """Add a note (`note_id` None) or change one, in a connection of its own."""
+    with database.connect(db_path) as con:
+        if note_id is None:
+            return add_note(con, user, noted_on, text, shared)
+        return edit_note(con, user, note_id, noted_on, text, shared)
+
+
+def remove_note(db_path: str | Path, user: str, note_id: int) -> None:
+    with database.connect(db_path) as con:
+        delete_note(con, user, note_id)
+
+
 # --- marks on the monthly charts --------------------------------------------------------------
 
 
 def is_monthly(figure: go.Figure) -> bool:
-    """A chart over months: its x axis steps by months (the house month axis)."""
+    """A chart over months: its x axis steps by months (the house month axis) or is called
+    "Month"."""
     dtick = figure.layout.xaxis.dtick
-    return isinstance(dtick, str) and dtick.startswith("M")
+    title = figure.layout.xaxis.title.text
+    return (isinstance(dtick, str) and dtick.startswith("M")) or title == "Month"
 
 
 def _hover_text(n: Note) -> str:

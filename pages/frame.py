@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import duckdb
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -122,6 +124,7 @@ def require(*roles: str) -> PageContext:
 def set_context(ctx: PageContext) -> None:
     st.session_state["_page_context"] = ctx
     st.session_state["_frame_reruns"] = 0
+    _run.ctx, _run.notes, _run.charts = ctx, {}, 0
 
 
 # --- the run's connection: opened on first use, closed when the run ends -------------------
@@ -245,14 +248,119 @@ def cards(items: Sequence[Card], per_row: int | None = None) -> None:
             )
 
 
-def chart(figure: Chart, key: str | None = None) -> None:
-    """A chart with its one-sentence summary underneath (for screen readers and skimming)."""
-    st.plotly_chart(figure.figure, key=key, config={"displaylogo": False}, alt=figure.summary)
+NOTES_ALL, NOTES_SHARED = "all", "shared"
+
+
+def chart(
+    figure: Chart,
+    key: str | None = None,
+    *,
+    table: pd.DataFrame | None = None,
+    notes: str = NOTES_ALL,
+) -> None:
+    """A chart with its one-sentence summary underneath (for screen readers and skimming), the
+    learning log's notes marked on a monthly chart, and "Show the numbers": the table it is
+    drawn from (read from the figure unless given, e.g. a funder's table with `<k` marks), with
+    downloads as CSV and Excel built when clicked."""
+    from analysis import chart_tables, learning_log
+
+    n = getattr(_run, "charts", 0) + 1
+    _run.charts = n
+    name = key or f"chart_{n}"
+    drawn = figure.figure
+    if learning_log.is_monthly(drawn):
+        drawn = learning_log.mark_notes(drawn, _notes(notes))
+    st.plotly_chart(drawn, key=key, config={"displaylogo": False}, alt=figure.summary)
     st.caption(plain(figure.summary))
+    numbers = table if table is not None else chart_tables.figure_table(figure.figure)
+    title = str(figure.figure.layout.title.text or "chart")
+    stem = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "chart"
+    with st.expander("Show the numbers"):
+        st.dataframe(numbers, hide_index=True, key=f"{name}_numbers")
+        left, right = st.columns(2)
+        left.download_button(
+            "Download the numbers (CSV)",
+            data=lambda: chart_tables.to_csv(numbers),
+            file_name=f"{stem}.csv",
+            mime="text/csv",
+            key=f"{name}_csv",
+            on_click="ignore",
+            icon=":material/table:",
+        )
+        right.download_button(
+            "Download the numbers (Excel)",
+            data=lambda: chart_tables.to_xlsx(numbers),
+            file_name=f"{stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{name}_xlsx",
+            on_click="ignore",
+            icon=":material/grid_on:",
+        )
+
+
+def _notes(which: str) -> list[Any]:
+    """The learning log's notes dated in this run's window: all of them for managers, only
+    those shared with funders on a funder's page or for a funder (read once per run)."""
+    from analysis import learning_log
+
+    ctx: PageContext | None = getattr(_run, "ctx", None)
+    if ctx is None:
+        return []
+    shared_only = which == NOTES_SHARED or not ctx.is_manager
+    cache: dict[bool, list[Any]] = getattr(_run, "notes", None) or {}
+    if shared_only not in cache:
+        try:
+            cache[shared_only] = learning_log.notes(
+                connection(ctx.db_path), ctx.window[0], ctx.window[1], shared_only=shared_only
+            )
+        except database.DatabaseBusy:
+            busy()
+        _run.notes = cache
+    return cache[shared_only]
 
 
 def settings() -> Settings:
     return load_settings()
+
+
+# --- printing --------------------------------------------------------------------------------
+#
+# Static CSS from this file (never record text). On paper: no sidebar, header or toolbar; the
+# page in landscape with the main area scaled so a chart drawn for a wide screen fits the width;
+# interactive grids (which print only their visible rows) give way to their whole print copies;
+# "Show the numbers", downloads and buttons are left out.
+PRINT_CSS = """
+<style>
+[class*="st-key-print_copy_"] { display: none; }
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stStatusWidget"], [data-testid="stExpander"], [data-testid="stDownloadButton"],
+  [data-testid="stButton"], [data-testid="stFormSubmitButton"], [data-testid="stDataFrame"],
+  [data-testid="stElementToolbar"] { display: none !important; }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"] { margin: 0 !important;
+    padding: 0 !important; width: 100% !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important;
+    zoom: 0.72; }
+  [class*="st-key-print_copy_"] { display: block !important; }
+  [class*="st-key-print_copy_"] table { width: 100%; font-size: 10pt; }
+  .stPlotlyChart, [data-testid="stTable"] { break-inside: avoid; }
+}
+</style>
+"""
+
+
+def print_styles() -> None:
+    """The print stylesheet (static text), added once to every page."""
+    st.html(PRINT_CSS)
+
+
+def print_copy(table: pd.DataFrame, columns: dict[str, str], key: str) -> None:
+    """A whole, static copy of an interactive table that only paper shows (the grid on screen
+    prints only the rows it has scrolled to): `columns` maps the table's columns to headings."""
+    with st.container(key=f"print_copy_{key}"):
+        st.table(table[list(columns)].rename(columns=columns).reset_index(drop=True))
 
 
 # --- the sidebar filters, bound to the URL so a view can be shared --------------------------
@@ -290,6 +398,8 @@ def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
         return
     st.session_state["_filters_restored"] = True
     params = st.query_params
+    if params.get("mentor"):  # a shared Mentor journey link: that page picks it up
+        st.session_state["_url_mentor"] = params.get("mentor")
     by_code = {code: label for label, code in window_codes(clock.today()).items()}
     window = by_code.get(params.get("window", ""))
     if window:

@@ -3,7 +3,7 @@ exactly what goes out: aggregates only, small numbers suppressed, nothing about 
 
 import streamlit as st
 
-from analysis import impact, impact_pack
+from analysis import chart_tables, impact, impact_pack
 from pages import frame
 
 ctx = frame.require(frame.FUNDER, frame.MANAGER)
@@ -47,11 +47,14 @@ for caveat in summary.caveats:
 
 st.subheader("Key charts")
 key_charts = impact.key_charts(summary)
+tables = chart_tables.impact_tables(summary)
 names = list(key_charts)
 for start in range(0, len(names), 2):
     for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
         with column:
-            frame.chart(key_charts[name], key=f"impact_{name}")
+            frame.chart(
+                key_charts[name], key=f"impact_{name}", table=tables[name], notes=frame.NOTES_SHARED
+            )
 
 st.subheader("How these figures are counted")
 for term, text in summary.notes:

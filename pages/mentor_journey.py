@@ -15,15 +15,29 @@ codes = frame.load(ctx, views.mentor_codes)
 if codes.empty:
     st.info("No mentors match the filters in this window. Widen the window or clear a filter.")
     st.stop()
-if st.session_state.get("journey_mentor") not in set(codes["mentor_id"]):
+known = set(codes["mentor_id"])
+linked = st.session_state.pop("_url_mentor", None)  # from a shared link (?mentor=CODE)
+if linked is not None:
+    if linked in known:
+        st.session_state["journey_mentor"] = linked
+    else:
+        st.warning(
+            f"The link names mentor {charts.markdown_safe(str(linked))}, who is not among the "
+            "mentors active in this window with these filters. Widen the window or clear a "
+            "filter to see them.",
+            icon=":material/link_off:",
+        )
+if st.session_state.get("journey_mentor") not in known:
     st.session_state.pop("journey_mentor", None)
 picker, _ = st.columns([1, 2])
 mentor = picker.selectbox(
     "Mentor",
     codes["mentor_id"],
     key="journey_mentor",
-    help="Mentors active in the window who match the filters. Type to search.",
+    help="Mentors active in the window who match the filters. Type to search. The page's "
+    "address names the mentor: copy it to share or bookmark this journey.",
 )
+st.query_params["mentor"] = mentor  # the address names this mentor, beside the filters
 
 profile = frame.load(ctx, views.mentor_profile, mentor_id=mentor)
 st.subheader(frame.plain(mentor), anchor=False)

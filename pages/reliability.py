@@ -89,6 +89,24 @@ selection = st.dataframe(
         "status": st.column_config.TextColumn("Status"),
     },
 )
+frame.print_copy(
+    table,
+    {
+        "mentor_id": "Mentor",
+        "reasons": "Flags",
+        "attendance_percent": "Attendance %",
+        "punctuality_percent": "On time %",
+        "expected": "Expected",
+        "no_shows": "No-shows",
+        "notified": "With notice",
+        "late": "Late",
+        "last_attended": "Last attended",
+        "cohort": "Cohort",
+        "outreach_worker": "Outreach worker",
+        "status": "Status",
+    },
+    key="reliability",
+)
 note = charts.more_rows_note(
     table, "mentors_total", "mentors; change the order or the filters to see others"
 )

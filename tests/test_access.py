@@ -26,6 +26,7 @@ ALL_PAGES = [
     "pages/targets.py",
     "pages/impact_summary.py",
     "pages/data.py",
+    "pages/learning_log.py",
     "pages/how_we_count.py",
 ]
 FUNDER_PAGES = {"pages/impact_summary.py", "pages/how_we_count.py"}

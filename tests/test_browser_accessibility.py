@@ -32,6 +32,7 @@ PAGES = [
     "mentor_journey",
     "impact_summary",
     "data",
+    "learning_log",
     "how_we_count",
 ]
 RUN_AXE = """async () => {

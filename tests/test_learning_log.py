@@ -157,3 +157,31 @@ def test_the_schema_upgrade_adds_the_log_to_an_old_database(tmp_path: Path) -> N
         assert database.schema_version(con) == database.SCHEMA_VERSION
         assert learning_log.notes(con) == []
         assert database.data_version(con) == 7
+
+
+def test_the_pack_holds_only_the_shared_notes(tmp_path: Path) -> None:
+    import io
+
+    from conftest import SAMPLES, run_import
+    from pypdf import PdfReader
+
+    from analysis import impact, impact_pack, metrics
+    from analysis.settings import Settings
+
+    db = tmp_path / "clean.duckdb"
+    assert run_import(db, sorted((SAMPLES / "clean").glob("*.csv"))).landed
+    with database.connect(db) as con:
+        learning_log.add_note(con, "amy", dt.date(2025, 3, 4), "New outreach worker, North", True)
+        learning_log.add_note(con, "amy", dt.date(2025, 3, 5), "Private: staff sickness", False)
+        learning_log.add_note(con, "amy", dt.date(2019, 1, 1), "Shared, outside the window", True)
+        summary = impact.summary(con, metrics.Scope(), Settings())
+    assert [n.text for n in summary.learned] == ["New outreach worker, North"]
+    pdf = impact_pack.pdf_bytes(summary, Settings(), images={}, produced=dt.date(2026, 1, 1))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "What changed and what we learned" in text
+    assert "New outreach worker, North" in text and "4 March 2025" in text
+    assert "staff sickness" not in text and "outside the window" not in text
+    # the pack's monthly chart marks the shared note only
+    monthly = impact_pack.pack_charts(summary)["monthly"].figure
+    marks = [t for t in monthly.data if t.meta == chart_tables.LEARNING_LOG]
+    assert [h.split(": ", 1)[1] for h in marks[0].hovertext] == ["New outreach worker, North"]
