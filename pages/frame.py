@@ -323,15 +323,19 @@ def settings() -> Settings:
     return load_settings()
 
 
-# --- printing --------------------------------------------------------------------------------
+# --- page styles: target sizes and printing ----------------------------------------------------
 #
-# Static CSS from this file (never record text). On paper: no sidebar, header or toolbar; the
+# Static CSS from this file (never record text). On screen, a date field's parts are at least
+# 24 pixels (WCAG 2.2 target size). On paper: no sidebar, header or toolbar; the
 # page in landscape with the main area scaled so a chart drawn for a wide screen fits the width;
 # interactive grids (which print only their visible rows) give way to their whole print copies;
 # "Show the numbers", downloads and buttons are left out.
 PRINT_CSS = """
 <style>
 [class*="st-key-print_copy_"] { display: none; }
+/* WCAG 2.2 target size: a date field's day, month and year parts are at least 24 px. */
+[role="group"] > [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px;
+  line-height: 24px; text-align: center; }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -352,7 +356,7 @@ PRINT_CSS = """
 
 
 def print_styles() -> None:
-    """The print stylesheet (static text), added once to every page."""
+    """The page styles (static text): target sizes, and the print stylesheet; once a page."""
     st.html(PRINT_CSS)
 
 
