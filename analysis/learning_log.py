@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import plotly.graph_objects as go
 
-from analysis import database
+from analysis import clock, database
 from analysis.chart_tables import LEARNING_LOG, NOT_DATA
 
 MAX_NOTE_CHARACTERS = 2000
@@ -96,8 +96,8 @@ def add_note(
     try:
         row = con.execute(
             "INSERT INTO learning_notes (noted_on, note, author, share_with_funders, created_at) "
-            "VALUES ($on, $note, $author, $shared, current_localtimestamp()) RETURNING note_id",
-            {"on": noted_on, "note": cleaned, "author": user, "shared": shared},
+            "VALUES ($on, $note, $author, $shared, $now) RETURNING note_id",
+            {"on": noted_on, "note": cleaned, "author": user, "shared": shared, "now": clock.now()},
         ).fetchone()
         assert row is not None
         note_id = int(row[0])
@@ -145,8 +145,15 @@ def edit_note(
     try:
         con.execute(
             "UPDATE learning_notes SET noted_on = $on, note = $note, share_with_funders = $shared, "
-            "updated_at = current_localtimestamp(), updated_by = $user WHERE note_id = $id",
-            {"on": noted_on, "note": cleaned, "shared": shared, "user": user, "id": note_id},
+            "updated_at = $now, updated_by = $user WHERE note_id = $id",
+            {
+                "on": noted_on,
+                "note": cleaned,
+                "shared": shared,
+                "user": user,
+                "id": note_id,
+                "now": clock.now(),
+            },
         )
         database.write_audit(
             con, user, "learning log: edit", f"note {note_id}: changed {'; '.join(changes)}"
