@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import as_shown
 from streamlit.testing.v1 import AppTest
 from test_pages_manager import FROM, TO, a_cohort, shown_charts, shown_metrics
 
@@ -61,7 +62,7 @@ def test_journey_page_shows_what_analysis_computes(
     assert shown_charts(at) == figures
     assert len(figures) == 6
     assert shown_metrics(at) == cards
-    captions = [c.value for c in at.caption]
+    captions = [as_shown(c.value) for c in at.caption]  # captions are escaped Markdown
     for summary in summaries:
         assert summary in captions
 
