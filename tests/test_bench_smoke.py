@@ -79,7 +79,9 @@ def test_quick_benchmark_completes_and_prints_every_row(tmp_path: Path) -> None:
     assert "## Results" in written and "| Page `pages/overview.py`: server run, cold" in written
     assert f"### The export shape: {count} attendance rows" in written
     assert "- duckdb: " in written and "- cpu: " in written
-    assert (tmp_path / "scratch" / "results.json").exists()
+    # One shape measured alone writes its own results file (results-SHAPE.json).
+    assert (tmp_path / "scratch" / "results-export.json").exists()
+    assert not (tmp_path / "scratch" / "results.json").exists()
     after = project_results.read_bytes() if project_results.exists() else None
     assert after == before
 
