@@ -104,7 +104,8 @@ def undo_panel(db_path: str, user: str) -> None:
         ),
         hide_index=True,
     )
-    labels = {f"{_when(s)} (before {snapshots.after_what(s)})": s for s in found}
+    # The number makes every label unique: snapshots taken within one second share a time.
+    labels = {f"No. {s.number}: {_when(s)} (before {snapshots.after_what(s)})": s for s in found}
     chosen = st.selectbox("Snapshot to restore", list(labels), key="restore_choice")
     snap = labels[chosen]
     st.button(

@@ -3,7 +3,7 @@
 by at most 10%, no file or connection is left open (counted in /proc/self/fd and by counting
 the database connections opened and closed), and no run shows an error.
 
-Slow: marked `slow`; `make test` and .ci/run run it with PM_SOAK_RUNS=500, `make soak` with 2,000. PM_SOAK_RUNS sets the number for a
+Slow: marked `slow`; `make test` and .ci/run run it with PM_SOAK_RUNS=300, `make soak` with 2,000. PM_SOAK_RUNS sets the number for a
 quick local check.
 """
 
