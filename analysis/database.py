@@ -143,9 +143,17 @@ class DiskFull(DatabaseError):
     pass
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "already open" in text
+_LOCK_WORDS = ("could not set lock", "conflicting lock", "lock on file", "already open")
+
+
+def _is_lock_error(exc: Exception, path: Path | None = None) -> bool:
+    """DuckDB's words for a file another process holds. The file's own path is taken out of
+    the message first: a folder called "clock" or "block" is not a lock."""
+    text = str(exc)
+    if path is not None:
+        text = text.replace(str(path), "").replace(str(Path(path).absolute()), "")
+    text = text.lower()
+    return any(words in text for words in _LOCK_WORDS)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -186,7 +194,7 @@ def _open_read_only(path: Path, retry_seconds: float) -> duckdb.DuckDBPyConnecti
             con = _attach_read_only(path)
             break
         except duckdb.Error as exc:
-            if not _is_lock_error(exc):
+            if not _is_lock_error(exc, path):
                 raise DatabaseDamaged(path, _first_line(exc)) from exc
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(

@@ -96,7 +96,8 @@ def test_a_filtered_url_restores_the_filters_and_keeps_them_across_pages(
     )
     wait_for_app(page)
     sidebar = page.locator('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
-    assert sidebar.get_by_text(cohort).count() >= 1
+    # Waited for, not counted at once: the first request to a server can rerun the page.
+    sidebar.get_by_text(cohort).first.wait_for(timeout=30_000)
     from_box = sidebar.locator('[data-testid="stDateInput"] input').first
     assert from_box.input_value() in ("01/01/2025", "2025-01-01", "2025/01/01")
     page.locator('[data-testid="stSidebarNav"] a', has_text="Reliability").first.click()  # type: ignore[attr-defined]

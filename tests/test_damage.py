@@ -157,3 +157,47 @@ def test_a_garbage_log_does_not_stop_the_database_opening(db: Path, cli: Cli) ->
     shutil.rmtree(db.parent / "snapshots")
     done = cli("report", "--db", db, "--format", "json")
     assert "there is no good snapshot" in done.stderr
+
+
+def test_a_damaged_database_in_a_folder_called_clock_is_damaged_not_busy(
+    db: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """DuckDB's message names the file; "clock" and "block" in its path are not a lock."""
+    moved = tmp_path / "moved-clock" / "block" / "programme.duckdb"
+    moved.parent.mkdir(parents=True)
+    shutil.copy(db, moved)
+    damage(moved, "random bytes")
+    done = cli("report", "--db", moved)
+    assert done.returncode == 1
+    assert "cannot be opened" in done.stderr and "in use by another program" not in done.stderr
+
+
+def test_a_database_another_program_holds_is_busy_whatever_its_folder_is_called(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = tmp_path / "clock" / "programme.duckdb"
+    held.parent.mkdir()
+    shutil.copy(db, held)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(held)!r})
+            print("held", flush=True)
+            sys.stdin.read()
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(database, "LOCK_RETRY_SECONDS", 0.2)
+        with pytest.raises(database.DatabaseBusy, match="in use by another program"):
+            database._open_read_only(held, 0.2)
+    finally:
+        holder.kill()
+        holder.wait()
