@@ -37,6 +37,8 @@ st.set_page_config(
 
 def sign_in_page() -> None:
     st.title("Peer Mentor Programme")
+    if access.ended:
+        st.info("Your sign-in has ended: sign in again to continue.")
     st.write("These records are about people: sign in with your organisation account to continue.")
     if st.button("Sign in", type="primary"):
         st.login()
@@ -46,30 +48,37 @@ def no_access_page() -> None:
     st.title("No access")
     st.write(
         "You are signed in, but your address is not on this dashboard's list of managers or "
-        "funders. Ask the programme manager to add you."
+        "funders, or your organisation's sign-in has not verified it. Ask the programme manager "
+        "to add you."
     )
     if st.button("Sign out"):
-        st.logout()
+        frame.sign_out(access)
 
 
-access = frame.current_access()
-if access.role is None:
-    page = sign_in_page if not st.user.is_logged_in else no_access_page
-    st.navigation([st.Page(page, title="Peer Mentor Programme", url_path="welcome")]).run()
+exposure = frame.exposure_problem()
+if exposure:
+    logging.getLogger("dashboard").error(exposure)
+    st.error(exposure)
     st.stop()
-
-settings = load_settings()
-if not Path(settings.database).exists():
-    with st.spinner("First run: creating a demo programme to explore…"):
-        admin.create_demo(settings.database)
 
 # One connection for the whole run, opened on first use and closed however the run ends
 # (st.stop and st.rerun raise), so the file is never held between interactions.
 try:
+    access = frame.current_access()
+    if access.role is None:
+        signed_in = st.user.is_logged_in and not access.ended
+        if signed_in:
+            frame.record_sign_in(access)  # a stranger's sign-in is written too, once
+        page = no_access_page if signed_in else sign_in_page
+        st.navigation([st.Page(page, title="Peer Mentor Programme", url_path="welcome")]).run()
+        st.stop()
+
+    settings = load_settings()
+    if not Path(settings.database).exists():
+        with st.spinner("First run: creating a demo programme to explore…"):
+            admin.create_demo(settings.database)
     try:
-        if access.signed_in_mode and st.session_state.get("_signed_in_as") != access.user:
-            database.log_event(settings.database, access.user, "sign in", f"role: {access.role}")
-            st.session_state["_signed_in_as"] = access.user
+        frame.record_sign_in(access)
         ctx = frame.build_context(access)
     except database.DatabaseBusy:
         frame.busy()
@@ -152,7 +161,7 @@ try:
         if ctx.access.signed_in_mode:
             st.caption(frame.plain(f"Signed in as {ctx.access.user} ({ctx.access.role})"))
             if st.button("Sign out"):
-                st.logout()
+                frame.sign_out(access)
         else:
             st.caption(
                 "Sign-in is off: this dashboard only answers on this computer. To share it with "

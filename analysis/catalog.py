@@ -127,9 +127,10 @@ def rejected_count(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, setting
 def audit_log(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 200
 ) -> pd.DataFrame:
-    """Sign-ins, imports and erasures, newest first."""
+    """The database's part of the audit log (imports, erasures, restores and other changes),
+    newest first; `audit_view` adds the light path's entries (sign-ins, downloads)."""
     return con.execute(
-        'SELECT logged_at AS "when", user_name AS "who", action, detail FROM ('
+        "SELECT logged_at, user_name, action, detail FROM ("
         "SELECT logged_at, user_name, action, detail FROM audit_log "
         "UNION ALL SELECT i.imported_at, i.user_name, i.kind, "
         "string_agg(f.file_name || ' (' || f.rows_read || ' rows)', ', ') "
@@ -137,6 +138,22 @@ def audit_log(
         "ORDER BY logged_at DESC LIMIT $limit",
         {"limit": limit},
     ).df()
+
+
+def audit_view(stored: pd.DataFrame, light: pd.DataFrame, limit: int = 200) -> pd.DataFrame:
+    """The audit log as the Data page shows it: the database's rows and the light path's
+    entries (analysis/audit_store.py) together, newest first, times in UTC said so."""
+    parts = [t for t in (stored, light) if not t.empty]
+    both = pd.concat(parts, ignore_index=True) if parts else stored
+    both = both.sort_values("logged_at", ascending=False, kind="stable").head(limit)
+    return pd.DataFrame(
+        {
+            "when (UTC)": [f"{t:%Y-%m-%d %H:%M:%S} UTC" for t in both["logged_at"]],
+            "who": both["user_name"].tolist(),
+            "action": both["action"].tolist(),
+            "detail": both["detail"].tolist(),
+        }
+    )
 
 
 def data_quality(

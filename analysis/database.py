@@ -22,7 +22,6 @@ import errno
 import fcntl
 import os
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -578,27 +577,13 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
 def write_audit(
     con: duckdb.DuckDBPyConnection, user: str | None, action: str, detail: str = ""
 ) -> None:
+    """One audit row; its time is UTC (the log shows it with its zone)."""
     con.execute(
-        "INSERT INTO audit_log VALUES ($now, $user, $action, $detail)",
-        {"now": clock.now(), "user": user, "action": action, "detail": detail},
+        "INSERT INTO audit_log VALUES ($at, $user, $action, $detail)",
+        {
+            "at": clock.utc_now().replace(tzinfo=None),
+            "user": user,
+            "action": action,
+            "detail": detail,
+        },
     )
-
-
-def log_event(path: str | Path, user: str | None, action: str, detail: str = "") -> None:
-    """Write an audit entry as a change of its own (a sign-in, say) without making the caller
-    wait behind a long change: tried at once, otherwise finished in the background."""
-
-    def write(retry: float) -> None:
-        with connect(path, retry_seconds=retry) as con:
-            write_audit(con, user, action, detail)
-
-    def later() -> None:
-        try:
-            write(600.0)
-        except DatabaseError as exc:
-            print(f"warning: the audit entry {action!r} was not written: {exc}", file=sys.stderr)
-
-    try:
-        write(0.5)
-    except DatabaseBusy:
-        threading.Thread(target=later, name="audit-entry", daemon=True).start()

@@ -31,6 +31,7 @@ SETTING_DESCRIPTIONS: dict[str, str] = {
     "stage_labels": "The names shown for the seven stages of the transition curve.",
     "organisation_name": "The organisation's name on the impact pack and the page titles.",
     "database": "Where the DuckDB file lives (the DASHBOARD_DB environment variable wins).",
+    "session_hours": "Hours a sign-in lasts before its holder must sign in again.",
 }
 
 
@@ -51,6 +52,7 @@ class Settings:
     stage_labels: tuple[str, ...] = field(default=DEFAULT_STAGE_LABELS)
     organisation_name: str = "Peer Mentor Programme"
     database: str = str(DEFAULT_DB_PATH)
+    session_hours: float = 10  # a working day
 
     def stage_label(self, stage: int) -> str:
         return f"{stage} {self.stage_labels[stage - 1]}"
@@ -89,7 +91,7 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
                 raise SettingsError(f"settings file {path}: {key} must be a whole number ≥ 0")
             if key in ("suppression_k", "lookback_days") and value < 1:
                 raise SettingsError(f"settings file {path}: {key} must be at least 1")
-        elif key == "shadowing_target_hours":
+        elif key in ("shadowing_target_hours", "session_hours"):
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 raise SettingsError(f"settings file {path}: {key} must be a number above 0")
         elif key == "stage_labels":

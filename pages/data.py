@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import admin, catalog, clock, exports, importer, snapshots
+from analysis import admin, audit_store, catalog, clock, exports, importer, snapshots
 from analysis.records import IMPORT_ORDER, template_csv
 from pages import frame, recovery
 
@@ -247,7 +247,13 @@ with tab_history:
     st.dataframe(frame.load_catalog(ctx, catalog.import_history), hide_index=True)
     st.subheader("Audit log")
     st.caption("Sign-ins, imports and erasures, newest first.")
-    st.dataframe(frame.load_catalog(ctx, catalog.audit_log), hide_index=True)
+    # The light path's entries are read on every run: a sign-in changes no data version.
+    st.dataframe(
+        catalog.audit_view(
+            frame.load_catalog(ctx, catalog.audit_log), audit_store.frame(ctx.db_path)
+        ),
+        hide_index=True,
+    )
 
 with tab_undo:
     st.subheader("Undo and snapshots")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import ipaddress
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +20,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from analysis import clock, database, metrics
+from analysis import audit, clock, database, metrics
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
@@ -41,6 +42,8 @@ class Access:
     role: str | None  # manager, funder, or None (no access)
     user: str  # e-mail address, or "local" when sign-in is off
     signed_in_mode: bool
+    session: str = ""  # the sign-in's fingerprint (analysis.audit.session_of)
+    ended: str = ""  # why a sign-in no longer holds: "expired" or "signed out"
 
 
 @dataclass(frozen=True)
@@ -80,19 +83,95 @@ def _access_lists() -> tuple[set[str], set[str]]:
     return managers, funders
 
 
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+LOCAL_ONLY = (
+    "Sign-in is off, so this dashboard only answers on this computer: start it on localhost "
+    "(make run), or turn sign-in on first (README: 'Sign-in for your team')."
+)
+
+
+def is_loopback(host: str) -> bool:
+    """True for a name or address that stays on this computer ("" means every interface)."""
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("[") and "]" in host:  # [::1]:8501
+        host = host[1 : host.index("]")]
+    elif host.count(":") == 1:  # name:port
+        host = host.split(":", 1)[0]
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_problem() -> str | None:
+    """With sign-in off, everyone who reaches the dashboard is a manager: refuse to serve it on
+    an address other computers can reach, or to a page opened through another name."""
+    if auth_configured():
+        return None
+    address = str(st.get_option("server.address") or "")
+    host = str(st.context.headers.get("Host") or "localhost")
+    if not is_loopback(address) or not is_loopback(host):
+        return LOCAL_ONLY
+    return None
+
+
+def user_claims() -> dict[str, Any]:
+    """What the identity provider said about the signed-in user (the identity token's claims)."""
+    return dict(st.user.to_dict())
+
+
 def current_access() -> Access:
-    """The signed-in user's role, decided on the server from st.user and the [access] lists."""
+    """The signed-in user's role, decided on the server for every run: a sign-in holds for a
+    working day (`session_hours`) and until its holder signs out; a role needs an address the
+    provider has verified, matched to the [access] lists without regard to capitals."""
     if not auth_configured():
         return Access(MANAGER, "local", False)
     if not st.user.is_logged_in:
         return Access(None, "", True)
-    email = str(st.user.get("email") or "").strip().lower()
+    claims = user_claims()
+    email = str(claims.get("email") or "").strip().lower()
+    session = audit.session_of(claims)
+    app_settings = load_settings()
+    ended = audit.session_problem(claims, clock.utc_now(), app_settings.session_hours)
+    if not ended and _signed_out(app_settings.database, session):
+        ended = "signed out"
+    if ended:
+        return Access(None, email, True, session, ended)
+    if not audit.email_verified(claims):
+        return Access(None, email, True, session)
     managers, funders = _access_lists()
-    if email and email in managers:
-        return Access(MANAGER, email, True)
-    if email and email in funders:
-        return Access(FUNDER, email, True)
-    return Access(None, email, True)
+    if any(audit.same_address(email, m) for m in managers):
+        return Access(MANAGER, email, True, session)
+    if any(audit.same_address(email, f) for f in funders):
+        return Access(FUNDER, email, True, session)
+    return Access(None, email, True, session)
+
+
+def _signed_out(db_path: str, session: str) -> bool:
+    return audit.signed_out(db_path, session)
+
+
+def record_sign_in(access: Access) -> None:
+    """Write the sign-in (or its refusal) to the audit log, once per sign-in, not per page: an
+    append to the log's light path (analysis/audit_store.py), never a change to the database."""
+    if not access.signed_in_mode or not access.session or access.ended:
+        return
+    if st.session_state.get("_audited_session") == access.session:
+        return
+    audit.record_sign_in(
+        load_settings().database, access.user, access.role, user_claims(), access.session
+    )
+    st.session_state["_audited_session"] = access.session
+
+
+def sign_out(access: Access) -> None:
+    """End this sign-in everywhere: written to the audit log, so a copy of the cookie is
+    refused from now on, then Streamlit forgets the user."""
+    if access.session:
+        audit.record_sign_out(load_settings().database, access.user, access.session)
+    st.logout()
 
 
 def _leave_pages_directory_mode() -> None:

@@ -68,6 +68,7 @@ values = {
     "lookback_days": f"{settings.lookback_days} days",
     "stage_labels": ", ".join(settings.stage_labels),
     "organisation_name": settings.organisation_name,
+    "session_hours": f"{settings.session_hours:g} hours",
 }
 st.dataframe(
     pd.DataFrame(

@@ -44,8 +44,9 @@ def streamlit_server(
     cwd: Path | None = None,
     extra_env: dict[str, str] | None = None,
     port: int | None = None,
+    address: str = "127.0.0.1",
 ) -> Iterator[str]:
-    """Serve dashboard.py on a free loopback port; yield its base URL."""
+    """Serve dashboard.py on a free port (on loopback unless told); yield its base URL."""
     port = port or free_port()
     env = os.environ | {"DASHBOARD_DB": str(db_path)} | (extra_env or {})
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log"
@@ -59,7 +60,7 @@ def streamlit_server(
             str(ROOT / "dashboard.py"),
             "--server.headless=true",
             f"--server.port={port}",
-            "--server.address=127.0.0.1",
+            f"--server.address={address}",
             "--browser.gatherUsageStats=false",
             "--server.fileWatcherType=none",
         ],

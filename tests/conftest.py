@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,19 @@ session_id,session_type,scheduled_start,duration_minutes,staff_id,beneficiary_id
 S-1,shadowing,2025-04-01 10:00,60,ST-1,,,Office
 S-2,beneficiary_meeting,2025-04-02 14:30,90,ST-2,B-1,,Cafe
 """
+
+
+def signed_in(email: str, **claims: Any) -> dict[str, Any]:
+    """st.user for AppTest: a sign-in just made, with a verified address (override any claim)."""
+    return {
+        "is_logged_in": True,
+        "email": email,
+        "email_verified": True,
+        "iss": "http://127.0.0.1:9",
+        "sub": email.split("@")[0],
+        "iat": int(time.time()),  # the session check needs a sign-in time near the clock's
+        "nonce": email,
+    } | claims
 
 
 def as_shown(text: str) -> str:

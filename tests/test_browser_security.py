@@ -7,8 +7,11 @@ Markdown; a page load makes no request outside the dashboard's own address.
 
 from __future__ import annotations
 
+import base64
 import http.server
+import os
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from analysis import database
+from pages.frame import LOCAL_ONLY
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -222,3 +226,73 @@ def test_a_page_load_asks_nothing_of_any_other_host(tab: Tab, server: str) -> No
     outside = [u for u in tab.requests if not u.startswith((server, "data:", "blob:", "about:"))]
     assert outside == []
     assert len(tab.requests) > 10  # the pages were really loaded and watched
+
+
+# -- finding 4: DNS rebinding ------------------------------------------------------------------
+
+
+def handshake(port: int, host: str, origin: str) -> str:
+    """The status line the server answers a WebSocket opening with, for these headers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(
+            (
+                "GET /_stcore/stream HTTP/1.1\r\n"
+                f"Host: {host}\r\nOrigin: {origin}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: streamlit\r\n\r\n"
+            ).encode()
+        )
+        return s.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+
+
+def test_a_websocket_with_a_foreign_host_or_origin_is_refused(server: str) -> None:
+    port = int(server.rsplit(":", 1)[1])
+    own = f"127.0.0.1:{port}"
+    assert " 101 " in handshake(port, own, f"http://{own}")  # the dashboard's own page
+    assert " 101 " in handshake(port, f"localhost:{port}", f"http://localhost:{port}")
+    for host, origin in (
+        (f"rebind.test:{port}", f"http://rebind.test:{port}"),  # a name that points here
+        (own, f"http://rebind.test:{port}"),
+        (f"rebind.test:{port}", f"http://{own}"),
+    ):
+        assert " 101 " not in handshake(port, host, origin), (host, origin)
+
+
+def test_a_page_opened_through_another_name_gets_nothing(
+    server: str, mentor_codes: list[str]
+) -> None:
+    import playwright.sync_api as playwright_sync
+
+    port = int(server.rsplit(":", 1)[1])
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"],
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"http://rebind.test:{port}/")
+            page.wait_for_timeout(8000)
+            text = page.locator("body").inner_text()
+            assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+            assert page.locator('[data-testid="stMetric"]').count() == 0
+            assert "Overview" not in text and "Signed in" not in text
+            assert [c for c in mentor_codes if c in text] == []
+        finally:
+            browser.close()
+
+
+# -- finding 5: sign-in off on an address others can reach -------------------------------------
+
+
+def test_with_sign_in_off_it_refuses_to_serve_on_every_interface(
+    hostile_db: Path, tab: Tab
+) -> None:
+    with streamlit_server(hostile_db, address="0.0.0.0") as url:
+        open_page(tab, url)
+        text = str(tab.page.locator("body").inner_text())  # type: ignore[attr-defined]
+        assert LOCAL_ONLY in text
+        assert tab.page.locator('[data-testid="stPlotlyChart"]').count() == 0  # type: ignore[attr-defined]
+        assert tab.page.locator('[data-testid="stMetric"]').count() == 0  # type: ignore[attr-defined]
+        assert "Overview" not in text

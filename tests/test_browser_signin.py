@@ -50,7 +50,8 @@ def provider() -> Iterator[str]:
     port = free_port()
     args = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)]
     for sub, email in USERS.items():
-        args += ["--user-claims", json.dumps({"sub": sub, "email": email})]
+        claims = {"sub": sub, "email": email, "email_verified": True}  # a role needs it
+        args += ["--user-claims", json.dumps(claims)]
     log = (ARTIFACTS / "oidc-provider.log") if ARTIFACTS.exists() else Path("/dev/null")
     process = subprocess.Popen(args, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

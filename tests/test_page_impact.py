@@ -12,7 +12,7 @@ from test_impact import EXPECTED_Q3, build_impact_db, leaks, load_json
 
 from analysis import impact
 from pages import frame
-from tests.conftest import as_shown
+from tests.conftest import as_shown, signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/impact_summary.py"
@@ -24,7 +24,7 @@ AUTH = {
     "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
 }
 ACCESS = {"managers": ["manager@example.org"], "funders": ["f@example.org"]}
-FUNDER = {"is_logged_in": True, "email": "f@example.org"}
+FUNDER = signed_in("f@example.org")
 TILE_KINDS = {key: kind for key, _, kind, _ in impact.HEADLINE_FIGURES}
 
 
