@@ -58,7 +58,8 @@ def no_access_page() -> None:
 exposure = frame.exposure_problem()
 if exposure:
     logging.getLogger("dashboard").error(exposure)
-    st.error(exposure)
+    refusal = st.Page(lambda: st.error(exposure), title="Peer Mentor Programme", url_path="refused")
+    st.navigation([refusal], position="hidden").run()
     st.stop()
 
 # One connection for the whole run, opened on first use and closed however the run ends

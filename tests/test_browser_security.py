@@ -103,15 +103,20 @@ def server(hostile_db: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[object]:
+def playwright() -> Iterator[object]:
     import playwright.sync_api as playwright_sync
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
     with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def chromium_browser(playwright: object) -> Iterator[object]:
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # type: ignore[attr-defined]
+    yield chromium
+    chromium.close()
 
 
 class Tab:
@@ -260,27 +265,24 @@ def test_a_websocket_with_a_foreign_host_or_origin_is_refused(server: str) -> No
 
 
 def test_a_page_opened_through_another_name_gets_nothing(
-    server: str, mentor_codes: list[str]
+    server: str, mentor_codes: list[str], playwright: object
 ) -> None:
-    import playwright.sync_api as playwright_sync
-
     port = int(server.rsplit(":", 1)[1])
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"],
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"http://rebind.test:{port}/")
-            page.wait_for_timeout(8000)
-            text = page.locator("body").inner_text()
-            assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
-            assert page.locator('[data-testid="stMetric"]').count() == 0
-            assert "Overview" not in text and "Signed in" not in text
-            assert [c for c in mentor_codes if c in text] == []
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"],
+    )
+    try:
+        page = browser.new_page()
+        page.goto(f"http://rebind.test:{port}/")
+        page.wait_for_timeout(8000)
+        text = page.locator("body").inner_text()
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 0
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        assert "Overview" not in text and "Signed in" not in text
+        assert [c for c in mentor_codes if c in text] == []
+    finally:
+        browser.close()
 
 
 # -- finding 5: sign-in off on an address others can reach -------------------------------------
@@ -291,6 +293,7 @@ def test_with_sign_in_off_it_refuses_to_serve_on_every_interface(
 ) -> None:
     with streamlit_server(hostile_db, address="0.0.0.0") as url:
         open_page(tab, url)
+        tab.page.get_by_text(LOCAL_ONLY).wait_for()  # type: ignore[attr-defined]
         text = str(tab.page.locator("body").inner_text())  # type: ignore[attr-defined]
         assert LOCAL_ONLY in text
         assert tab.page.locator('[data-testid="stPlotlyChart"]').count() == 0  # type: ignore[attr-defined]
