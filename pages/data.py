@@ -211,7 +211,15 @@ with tab_rejected:
         )
         st.download_button(
             "Download rejected rows (CSV)",
-            data=exports.frame_to_csv(exports.rejected_for_download(rejected)),
+            data=frame.on_click(
+                ctx,
+                "rejected_rows.csv",
+                lambda con: exports.frame_to_csv(
+                    exports.rejected_for_download(
+                        catalog.rejected_rows(con, ctx.scope, ctx.settings)
+                    )
+                ),
+            ),
             file_name="rejected_rows.csv",
             mime="text/csv",
         )

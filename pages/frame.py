@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from analysis import audit, clock, database, metrics
+from analysis import audit, audit_store, clock, database, metrics
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
@@ -304,6 +304,61 @@ def busy() -> NoReturn:
     st.stop()
 
 
+def current_page_name() -> str:
+    """The URL path of the page this run draws ("" if Streamlit does not say)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    run = get_script_run_ctx()
+    if run is None:
+        return ""
+    manager = run.pages_manager
+    info = manager.get_pages().get(manager.current_page_script_hash) or {}
+    return str(info.get("url_pathname") or "")
+
+
+def download_detail(ctx: PageContext, file_name: str) -> str:
+    """What the audit log keeps of a download: the file, the page, the window and the filters.
+    Cohorts, genders, regions and streams are named; outreach workers (staff, people) are only
+    counted; a mentor code or a note is never part of it."""
+    page = current_page_name() or "overview"
+    detail = f"{file_name}; page {page}; window {ctx.window[0]} to {ctx.window[1]}"
+    chosen = {k: v for k, v in ctx.scope.filters().items() if v}
+    parts = [
+        f"{name} {len(values)} chosen"
+        if name == "outreach_worker"
+        else f"{name} {', '.join(values)}"
+        for name, values in chosen.items()
+    ]
+    return "; ".join([detail, *parts])
+
+
+def on_click(
+    ctx: PageContext,
+    file_name: str,
+    make: Callable[..., bytes],
+    *,
+    reads: bool = True,
+) -> Callable[[], bytes]:
+    """`data=` for st.download_button: the file is made only when the button is clicked (so
+    nothing is put at a /media/ address by opening the page), and each download is written to
+    the audit log (its light path, analysis/audit_store.py: an append, not a database change):
+    who took which file, from which page, for which window and filters. `make` is given a
+    read-only connection to the published database, or nothing when `reads` is False."""
+    user, db_path = ctx.access.user, ctx.db_path
+    detail = download_detail(ctx, file_name)
+
+    def build() -> bytes:
+        if reads:
+            with database.read(db_path) as con:
+                data = make(con)
+        else:
+            data = make()
+        audit_store.append(db_path, user, "download", f"{detail}; {len(data):,} bytes")
+        return data
+
+    return build
+
+
 def plain(text: object) -> str:
     """Text from a record, a file name or a sign-in, for an element that draws Markdown (a
     caption, a message, a label): shown as the text it is, never as an image, link or format."""
@@ -354,12 +409,19 @@ def chart(
     numbers = table if table is not None else chart_tables.figure_table(figure.figure)
     title = str(figure.figure.layout.title.text or "chart")
     stem = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "chart"
+    ctx: PageContext | None = getattr(_run, "ctx", None)
+
+    def numbers_file(file_name: str, make: Callable[[], bytes]) -> Callable[[], bytes]:
+        # Built on click and audited like every download (a chart drawn outside a page
+        # run, as in a test of the chart alone, has no page context to audit with).
+        return on_click(ctx, file_name, make, reads=False) if ctx is not None else make
+
     with st.expander("Show the numbers"):
         st.dataframe(numbers, hide_index=True, key=f"{name}_numbers")
         left, right = st.columns(2)
         left.download_button(
             "Download the numbers (CSV)",
-            data=lambda: chart_tables.to_csv(numbers),
+            data=numbers_file(f"{stem}.csv", lambda: chart_tables.to_csv(numbers)),
             file_name=f"{stem}.csv",
             mime="text/csv",
             key=f"{name}_csv",
@@ -368,7 +430,7 @@ def chart(
         )
         right.download_button(
             "Download the numbers (Excel)",
-            data=lambda: chart_tables.to_xlsx(numbers),
+            data=numbers_file(f"{stem}.xlsx", lambda: chart_tables.to_xlsx(numbers)),
             file_name=f"{stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{name}_xlsx",

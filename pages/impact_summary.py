@@ -66,7 +66,12 @@ file_stem = f"impact-summary-{summary.window[0]:%Y-%m-%d}-to-{summary.window[1]:
 with left:
     st.download_button(
         "Download the figures (CSV)",
-        impact.aggregates_csv(summary, ctx.settings),
+        frame.on_click(
+            ctx,
+            f"{file_stem}.csv",
+            lambda: impact.aggregates_csv(summary, ctx.settings),
+            reads=False,
+        ),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         icon=":material/table:",
@@ -93,7 +98,7 @@ with right:
         else:
             st.download_button(
                 "Download the PDF impact pack",
-                pack,
+                frame.on_click(ctx, f"{file_stem}.pdf", lambda: pack, reads=False),
                 file_name=f"{file_stem}.pdf",
                 mime="application/pdf",
                 type="primary",

@@ -182,3 +182,53 @@ def test_a_sign_in_entry_holds_what_the_old_audit_held_and_no_more(
         f"role {'manager' if verified else 'none'}; subject s-1; issuer http://idp.test; "
         f"e-mail verified {'yes' if verified else 'no'}; session sess"
     )
+
+
+# -- downloads: made on click, each one audited through the light path -----------------------
+
+
+def test_a_download_is_made_on_click_and_audited_without_a_database_change(
+    seeded_db: Path,
+) -> None:
+    from analysis import metrics
+    from analysis.settings import Settings
+    from pages import frame
+
+    scope = metrics.Scope(
+        dt.date(2025, 4, 1),
+        dt.date(2025, 6, 30),
+        cohorts=("2025 Q3",),
+        outreach_workers=("Jo Staff",),
+        regions=("North. [East]",),
+    )
+    ctx = frame.PageContext(
+        access=frame.Access(frame.MANAGER, "manager@example.org", True),
+        settings=Settings(),
+        db_path=str(seeded_db),
+        version=1,
+        scope=scope,
+        window=(dt.date(2025, 4, 1), dt.date(2025, 6, 30)),
+        has_demo=False,
+    )
+    made: list[str] = []
+
+    def make(con: object) -> bytes:
+        made.append("made")
+        row = con.execute("SELECT min(mentor_id) FROM mentors").fetchone()  # type: ignore[attr-defined]
+        return f"code\n{row[0]}\n".encode()
+
+    published = (seeded_db.stat().st_ino, seeded_db.stat().st_mtime_ns)
+    build = frame.on_click(ctx, "mentors.csv", make)
+    assert made == [] and audit_store.entries(seeded_db) == []  # nothing until the click
+    data = build()
+    code = data.decode().split("\n")[1]
+    assert made == ["made"]
+    (entry,) = audit_store.entries(seeded_db)
+    assert (entry["user"], entry["action"]) == ("manager@example.org", "download")
+    assert entry["detail"] == (
+        "mentors.csv; page overview; window 2025-04-01 to 2025-06-30; cohort 2025 Q3; "
+        f"outreach_worker 1 chosen; region North. [East]; {len(data)} bytes"
+    )
+    raw = audit_store.store_path(seeded_db).read_text(encoding="utf-8")
+    assert code not in raw and "Jo Staff" not in raw  # the file's contents and staff: never
+    assert (seeded_db.stat().st_ino, seeded_db.stat().st_mtime_ns) == published

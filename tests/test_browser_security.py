@@ -13,13 +13,15 @@ import os
 import shutil
 import socket
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from analysis import database
+from analysis import audit_store, database
 from pages.frame import LOCAL_ONLY
 from tests.browser_support import (
     CHROMIUM,
@@ -29,7 +31,7 @@ from tests.browser_support import (
     wait_for_app,
     wait_for_charts,
 )
-from tests.conftest import query
+from tests.conftest import query, run_import
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +67,9 @@ def listener() -> Iterator[Listener]:
     it.server.shutdown()
 
 
+REJECTED_UPLOAD = "Mentor ID,Cohort,Start date,Status\nPM-REJECTED-7,,01/07/2026,active\n"
+
+
 def hostile_values(listener: Listener) -> dict[str, str]:
     return {
         "region": f"![r]({listener.url('region.png')})",
@@ -93,6 +98,8 @@ def hostile_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory, listener
             "UPDATE sessions SET event_name = $v WHERE event_name = 'Adult Learners'' Week'",
             {"v": values["event"]},
         )
+    folder = tmp_path_factory.mktemp("rejected")
+    run_import(db, {"mentors.csv": REJECTED_UPLOAD}, folder)  # one row rejected, kept
     return db
 
 
@@ -299,3 +306,78 @@ def test_with_sign_in_off_it_refuses_to_serve_on_every_interface(
         assert tab.page.locator('[data-testid="stPlotlyChart"]').count() == 0  # type: ignore[attr-defined]
         assert tab.page.locator('[data-testid="stMetric"]').count() == 0  # type: ignore[attr-defined]
         assert "Overview" not in text
+
+
+# -- finding 2: the rejected rows (codes and notes) at a /media/ address ------------------------
+
+
+def media_url_of_rejected_rows(db: Path) -> str:
+    """Where Streamlit would have put the rejected-rows CSV had the page built it on opening:
+    the address is a hash of the content, so anyone who can work out the content can ask."""
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+    from analysis import catalog, database, exports, metrics
+    from analysis.settings import Settings
+
+    with database.read(db) as con:
+        rejected = catalog.rejected_rows(con, metrics.Scope(), Settings())
+    data = exports.frame_to_csv(exports.rejected_for_download(rejected))
+    assert b"PM-REJECTED-7" in data
+    return f"/media/{_calculate_file_id(data, 'text/csv', 'rejected_rows.csv')}.csv"
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_the_rejected_rows_are_made_only_when_downloaded_and_each_download_is_audited(
+    tab: Tab, server: str, hostile_db: Path
+) -> None:
+    page = tab.page
+    open_page(tab, f"{server}/data")
+    page.get_by_role("tab", name="Rejected rows").click()  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name="Download rejected rows (CSV)")  # type: ignore[attr-defined]
+    button.wait_for()
+    # Opened, not clicked: nothing at the address, and the page neither links to it nor asks
+    # for it (the templates' blank CSVs are at /media/ addresses: they name nobody).
+    address = media_url_of_rejected_rows(hostile_db)
+    assert status_of(server + address) == 404
+    assert page.locator(f'a[href*="{address}"]').count() == 0  # type: ignore[attr-defined]
+    assert [u for u in tab.requests if address in u] == []
+    before = downloads(hostile_db)
+    published = hostile_db.stat().st_ino
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        button.click()
+    assert "PM-REJECTED-7" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = downloads(hostile_db)
+    assert len(rows) == len(before) + 1
+    assert rows[-1]["user"] == "local"
+    assert str(rows[-1]["detail"]).startswith("rejected_rows.csv; page data; window ")
+    assert hostile_db.stat().st_ino == published  # the log's light path: no database change
+
+
+def downloads(db: Path) -> list[dict[str, object]]:
+    return [e for e in audit_store.entries(db) if e["action"] == "download"]
+
+
+def test_a_chart_s_numbers_are_made_on_click_and_audited(
+    tab: Tab, server: str, hostile_db: Path
+) -> None:
+    page = tab.page
+    open_page(tab, f"{server}/")
+    wait_for_charts(page, minimum=1)
+    page.get_by_text("Show the numbers").first.click()  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name="Download the numbers (CSV)").first  # type: ignore[attr-defined]
+    button.wait_for()
+    before = downloads(hostile_db)
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        button.click()
+    name = download.value.suggested_filename
+    assert name.endswith(".csv") and Path(download.value.path()).stat().st_size > 0
+    rows = downloads(hostile_db)
+    assert len(rows) == len(before) + 1
+    assert str(rows[-1]["detail"]).startswith(f"{name}; page ")
