@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import hmac
+import os
+import secrets
 import tempfile
 from pathlib import Path
 
 import duckdb
 
-from analysis import clock, database, snapshots
+from analysis import audit_store, clock, database, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = (
@@ -74,26 +78,66 @@ def has_demo(db_path: str | Path) -> bool:
     return bool(row and row[0])
 
 
-def erasure_reference(mentor_id: str) -> str:
-    """What the audit log keeps of an erased code: enough to answer 'was X erased?', no more."""
-    return "sha256:" + hashlib.sha256(mentor_id.encode("utf-8")).hexdigest()[:16]
+KEY_ENV = "DASHBOARD_ERASURE_KEY"
+KEY_FILE = "erasure.key"
+
+
+def erasure_key(db_path: str | Path) -> bytes:
+    """The secret the audit log's erasure references are keyed with: the environment variable
+    DASHBOARD_ERASURE_KEY, or `erasure.key` beside the database (made on first use, readable by
+    its owner only; never in a backup). A copy of the database without the key cannot be
+    tested against guesses."""
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        if len(env) < 32:
+            raise database.DatabaseError(f"{KEY_ENV} is too short: use at least 32 characters")
+        return env.encode("utf-8")
+    path = Path(db_path).resolve().parent / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under another name and linked into place: a reader never sees half
+        # a key, and two programs making it at once agree on one.
+        draft = path.with_name(f".{KEY_FILE}.{os.getpid()}-{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < 32:
+        raise database.DatabaseError(f"the erasure key in {path} is too short: delete it")
+    return key.encode("utf-8")
+
+
+def erasure_reference(mentor_id: str, key: bytes) -> str:
+    """What the audit log keeps of an erased code: a keyed HMAC, enough to answer 'was X
+    erased?' for whoever holds the key, and nothing to anyone who tries every code without it."""
+    return "hmac-sha256:" + hmac.new(key, mentor_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def erase_mentor(db_path: str | Path, mentor_id: str, user: str | None) -> dict[str, int]:
     """Erase one mentor's records everywhere (rows, rejected rows, warnings), logged.
 
-    The mentor is erased from every snapshot too (see analysis/snapshots.py); the counts are
-    the database's.
+    Like every change, it is made on a working copy; the copy is then rewritten as a fresh file
+    holding only live rows (`compact`) and published by rename, so the erased code and notes are
+    in none of the published file's bytes (DuckDB leaves deleted values in free blocks). The
+    mentor is then erased from every snapshot, each rewritten the same way (see
+    analysis/snapshots.py), and the audit log's light path gets the keyed reference wherever the
+    code appears (it should appear nowhere). The counts are the database's.
     """
-    with database.connect(db_path) as con:
+    key = erasure_key(db_path)
+    reference = erasure_reference(mentor_id, key)
+    with database.connect(db_path, compact=True) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             counts = erase_rows(con, mentor_id)
             database.write_audit(
-                con,
-                user,
-                "erase mentor",
-                f"{erasure_reference(mentor_id)}: {sum(counts.values())} rows erased",
+                con, user, "erase mentor", f"{reference}: {sum(counts.values())} rows erased"
             )
             database.bump_data_version(con)
             con.execute("COMMIT")
@@ -101,6 +145,7 @@ def erase_mentor(db_path: str | Path, mentor_id: str, user: str | None) -> dict[
             con.execute("ROLLBACK")
             raise
     snapshots.scrub(db_path, lambda snap: sum(erase_rows(snap, mentor_id).values()))
+    audit_store.replace_text(db_path, mentor_id, reference)
     return counts
 
 

@@ -34,8 +34,8 @@ snapshot. Each snapshot is opened, the same rows are deleted as in the database,
 is then rewritten as a fresh file holding only its live rows (DuckDB leaves deleted values in the
 file's free blocks; a rewritten copy has none). The alternative, deleting the snapshots, would
 throw away everyone else's safety net; keeping them untouched would let a restore bring back a
-person who asked to be erased. The database file itself still holds the erased values in blocks
-DuckDB has freed but not yet reused, as any database does until those blocks are overwritten.
+person who asked to be erased. The database file itself is rewritten the same way after an
+erasure (analysis/admin.py).
 """
 
 from __future__ import annotations
