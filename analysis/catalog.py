@@ -127,14 +127,18 @@ def rejected_count(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, setting
 def audit_log(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 200
 ) -> pd.DataFrame:
-    """The database's part of the audit log (imports, erasures, restores and other changes),
-    newest first; `audit_view` adds the light path's entries (sign-ins, downloads)."""
+    """The database's part of the audit log, newest first: imports and re-checks, erasures,
+    restores, sends and other changes (`audit_view` adds the light path's sign-ins, sign-outs,
+    refused pages and downloads). An import made before imports wrote their own audit row is
+    shown from the import log."""
     return con.execute(
         "SELECT logged_at, user_name, action, detail FROM ("
         "SELECT logged_at, user_name, action, detail FROM audit_log "
         "UNION ALL SELECT i.imported_at, i.user_name, i.kind, "
         "string_agg(f.file_name || ' (' || f.rows_read || ' rows)', ', ') "
-        "FROM imports i JOIN import_files f USING (import_id) GROUP BY ALL) "
+        "FROM imports i JOIN import_files f USING (import_id) "
+        "WHERE NOT EXISTS (SELECT 1 FROM audit_log a "
+        "WHERE starts_with(a.detail, 'import ' || i.import_id || ':')) GROUP BY ALL) "
         "ORDER BY logged_at DESC LIMIT $limit",
         {"limit": limit},
     ).df()

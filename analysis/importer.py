@@ -194,6 +194,7 @@ def import_files(
             if dry_run:
                 con.execute("ROLLBACK")
             else:
+                database.write_audit(con, user, kind, audit_detail(result))
                 database.bump_data_version(con)
                 con.execute("COMMIT")
                 change.landed = True
@@ -204,6 +205,16 @@ def import_files(
     if dry_run:
         result.import_id = None
     return result
+
+
+def audit_detail(result: ImportResult) -> str:
+    """An import in the audit log: its number, and per file what happened to its rows."""
+    files = "; ".join(
+        f"{f.file}: {f.read:,} read, {f.inserted:,} new, {f.updated:,} updated, "
+        f"{f.rejected:,} rejected"
+        for f in result.files
+    )
+    return f"import {result.import_id}: {files}"
 
 
 def _current_user() -> str:
@@ -909,10 +920,12 @@ def recheck_rejected(
                 sf = readers.stage_rows(con, rows, file_name, f"re_{n}")
                 rtype = REGISTER if rtype_name == "register" else RECORD_TYPES[rtype_name]
                 reports.append(_import_one(con, sf, rtype, import_id, settings, False))
+            result = ImportResult(True, reports, None, import_id)
+            database.write_audit(con, user, "re-check", audit_detail(result))
             database.bump_data_version(con)
             con.execute("COMMIT")
             change.landed = True
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    return ImportResult(True, reports, None, import_id)
+    return result

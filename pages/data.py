@@ -254,7 +254,10 @@ with tab_history:
     st.subheader("Import history")
     st.dataframe(frame.load_catalog(ctx, catalog.import_history), hide_index=True)
     st.subheader("Audit log")
-    st.caption("Sign-ins, imports and erasures, newest first.")
+    st.caption(
+        "Sign-ins (refused ones too), sign-outs, pages refused, downloads, imports, erasures "
+        "and restores, newest first; times in UTC."
+    )
     # The light path's entries are read on every run: a sign-in changes no data version.
     st.dataframe(
         catalog.audit_view(

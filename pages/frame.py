@@ -166,6 +166,21 @@ def record_sign_in(access: Access) -> None:
     st.session_state["_audited_session"] = access.session
 
 
+def requested_page() -> tuple[str, str]:
+    """The page the browser asked for on this run, before navigation resolves it: its URL
+    path and its script hash (either may be "")."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    name = str(getattr(manager, "intended_page_name", "") or "")
+    return name, str(getattr(manager, "intended_page_script_hash", "") or "")
+
+
+def record_refusal(access: Access, page: str) -> None:
+    """A page refused to this user, written to the audit log (its light path: an append)."""
+    audit_store.append(load_settings().database, access.user, "page refused", f"page {page}")
+
+
 def sign_out(access: Access) -> None:
     """End this sign-in everywhere: written to the audit log, so a copy of the cookie is
     refused from now on, then Streamlit forgets the user."""
@@ -194,6 +209,8 @@ def require(*roles: str) -> PageContext:
         _leave_pages_directory_mode()
     access = current_access()  # checked again here, not trusted from the navigation
     if ctx is None or access.role not in roles or ctx.access != access:
+        if ctx is not None:  # a role that may not see this page (not a run the frame restarts)
+            record_refusal(access, requested_page()[0] or "(this page)")
         st.error("You do not have access to this page.")
         st.stop()
     assert ctx is not None

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,19 @@ MANAGER_PAGES = [
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
+    users = {
+        sub: {"sub": sub, "email": email, "email_verified": True} for sub, email in USERS.items()
+    }
+    with start_provider(users) as url:
+        yield url
+
+
+@contextmanager
+def start_provider(users: dict[str, dict[str, object]]) -> Iterator[str]:
+    """oidc-provider-mock on a free port with these users (by subject); yield its URL."""
     port = free_port()
     args = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)]
-    for sub, email in USERS.items():
-        claims = {"sub": sub, "email": email, "email_verified": True}  # a role needs it
+    for claims in users.values():
         args += ["--user-claims", json.dumps(claims)]
     log = (ARTIFACTS / "oidc-provider.log") if ARTIFACTS.exists() else Path("/dev/null")
     process = subprocess.Popen(args, stdout=log.open("w"), stderr=subprocess.STDOUT)

@@ -209,7 +209,8 @@ def test_the_audit_log_is_dated_by_the_clock(seeded_db: Path) -> None:
         admin.remove_demo(seeded_db, user="manager")
     # Stored in UTC (the audit log says so), whatever the machine's zone.
     in_utc = T(2029, 2, 28, 23, 30).astimezone(dt.UTC).replace(tzinfo=None)
-    assert query(seeded_db, "SELECT logged_at, action FROM audit_log") == [(in_utc, "remove demo")]
+    rows = query(seeded_db, "SELECT logged_at, action FROM audit_log WHERE action <> 'import'")
+    assert rows == [(in_utc, "remove demo")]
 
 
 # ---------------------------------------------------------------------------------- the pages

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import audit, audit_store, views
+from analysis import audit, audit_store, clock, views
 from pages import frame
-from tests.conftest import as_shown, signed_in
+from tests.conftest import as_shown, query, signed_in
 
 ROOT = Path(__file__).resolve().parents[1]
 UPLOAD = (
@@ -221,3 +221,23 @@ def test_session_rules() -> None:
     assert audit.session_problem({}, now, 10) == "expired"
     a = audit.session_of({"iss": "i", "sub": "s", "iat": 1, "nonce": "n"})
     assert a != audit.session_of({"iss": "i", "sub": "s", "iat": 2, "nonce": "n"})
+
+
+# -- finding 11: what an auditor asks for ------------------------------------------------------
+
+
+def test_an_import_is_in_the_audit_log_in_utc(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = local_app(db, monkeypatch, "pages/data.py")
+    at.file_uploader[0].upload("new_mentors.csv", UPLOAD, "text/csv").run()
+    [b for b in at.button if b.label == "Import these files"][0].click().run()
+    assert not at.exception
+    rows = query(
+        db, "SELECT user_name, detail FROM audit_log WHERE action = 'import' ORDER BY logged_at"
+    )
+    assert rows[-1][0] == "local"
+    assert rows[-1][1].endswith("new_mentors.csv: 2 read, 1 new, 0 updated, 1 rejected")
+    (logged_at,) = query(db, "SELECT max(logged_at) FROM audit_log WHERE action = 'import'")[0]
+    now = clock.utc_now().replace(tzinfo=None)
+    assert abs((now - logged_at).total_seconds()) < 600  # UTC, whatever the machine's zone
+    shown = [d for d in at.dataframe if "when (UTC)" in d.value.columns]
+    assert shown and str(shown[0].value.iloc[0, 0]).endswith(" UTC")

@@ -1,0 +1,215 @@
+"""The security probe's sign-in attacks with real OpenID Connect (oidc-provider-mock) and Chromium
+(issue 17, findings 3, 6 and 11): an unverified address, a copied cookie after sign-out, a
+cookie signed long ago, and what the audit log keeps of them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analysis import audit_store
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    streamlit_server,
+    wait_for_app,
+    wait_for_charts,
+)
+from tests.test_browser_signin import start_provider
+
+pytestmark = pytest.mark.browser
+
+COOKIE_SECRET = "test-cookie-secret-0123456789abcdef"
+USERS = {
+    "manager": {"email": "manager@example.org", "email_verified": True},
+    # The probe's user: the manager's address in other capitals, not verified by the provider.
+    "unverified": {"email": "Manager@Example.org", "email_verified": False},
+    "funder": {"email": "funder@example.org", "email_verified": True},
+    "stranger": {"email": "someone@elsewhere.org", "email_verified": True},
+}
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    with start_provider({sub: {"sub": sub, **claims} for sub, claims in USERS.items()}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def signin_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("signin-security") / "programme.duckdb"
+    shutil.copy(demo_db, db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def app(provider: str, signin_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    home = tmp_path_factory.mktemp("signin-security-cwd")
+    (home / ".streamlit").mkdir()
+    (home / ".streamlit" / "secrets.toml").write_text(
+        f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "{COOKIE_SECRET}"
+client_id = "peer-mentor-dashboard"
+client_secret = "test-client-secret"
+server_metadata_url = "{provider}/.well-known/openid-configuration"
+
+[access]
+managers = ["manager@example.org"]
+funders = ["funder@example.org"]
+""",
+        encoding="utf-8",
+    )
+    with streamlit_server(signin_db, cwd=home, port=port) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def sign_in(browser: object, app: str, who: str) -> object:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(app)
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector('input[name="sub"]', timeout=30_000)
+    page.fill('input[name="sub"]', who)
+    page.get_by_role("button", name="Authorize").first.click()
+    page.wait_for_url(f"{app}/**", timeout=30_000)
+    wait_for_app(page)
+    return page
+
+
+def text_of(page: object) -> str:
+    return str(page.locator("body").inner_text()).replace("\u2060", "")  # type: ignore[attr-defined]
+
+
+def gives_nothing(page: object) -> bool:
+    """No figure, chart or table of any kind, and no manager or funder page."""
+    for test_id in ("stPlotlyChart", "stMetric", "stDataFrame", "stFileUploader"):
+        if page.locator(f'[data-testid="{test_id}"]').count():  # type: ignore[attr-defined]
+            return False
+    return "Signed in as" not in text_of(page)
+
+
+def open_with_cookies(browser: object, app: str, cookies: list[dict[str, object]]) -> object:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    context.add_cookies(cookies)
+    page = context.new_page()
+    page.goto(app)
+    wait_for_app(page)
+    wait_for_charts(page)
+    return page
+
+
+def audit(db: Path, action: str) -> list[tuple[str, str]]:
+    """Entries of the audit log's light path (sign-ins, refusals: never a database change)."""
+    return [
+        (str(e["user"]), str(e["detail"])) for e in audit_store.entries(db) if e["action"] == action
+    ]
+
+
+def test_an_unverified_address_gets_no_role_and_is_logged(
+    chromium_browser: object, app: str, signin_db: Path, provider: str
+) -> None:
+    page = sign_in(chromium_browser, app, "unverified")
+    assert "No access" in text_of(page)
+    assert gives_nothing(page)
+    refused = [r for r in audit(signin_db, "sign in refused") if "subject unverified" in r[1]]
+    assert len(refused) == 1
+    assert refused[0][0] == "manager@example.org"
+    assert f"issuer {provider}" in refused[0][1] and "e-mail verified no" in refused[0][1]
+
+
+def test_a_stranger_is_logged_once(chromium_browser: object, app: str, signin_db: Path) -> None:
+    page = sign_in(chromium_browser, app, "stranger")
+    for path in ("", "overview", "data"):
+        page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
+        wait_for_app(page)
+        assert gives_nothing(page)
+    rows = [r for r in audit(signin_db, "sign in refused") if "subject stranger" in r[1]]
+    assert len(rows) == 1
+
+
+def test_a_copied_cookie_is_refused_after_sign_out(
+    chromium_browser: object, app: str, signin_db: Path
+) -> None:
+    page = sign_in(chromium_browser, app, "manager")
+    for path in ("", "reliability", "impact_summary"):  # three page loads: one sign-in row
+        page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
+        wait_for_app(page)
+    assert "Signed in as manager@example.org (manager)" in text_of(page)
+    sessions = [r for r in audit(signin_db, "sign in") if "subject manager" in r[1]]
+    assert len(sessions) == 1
+    copied = page.context.cookies()  # type: ignore[attr-defined]
+    assert any(c["name"] == "_streamlit_user" for c in copied)
+    page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/end_session**", timeout=30_000)  # type: ignore[attr-defined]
+    assert [d for _, d in audit(signin_db, "sign out")] != []
+    stolen = open_with_cookies(chromium_browser, app, copied)
+    assert gives_nothing(stolen)
+    assert "Your sign-in has ended" in text_of(stolen)
+
+
+def test_a_cookie_from_yesterday_is_refused(
+    chromium_browser: object, app: str, signin_db: Path
+) -> None:
+    from streamlit.web.server.starlette.starlette_app_utils import (
+        create_signed_value,
+        decode_signed_value,
+    )
+
+    page = sign_in(chromium_browser, app, "funder")
+    assert "Signed in as funder@example.org (funder)" in text_of(page)
+    cookies = page.context.cookies()  # type: ignore[attr-defined]
+    user = next(c for c in cookies if c["name"] == "_streamlit_user")
+    claims = json.loads(decode_signed_value(COOKIE_SECRET, "_streamlit_user", user["value"]) or b"")
+    assert claims["email"] == "funder@example.org" and "iat" in claims
+    # The probe's cookie: signed with the real secret, its token issued a day ago (exp two
+    # hours past), as a copy kept from yesterday would be.
+    claims["iat"] = int(time.time()) - 24 * 3600
+    claims["exp"] = int(time.time()) - 2 * 3600
+    old = create_signed_value(COOKIE_SECRET, "_streamlit_user", json.dumps(claims)).decode()
+    forged = [c | {"value": old} if c["name"] == "_streamlit_user" else c for c in cookies]
+    stale = open_with_cookies(chromium_browser, app, forged)
+    assert gives_nothing(stale)
+    assert "Your sign-in has ended" in text_of(stale)
+    # The same cookie re-signed with today's issue time still works: the check is the time.
+    claims["iat"] = int(time.time()) - 60
+    fresh = create_signed_value(COOKIE_SECRET, "_streamlit_user", json.dumps(claims)).decode()
+    ok = [c | {"value": fresh} if c["name"] == "_streamlit_user" else c for c in cookies]
+    assert "Signed in as funder@example.org (funder)" in text_of(
+        open_with_cookies(chromium_browser, app, ok)
+    )
+
+
+def test_a_funder_typing_a_manager_address_is_refused_and_logged(
+    chromium_browser: object, app: str, signin_db: Path, mentor_codes: list[str]
+) -> None:
+    page = sign_in(chromium_browser, app, "funder")
+    for path in ("data", "mentor_journey"):
+        page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
+        wait_for_app(page)
+        text = text_of(page)
+        assert [c for c in mentor_codes if c in text] == []
+    refused = [r for r in audit(signin_db, "page refused") if r[0] == "funder@example.org"]
+    assert {d for _, d in refused} >= {"page data", "page mentor_journey"}
