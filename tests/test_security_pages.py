@@ -241,3 +241,15 @@ def test_an_import_is_in_the_audit_log_in_utc(db: Path, monkeypatch: pytest.Monk
     assert abs((now - logged_at).total_seconds()) < 600  # UTC, whatever the machine's zone
     shown = [d for d in at.dataframe if "when (UTC)" in d.value.columns]
     assert shown and str(shown[0].value.iloc[0, 0]).endswith(" UTC")
+
+
+def test_the_audit_log_shows_the_light_path_beside_the_database(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with clock.frozen(dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)):
+        audit_store.append(db, "funder@example.org", "page refused", "page data")
+    at = local_app(db, monkeypatch, "pages/data.py")
+    (shown,) = [d.value for d in at.dataframe if "when (UTC)" in d.value.columns]
+    first = shown.iloc[0].tolist()  # the newest: 2030 is after every row of the database
+    assert first == ["2030-01-02 03:04:05 UTC", "funder@example.org", "page refused", "page data"]
+    assert len(shown) > 1  # the database's rows are there too
