@@ -6,6 +6,8 @@
   import does meanwhile);
 - `tables/<table>.parquet`: every table exported to Parquet, readable by any tool without this
   dashboard;
+- `<database name>.audit.jsonl`: the audit log's light path (sign-ins, refused pages,
+  downloads; see analysis/audit_store.py); the erasure key is never part of a backup;
 - `manifest.json`: when, from where, the schema and data versions, the rows of each table, and
   the size and SHA-256 of every file.
 The folder is built under a temporary name and renamed into place when complete, so a backup
@@ -14,7 +16,8 @@ cut short is never mistaken for a whole one.
 `python -m analysis restore --db PATH --from-backup DIR` checks every file against the manifest
 (a changed, missing or added file refuses the restore, in one sentence, before anything is
 written), checks the copy reads whole and its tables hold the rows the manifest says, and then
-publishes it at PATH like any change (an existing database there is kept as a snapshot first).
+publishes it at PATH like any change (an existing database there is kept as a snapshot first),
+and adds the backup's audit entries that the light path beside PATH does not hold yet.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import database, snapshots
+from analysis import audit_store, database, snapshots
 
 MANIFEST = "manifest.json"
 FORMAT = "peer-mentor-dashboard-backup/1"
@@ -91,6 +94,10 @@ def backup(db_path: str | Path, out: str | Path) -> BackupResult:
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
+        # The audit log's light path (sign-ins, downloads; analysis/audit_store.py), whole
+        # lines only. The erasure key is never copied: a backup is meant to leave the machine.
+        audit_file = audit_store.store_path(db).name
+        audit_entries = audit_store.copy_to(db, work / audit_file)
         (work / "tables").mkdir()
         con = database._attach_read_only(copy)
         try:
@@ -114,6 +121,8 @@ def backup(db_path: str | Path, out: str | Path) -> BackupResult:
             "schema_version": version,
             "data_version": data_version,
             "tables": counts,
+            "audit_file": audit_file,
+            "audit_entries": audit_entries,
             "files": [
                 {
                     "path": p.relative_to(work).as_posix(),
@@ -185,6 +194,12 @@ def restore_backup(db_path: str | Path, folder: str | Path, user: str | None = N
     db, folder = Path(db_path), Path(folder)
     manifest = verify(folder)
     source = folder / str(manifest["database"])
+    audit_file = str(manifest.get("audit_file") or "")
+    listed = {str(f["path"]) for f in manifest.get("files", [])}
+    if audit_file and (audit_file not in listed or "/" in audit_file or "\\" in audit_file):
+        raise BackupError(
+            f"the manifest of {folder} names an audit file it does not hold; nothing was restored"
+        )
     if manifest.get("schema_version", 0) > database.SCHEMA_VERSION:
         raise database.DatabaseTooNew(
             f"the backup in {folder} was made by a newer release of the dashboard; "
@@ -227,6 +242,8 @@ def restore_backup(db_path: str | Path, folder: str | Path, user: str | None = N
                 con.execute("COMMIT")
         if saved is not None:
             snapshots.prune(db)
+        if audit_file:  # the log runs on: the backup's entries not here yet are added
+            audit_store.merge_from(db, folder / audit_file)
     finally:
         incoming.unlink(missing_ok=True)
     return detail

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analysis import backup, database
+from analysis import admin, audit_store, backup, database
 from tests.conftest import query
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -54,7 +54,9 @@ def test_a_backup_holds_a_copy_every_table_and_a_manifest_that_checks_them(
     ]
     assert sorted(manifest["tables"]) == tables
     listed = {f["path"]: f for f in manifest["files"]}
-    assert set(listed) == {demo_db.name, *(f"tables/{t}.parquet" for t in tables)}
+    audit_file = f"{demo_db.name}.audit.jsonl"  # the audit log's light path, even when empty
+    assert manifest["audit_file"] == audit_file
+    assert set(listed) == {demo_db.name, audit_file, *(f"tables/{t}.parquet" for t in tables)}
     for name, entry in listed.items():
         assert backup.sha256_of(made / name) == entry["sha256"]
         assert (made / name).stat().st_size == entry["bytes"]
@@ -165,3 +167,44 @@ def test_a_backup_never_overwrites_a_folder_with_files_in_it(
     missing = cli("backup", "--db", tmp_path / "none.duckdb", "--out", tmp_path / "b")
     one_line_error(missing, "no database")
     assert not (tmp_path / "b").exists()
+
+
+def test_the_audit_log_s_light_path_is_backed_up_and_runs_on_after_a_restore(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "programme.duckdb"
+    db.parent.mkdir()
+    shutil.copy(demo_db, db)
+    audit_store.append(db, "m@example.org", "sign in", "role manager", once="sign in:s1")
+    audit_store.append(db, "f@example.org", "page refused", "page data")
+    key = admin.erasure_key(db)  # the erasure key lives beside the database ...
+    folder = tmp_path / "backup"
+    backup.backup(db, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["audit_entries"] == 2
+    every = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
+    assert key not in every and admin.KEY_FILE not in {p.name for p in folder.rglob("*")}
+    # ... and is never in a backup. On a fresh machine the entries come back whole.
+    fresh = tmp_path / "new" / "programme.duckdb"
+    backup.restore_backup(fresh, folder, user="it@example.org")
+    assert audit_store.entries(fresh) == audit_store.entries(db)
+    assert audit_store.has(fresh, "sign in:s1")
+    # Over a database with later entries: the log runs on, nothing doubled or lost.
+    audit_store.append(db, "later@example.org", "download", "x.csv; page data")
+    backup.restore_backup(db, folder, user="it@example.org")
+    users = [e["user"] for e in audit_store.entries(db)]
+    assert users == ["m@example.org", "f@example.org", "later@example.org"]
+
+
+def test_a_manifest_naming_an_audit_file_it_does_not_hold_is_refused(
+    made: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(made, copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["audit_file"] = "../../elsewhere.jsonl"
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    target = tmp_path / "data" / "programme.duckdb"
+    with pytest.raises(backup.BackupError, match="audit file"):
+        backup.restore_backup(target, copy)
+    assert not target.exists()
