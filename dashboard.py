@@ -9,13 +9,13 @@ import logging
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
+
+import pages_mode
 
 # Streamlit runs a new server's first request in its old `pages/` directory mode, in which
 # widget state does not carry over to the next run. Leave that mode and start the session's
 # first run again at once (nothing has been clicked yet, so nothing is lost).
-if PagesManager.uses_pages_directory and not st.session_state.get("_frame_started"):
-    PagesManager.uses_pages_directory = False
+if pages_mode.leave_directory_mode() and not st.session_state.get("_frame_started"):
     st.session_state["_frame_started"] = True
     st.rerun()
 st.session_state["_frame_started"] = True

@@ -35,10 +35,18 @@ def filter_options(
     return out
 
 
+# The one rule for "last import", wherever it is shown (Overview, frame, impact summary and
+# pack): the latest import that brought in files.
+LAST_IMPORT_SQL = (
+    "SELECT max(imported_at) FROM imports "
+    "WHERE kind = 'import' AND import_id IN (SELECT import_id FROM import_files)"
+)
+
+
 def freshness(
     con: duckdb.DuckDBPyConnection,
-    scope: metrics.Scope,
-    settings: Settings,
+    scope: metrics.Scope | None = None,
+    settings: Settings | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Earliest and latest session dates (and the latest up to `today`, the clock's unless
@@ -49,10 +57,7 @@ def freshness(
         "AS DATE) FROM sessions",
         {"today": today or clock.today()},
     ).fetchone()
-    last = con.execute(
-        "SELECT max(imported_at) FROM imports WHERE import_id IN "
-        "(SELECT import_id FROM import_files)"
-    ).fetchone()
+    last = con.execute(LAST_IMPORT_SQL).fetchone()
     demo = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
     mentors = con.execute("SELECT count(*) FROM mentors").fetchone()
     earliest, latest, latest_past = row if row else (None, None, None)

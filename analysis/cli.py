@@ -304,9 +304,7 @@ def _report(args: argparse.Namespace) -> int:
     with database.read(args.db) as con:
         report = build_report(con, scope, settings, args.audience)
         if args.format == "csv" and args.audience == "funder":
-            from analysis import impact
-
-            aggregates = impact.aggregates(con, scope, settings)
+            aggregates = _exports().aggregates(con, scope, settings)
     if args.format == "json":
         text = json.dumps(report, indent=1, ensure_ascii=False)
     elif args.format == "csv":

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import duckdb
 import pandas as pd
+
+from analysis import figures, impact, journey_charts, metrics
+from analysis.settings import Settings
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,25 +49,11 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]
             yield path, value
 
 
-FIGURE_KEYS = (
-    "mentors_active",
-    "expected_attendances",
-    "attendance_rate",
-    "no_show_rate",
-    "notice_rate",
-    "punctuality_rate",
-    "mean_minutes_late",
-    "median_minutes_late",
-    "beneficiary_meetings",
-    "beneficiaries_reached",
-    "peer_support_hours",
-    "staff_minutes_lost",
-    "shadowing",
-    "stages",
-    "events",
-    "milestones",
-    "funnel",
-    "retention",
+# The report's figures, top-level keys in registry order (a group such as `shadowing` once).
+FIGURE_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        f.group for f in figures.FIGURES if f.in_report and f.kind not in figures.OWN_TABLE
+    )
 )
 
 
@@ -176,3 +168,102 @@ def rejected_for_download(rejected: pd.DataFrame) -> pd.DataFrame:
         values = json.loads(str(row.original_values))
         records.append({"file": row.file, "row": row.row, **values, "reasons": row.reasons})
     return pd.DataFrame(records)
+
+
+# -- the CSV of the aggregates -----------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "figure",
+    "label",
+    "period",
+    "window_from",
+    "window_to",
+    "value",
+    "suppressed",
+    "shown_as",
+)
+
+
+def _label(path: str, settings_labels: dict[str, str]) -> str:
+    # The journey's cells (cohorts, steps, reasons) are named by analysis.journey_charts.
+    journey_label = journey_charts.figure_label(path)
+    if journey_label:
+        return journey_label
+    if path in impact.FIGURE_LABELS:
+        return impact.FIGURE_LABELS[path]
+    if path in settings_labels:
+        return settings_labels[path]
+    if path.startswith("milestones."):
+        return impact.MILESTONE_LABELS.get(path.split(".", 1)[1], path)
+    if path.startswith("events.by_event."):
+        name = path.split(".", 2)[2]
+        return f"Mentors at {impact.EVENT_TYPE_LABELS.get(name, name)}"
+    return path
+
+
+def aggregate_rows(summary: impact.ImpactSummary, settings: Settings) -> list[dict[str, Any]]:
+    """One tidy table: the funder report's figures for the period and the previous period,
+    then the monthly rates of the chart, each with its suppression mark."""
+    stage_labels = {
+        f"stages.distribution.{n}": f"Mentors at stage {settings.stage_label(n)}"
+        for n in range(1, 8)
+    }
+    rows: list[dict[str, Any]] = []
+    reports = [("period", summary.report)]
+    if summary.comparable:
+        reports.append(("previous period", summary.previous_report))
+    for period, report in reports:
+        for row in figure_rows(report):
+            rows.append(
+                {
+                    "figure": row["figure"],
+                    "label": _label(row["figure"], stage_labels),
+                    "period": period,
+                    "window_from": row["window_from"],
+                    "window_to": row["window_to"],
+                    "value": row["value"],
+                    "suppressed": row["suppressed"],
+                    "shown_as": row["shown_as"],
+                }
+            )
+    k = summary.k
+    record: dict[Any, Any]
+    for record in summary.monthly.to_dict("records"):
+        month: dt.date = record["month"]
+        month_from = max(month, summary.window[0])
+        month_to = min(
+            month.replace(day=calendar.monthrange(month.year, month.month)[1]), summary.window[1]
+        )
+        for figure, value, hidden in (
+            ("attendance_rate", record["attendance_rate"], record["attendance_suppressed"]),
+            ("punctuality_rate", record["punctuality_rate"], record["punctuality_suppressed"]),
+        ):
+            value = None if hidden or pd.isna(value) else float(value)
+            rows.append(
+                {
+                    "figure": figure,
+                    "label": f"{impact.FIGURE_LABELS[figure]}, {month:%B %Y}",
+                    "period": "month",
+                    "window_from": month_from.isoformat(),
+                    "window_to": month_to.isoformat(),
+                    "value": value,
+                    "suppressed": "yes" if hidden else "no",
+                    "shown_as": f"<{k}" if hidden else ("" if value is None else value),
+                }
+            )
+    return rows
+
+
+def aggregates_csv(summary: impact.ImpactSummary, settings: Settings) -> bytes:
+    """The aggregates as CSV bytes (UTF-8 with BOM for Excel), every cell safe to open."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in aggregate_rows(summary, settings):
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def aggregates(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> bytes:
+    """The CSV download, computed from the database (the page's cached loader calls this)."""
+    return aggregates_csv(impact.summary(con, scope, settings), settings)

@@ -14,16 +14,14 @@ back from the other.
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analysis import charts, exports, journey_charts, learning_log, metrics, privacy
+from analysis import catalog, charts, figures, journey_charts, learning_log, metrics, privacy, query
 from analysis.records import MILESTONE_CODES
 from analysis.report import build_report
 from analysis.settings import Settings
@@ -49,32 +47,10 @@ MILESTONE_PHRASES: dict[str, str] = {
 }
 EVENT_TYPE_LABELS = {"group_day": "Group days", "event": "Other events"}
 
-# Plain labels for the figures of the report, for the CSV and the method notes.
+# Plain labels for the figures of the report, for the CSV and the method notes: the registry's.
 FIGURE_LABELS: dict[str, str] = {
-    "mentors_active": "Peer mentors taking part",
-    "expected_attendances": "Sessions mentors were expected at",
-    "attendance_rate": "Attendance rate",
-    "no_show_rate": "Rate of absence without notice",
-    "notice_rate": "Share of absences with notice",
-    "punctuality_rate": "Punctuality rate",
-    "mean_minutes_late": "Mean minutes late, when late",
-    "median_minutes_late": "Median minutes late, when late",
-    "beneficiary_meetings.expected": "Meetings with beneficiaries planned",
-    "beneficiary_meetings.missed": "Meetings with beneficiaries missed",
-    "beneficiary_meetings.late": "Meetings with beneficiaries the mentor was late for",
-    "beneficiaries_reached": "Beneficiaries supported",
-    "peer_support_hours": "Hours of peer support",
-    "staff_minutes_lost": "Staff minutes lost to lateness and no-shows",
-    "shadowing.target_hours": "Shadowing target (hours)",
-    "shadowing.mentors_complete": "Mentors who completed shadowing",
-    "shadowing.mentors_in_progress": "Mentors part-way through shadowing",
-    "shadowing.median_days_to_complete": "Median days to complete shadowing",
-    "stages.distribution.not_assessed": "Mentors not yet assessed on the transition curve",
-    "stages.mentors_progressed": "Mentors who moved forward on the transition curve",
-    "stages.regressions": "Moves back on the transition curve",
-    "stages.mean_self_esteem_change": "Mean change in self-esteem score",
-    "events.mentors_attending": "Mentors at group days and events",
-}
+    f.key: f.funder_label for f in figures.FIGURES if f.funder_label and f.in_report
+} | {"stages.distribution.not_assessed": "Mentors not yet assessed on the transition curve"}
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     (
@@ -98,13 +74,14 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     (
         "Punctuality rate",
         "Of the sessions a mentor attended, the share where they arrived within the grace "
-        "period of {grace} minutes and were not marked late.",
+        "period of {grace} minutes (when no arrival time was recorded: not marked late).",
     ),
     (
         "Shadowing",
         "Each mentor shadows a member of staff for {target} hours before meeting "
-        "beneficiaries. Completed means their recorded shadowing time reached {target} hours "
-        "by the end of the period.",
+        "beneficiaries. Completed means their recorded shadowing time reached {target} hours, "
+        "or the programme recorded their shadowing as completed, by the end of the period "
+        "(whichever came first).",
     ),
     (
         "Transition curve",
@@ -295,50 +272,23 @@ def change_words(
 
 
 # (key, tile label, kind, sentence template with {v} and {s} for the plural 's')
-HEADLINE_FIGURES: tuple[tuple[str, str, str, str], ...] = (
-    ("mentors_active", "Peer mentors", "count", "{v} peer mentor{s} took part in the programme"),
-    (
-        "beneficiaries_reached",
-        "Beneficiaries supported",
-        "count",
-        "peer mentors supported {v} beneficiar{ies} in one-to-one meetings",
-    ),
-    (
-        "peer_support_hours",
-        "Hours of peer support",
-        "hours",
-        "mentors gave {v} hour{s} of peer support to beneficiaries",
-    ),
-    (
-        "attendance_rate",
-        "Attendance",
-        "rate",
-        "mentors attended {v} of the sessions they were expected at",
-    ),
-    (
-        "punctuality_rate",
-        "Punctuality",
-        "rate",
-        "mentors arrived on time (within {grace} minutes) for {v} of the sessions they attended",
-    ),
-    (
-        "shadowing.mentors_complete",
-        "Completed shadowing",
-        "count",
-        "by {to}, {v} mentor{s} had completed {target} hours of shadowing a member of staff",
-    ),
-    (
-        "stages.mentors_progressed",
-        "Moved forward on the curve",
-        "count",
-        "{v} mentor{s} had moved forward on the transition curve since their first assessment",
-    ),
-    (
-        "events.mentors_attending",
-        "At group days and events",
-        "count",
-        "{v} mentor{s} took part in group days and events",
-    ),
+# What each headline figure says (the label and number format are the registry's).
+HEADLINE_SENTENCES: dict[str, str] = {
+    "mentors_active": "{v} peer mentor{s} took part in the programme",
+    "beneficiaries_reached": "peer mentors supported {v} beneficiar{ies} in one-to-one meetings",
+    "peer_support_hours": "mentors gave {v} hour{s} of peer support to beneficiaries",
+    "attendance_rate": "mentors attended {v} of the sessions they were expected at",
+    "punctuality_rate": "mentors arrived on time (within {grace} minutes) for {v} of the "
+    "sessions they attended",
+    "shadowing.mentors_complete": "by {to}, {v} mentor{s} had completed {target} hours of "
+    "shadowing a member of staff",
+    "stages.mentors_progressed": "{v} mentor{s} had moved forward on the transition curve since "
+    "their first assessment",
+    "events.mentors_attending": "{v} mentor{s} took part in group days and events",
+}
+HEADLINE_FIGURES: tuple[tuple[str, str, str, str], ...] = tuple(
+    (key, figures.get(key).funder_label, figures.get(key).fmt, template)
+    for key, template in HEADLINE_SENTENCES.items()
 )
 
 
@@ -446,17 +396,16 @@ def _milestone_sentence(report: dict[str, Any], k: int) -> str | None:
 
 # -- chart data --------------------------------------------------------------------------------
 
-_MONTHLY_BODY = """
-SELECT CAST(date_trunc('month', day) AS DATE) AS month,
-       count(*) FILTER (WHERE expected) AS expected,
-       count(*) FILTER (WHERE present) AS present,
-       count(*) FILTER (WHERE present AND NOT late) AS on_time,
-       count(DISTINCT mentor_id) FILTER (WHERE expected) AS expected_people,
-       count(DISTINCT mentor_id) FILTER (WHERE present) AS present_people
-FROM rows_in
-GROUP BY 1
-ORDER BY 1
-"""
+# Attendance and punctuality by month: the registry's two rates and what each rests on.
+_MONTHLY_BODY = (
+    query.breakdown_sql(
+        "month",
+        figures=("attendance_rate", "punctuality_rate"),
+        tallies=("expected",),
+        supports=("attendance_rate", "punctuality_rate"),
+    )
+    + "ORDER BY 1"
+)
 
 
 def _months(window: tuple[dt.date, dt.date]) -> list[dt.date]:
@@ -489,14 +438,11 @@ def monthly_rates(
     recorded = [m for m in months if found.get(m, (0,))[0]]
     months = [m for m in months if recorded and recorded[0] <= m <= recorded[-1]]
     for month in months:
-        expected, present, on_time, expected_people, present_people = found.get(
-            month, (0, 0, 0, 0, 0)
+        _, attendance, punctuality, expected_people, present_people = found.get(
+            month, (0, None, None, 0, 0)
         )
         key = month.isoformat()
-        values[key] = {
-            "attendance_rate": present / expected if expected else None,
-            "punctuality_rate": on_time / present if present else None,
-        }
+        values[key] = {"attendance_rate": attendance, "punctuality_rate": punctuality}
         support[f"{key}.attendance_rate"] = expected_people
         support[f"{key}.punctuality_rate"] = present_people
     shown, hidden = privacy.suppress(values, support, settings)
@@ -616,18 +562,12 @@ def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
 
 
 def freshness(con: duckdb.DuckDBPyConnection) -> Freshness:
-    """The span of the session records, the last import, and whether demo records are present."""
-    row = con.execute(
-        "SELECT CAST(min(scheduled_start) AS DATE), CAST(max(scheduled_start) AS DATE) "
-        "FROM sessions"
-    ).fetchone()
-    last = con.execute(
-        "SELECT max(imported_at) FROM imports WHERE import_id IN "
-        "(SELECT import_id FROM import_files)"
-    ).fetchone()
-    demo = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
-    earliest, latest = row if row else (None, None)
-    return Freshness(earliest, latest, last[0] if last else None, bool(demo and demo[0]))
+    """The span of the session records, the last import, and whether demo records are present
+    (`catalog.freshness`: the one rule the Overview and the frame read too)."""
+    found = catalog.freshness(con)
+    return Freshness(
+        found["earliest_session"], found["latest_session"], found["last_import"], found["has_demo"]
+    )
 
 
 # A period ending more than this long after the latest session gets a caveat.
@@ -787,101 +727,3 @@ def summary(
         caveats=_caveats(window, previous_window, fresh, filters),
         learned=learning_log.notes(con, window[0], window[1], shared_only=True),
     )
-
-
-# -- the CSV of the aggregates -----------------------------------------------------------------
-
-CSV_COLUMNS = (
-    "figure",
-    "label",
-    "period",
-    "window_from",
-    "window_to",
-    "value",
-    "suppressed",
-    "shown_as",
-)
-
-
-def _label(path: str, settings_labels: dict[str, str]) -> str:
-    if path in FIGURE_LABELS:
-        return FIGURE_LABELS[path]
-    if path in settings_labels:
-        return settings_labels[path]
-    journey_label = journey_charts.figure_label(path)
-    if journey_label:
-        return journey_label
-    if path.startswith("milestones."):
-        return MILESTONE_LABELS.get(path.split(".", 1)[1], path)
-    if path.startswith("events.by_event."):
-        name = path.split(".", 2)[2]
-        return f"Mentors at {EVENT_TYPE_LABELS.get(name, name)}"
-    return path
-
-
-def aggregate_rows(summary: ImpactSummary, settings: Settings) -> list[dict[str, Any]]:
-    """One tidy table: the funder report's figures for the period and the previous period,
-    then the monthly rates of the chart, each with its suppression mark."""
-    stage_labels = {
-        f"stages.distribution.{n}": f"Mentors at stage {settings.stage_label(n)}"
-        for n in range(1, 8)
-    }
-    rows: list[dict[str, Any]] = []
-    reports = [("period", summary.report)]
-    if summary.comparable:
-        reports.append(("previous period", summary.previous_report))
-    for period, report in reports:
-        for row in exports.figure_rows(report):
-            rows.append(
-                {
-                    "figure": row["figure"],
-                    "label": _label(row["figure"], stage_labels),
-                    "period": period,
-                    "window_from": row["window_from"],
-                    "window_to": row["window_to"],
-                    "value": row["value"],
-                    "suppressed": row["suppressed"],
-                    "shown_as": row["shown_as"],
-                }
-            )
-    k = summary.k
-    record: dict[Any, Any]
-    for record in summary.monthly.to_dict("records"):
-        month: dt.date = record["month"]
-        month_from = max(month, summary.window[0])
-        month_to = min(
-            month.replace(day=calendar.monthrange(month.year, month.month)[1]), summary.window[1]
-        )
-        for figure, value, hidden in (
-            ("attendance_rate", record["attendance_rate"], record["attendance_suppressed"]),
-            ("punctuality_rate", record["punctuality_rate"], record["punctuality_suppressed"]),
-        ):
-            value = None if hidden or pd.isna(value) else float(value)
-            rows.append(
-                {
-                    "figure": figure,
-                    "label": f"{FIGURE_LABELS[figure]}, {month:%B %Y}",
-                    "period": "month",
-                    "window_from": month_from.isoformat(),
-                    "window_to": month_to.isoformat(),
-                    "value": value,
-                    "suppressed": "yes" if hidden else "no",
-                    "shown_as": f"<{k}" if hidden else ("" if value is None else value),
-                }
-            )
-    return rows
-
-
-def aggregates_csv(summary: ImpactSummary, settings: Settings) -> bytes:
-    """The aggregates as CSV bytes (UTF-8 with BOM for Excel), every cell safe to open."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for row in aggregate_rows(summary, settings):
-        writer.writerow({key: exports.safe_cell(value) for key, value in row.items()})
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def aggregates(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> bytes:
-    """The CSV download, computed from the database (the page's cached loader calls this)."""
-    return aggregates_csv(summary(con, scope, settings), settings)

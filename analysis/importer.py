@@ -780,7 +780,7 @@ def _store_warnings(
             f"SELECT a._row, 'row ' || a._row || ': marked late but arrived ' || "
             "CAST(greatest(0, floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60)) "
             "AS BIGINT) || ' minute(s) after the start, within the ' || $grace || "
-            "'-minute grace period' "
+            "'-minute grace period, so it counts as on time' "
             f"FROM {t}_a a JOIN sessions s USING (session_id) WHERE a.attendance = 'late' "
             "AND a.arrival IS NOT NULL "
             "AND floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60) <= $grace"

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import clock, privacy
+from analysis import clock, figures, privacy, query
 from analysis.records import MILESTONE_CODES
 from analysis.settings import Settings
 
@@ -86,79 +86,15 @@ def params(scope: Scope, settings: Settings, window: tuple[dt.date, dt.date]) ->
     }
 
 
-# The shared scope: selected mentors, active mentors, and attendance rows up to `to` with the
-# per-row definitions of METRICS.md. Every attendance figure reads these CTEs.
-_MENTORS_CTES = """
-selected AS (
-    SELECT * FROM mentors
-    WHERE (len(CAST($cohorts AS VARCHAR[])) = 0 OR list_contains(CAST($cohorts AS VARCHAR[]), cohort))
-      AND (len(CAST($genders AS VARCHAR[])) = 0 OR list_contains(CAST($genders AS VARCHAR[]), gender))
-      AND (len(CAST($workers AS VARCHAR[])) = 0
-           OR list_contains(CAST($workers AS VARCHAR[]), outreach_worker))
-      AND (len(CAST($regions AS VARCHAR[])) = 0 OR list_contains(CAST($regions AS VARCHAR[]), region))
-),
-active AS (
-    SELECT * FROM selected
-    WHERE start_date <= $to AND (end_date IS NULL OR end_date >= $from)
-      AND (len(CAST($streams AS VARCHAR[])) = 0 OR mentor_id IN (
-           SELECT f.mentor_id FROM funding f
-           WHERE list_contains(CAST($streams AS VARCHAR[]), f.funding_stream)
-             AND (f.from IS NULL OR f.from <= $to) AND (f.to IS NULL OR f.to >= $from)))
-)
-"""
-
-_ROWS_CTES = """
-timed AS (
-    SELECT a.mentor_id, a.session_id, a.attendance, a.minutes_attended, s.session_type,
-           s.scheduled_start, CAST(s.scheduled_start AS DATE) AS day, s.duration_minutes,
-           s.staff_id, s.beneficiary_id, s.event_name,
-           a.attendance <> 'cancelled_by_programme' AS expected,
-           a.attendance IN ('attended', 'late') AS present,
-           CASE WHEN a.arrival IS NOT NULL THEN CAST(greatest(0,
-               floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60)) AS INTEGER) END
-               AS minutes_late
-    FROM attendance a
-    JOIN sessions s USING (session_id)
-    WHERE a.mentor_id IN (SELECT mentor_id FROM selected)
-),
-rows_all AS (
-    SELECT *,
-           present AND (attendance = 'late' OR coalesce(minutes_late > $grace, false)) AS late,
-           CASE WHEN present THEN least(duration_minutes, coalesce(minutes_attended,
-               greatest(0, duration_minutes - coalesce(minutes_late, 0)))) END AS credited_minutes
-    FROM timed
-)
-"""
-
-# The active mentors' rows up to `to`, from all the rows of the selected mentors.
-_ROWS_TO_CTE = """
-rows_to AS (
-    SELECT r.* FROM {rows} r JOIN active USING (mentor_id) WHERE r.day <= $to
-)
-"""
-
-_ROWS_IN_CTE = "rows_in AS (SELECT * FROM rows_to WHERE day >= $from)"
-
-SCOPE_SQL = (
-    "\nWITH "
-    + _MENTORS_CTES.strip()
-    + ",\n"
-    + _ROWS_CTES.strip()
-    + ",\n"
-    + _ROWS_TO_CTE.strip().replace("{rows}", "rows_all")
-    + ",\n"
-    + _ROWS_IN_CTE
-    + "\n"
-)
+# The shared scope (analysis.query): selected mentors, active mentors, and attendance rows up to
+# `to` with the per-row definitions of METRICS.md. Every attendance figure reads these CTEs.
+SCOPE_SQL = query.with_clause(query.scope_ctes())
 
 
 def scope_sql(table: str | None = None) -> str:
     """SCOPE_SQL, or the same CTEs with the selected mentors' rows (`rows_all`) read from a
     table `rows_table` filled."""
-    if table is None:
-        return SCOPE_SQL
-    rows_to = _ROWS_TO_CTE.strip().replace("{rows}", table)
-    return f"\nWITH {_MENTORS_CTES.strip()},\n{rows_to},\n{_ROWS_IN_CTE}\n"
+    return SCOPE_SQL if table is None else query.with_clause(query.scope_ctes(table))
 
 
 # --- the scoped rows, materialised ------------------------------------------------------------
@@ -170,13 +106,7 @@ def scope_sql(table: str | None = None) -> str:
 # so the definitions stay there), kept until the connection closes, and every window's
 # `rows_to` (this period's and the previous one's) and every view of the page read it.
 
-_ROWS_TABLE_SQL = (
-    "CREATE TEMP TABLE {table} AS WITH "
-    + _MENTORS_CTES.strip().split("\nactive AS (")[0].rstrip().rstrip(",")
-    + ",\n"
-    + _ROWS_CTES.strip()
-    + "\nSELECT * FROM rows_all"
-)
+_ROWS_TABLE_SQL = query.rows_table_sql("pm_rows")
 _PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
 _SHARED: dict[int, set[str]] = {}  # id of a shared connection: the tables built on it
 
@@ -210,80 +140,48 @@ def rows_table(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> str | None:
         return None
     table = f"pm_rows_{_rows_key(p)}"
     if table not in built:
-        sql = _ROWS_TABLE_SQL.replace("{table}", table)
+        sql = query.rows_table_sql(table)
         con.execute(sql, bind(sql, p))
         built.add(table)
     return table
 
 
-# Attendance figures: counted per mentor first, then over mentors (the people a figure rests on
-# are the mentors with a count above 0), which is much cheaper than many DISTINCT counts.
-_ATTENDANCE_CTES = """,
-by_mentor AS (
-    SELECT mentor_id,
-           count(*) FILTER (WHERE expected) AS expected,
-           count(*) FILTER (WHERE present) AS present,
-           count(*) FILTER (WHERE attendance = 'no_show') AS no_show,
-           count(*) FILTER (WHERE attendance = 'notified_absence') AS notified,
-           count(*) FILTER (WHERE present AND NOT late) AS on_time,
-           count(*) FILTER (WHERE late AND minutes_late IS NOT NULL) AS late_known,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected)
-               AS bm_expected,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting'
-                            AND attendance IN ('no_show', 'notified_absence')) AS bm_missed,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND late) AS bm_late,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND present) AS bm_present,
-           sum(credited_minutes) FILTER (WHERE session_type = 'beneficiary_meeting' AND present)
-               AS bm_credited,
-           sum(minutes_late) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
-                                     AND late) AS lost_late,
-           sum(duration_minutes) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
-                                         AND attendance = 'no_show') AS lost_no_show,
-           count(*) FILTER (WHERE session_type IN ('shadowing', 'beneficiary_meeting')
-               AND ((late AND minutes_late IS NOT NULL) OR attendance = 'no_show')) AS lost_rows,
-           count(*) FILTER (WHERE session_type IN ('group_day', 'event') AND present) AS events
-    FROM rows_in GROUP BY mentor_id
-),
-lateness AS (
-    SELECT avg(minutes_late) AS mean_late, median(minutes_late) AS median_late
-    FROM rows_in WHERE late
-),
-reached AS (
-    SELECT count(DISTINCT beneficiary_id) AS beneficiaries
-    FROM rows_in WHERE session_type = 'beneficiary_meeting' AND present
+# The active mentors, and the flows of people in the window (METRICS.md "Flows of people").
+PEOPLE = query.Cte(
+    "people",
+    """
+    SELECT {
+        'mentors_active': count(*),
+        'mentors_started': count(*) FILTER (WHERE start_date >= $from),
+        'mentors_completed': count(*) FILTER (WHERE status = 'completed'
+                                              AND end_date BETWEEN $from AND $to),
+        'mentors_withdrawn': count(*) FILTER (WHERE status = 'withdrawn'
+                                              AND end_date BETWEEN $from AND $to)
+    } AS people
+    FROM active
+    """,
 )
-"""
-_ATTENDANCE_SELECT = """
-SELECT
-    (SELECT count(*) FROM active) AS mentors_active,
-    coalesce(sum(expected), 0) AS expected,
-    count(*) FILTER (WHERE expected > 0) AS expected_people,
-    coalesce(sum(present), 0) AS present,
-    count(*) FILTER (WHERE present > 0) AS present_people,
-    coalesce(sum(no_show), 0) AS no_show,
-    coalesce(sum(notified), 0) AS notified,
-    count(*) FILTER (WHERE no_show + notified > 0) AS absent_people,
-    coalesce(sum(on_time), 0) AS on_time,
-    (SELECT mean_late FROM lateness) AS mean_late,
-    (SELECT median_late FROM lateness) AS median_late,
-    count(*) FILTER (WHERE late_known > 0) AS late_known_people,
-    coalesce(sum(bm_expected), 0) AS bm_expected,
-    count(*) FILTER (WHERE bm_expected > 0) AS bm_expected_people,
-    coalesce(sum(bm_missed), 0) AS bm_missed,
-    count(*) FILTER (WHERE bm_missed > 0) AS bm_missed_people,
-    coalesce(sum(bm_late), 0) AS bm_late,
-    count(*) FILTER (WHERE bm_late > 0) AS bm_late_people,
-    (SELECT beneficiaries FROM reached) AS beneficiaries,
-    coalesce(sum(bm_credited), 0) / 60.0 AS peer_hours,
-    count(*) FILTER (WHERE bm_present > 0) AS peer_people,
-    CAST(coalesce(sum(lost_late), 0) + coalesce(sum(lost_no_show), 0) AS DOUBLE) AS staff_lost,
-    count(*) FILTER (WHERE lost_rows > 0) AS staff_lost_people,
-    count(*) FILTER (WHERE events > 0) AS events_people
-FROM by_mentor
-"""
-_ATTENDANCE_BODY = _ATTENDANCE_CTES + _ATTENDANCE_SELECT
 
-_ACTIVE_SELECT = "SELECT count(*) AS mentors_active FROM active"
+
+def _row_figures(parts: tuple[str, ...]) -> list[figures.Figure]:
+    """The registered figures over the attendance rows that `parts` ask for."""
+    return [
+        f
+        for f in figures.row_figures()
+        if ("events" if f.group == "events" else "attendance") in parts
+    ]
+
+
+def _attendance_figures(row_figures: list[figures.Figure]) -> query.Cte:
+    """One row: the people figures and each figure over the rows, with what it rests on."""
+    columns = ["(SELECT people FROM people) AS people", *query.figures_columns(row_figures)]
+    return query.Cte("attendance_figures", "SELECT " + ", ".join(columns))
+
+
+def _attendance_ctes(row_figures: list[figures.Figure]) -> list[query.Cte]:
+    extra = [query.by_mentor(row_figures)] if row_figures else []
+    return [PEOPLE, *extra, _attendance_figures(row_figures)]
+
 
 _EVENTS_SELECT = """
 SELECT coalesce(event_name, session_type) AS event, count(DISTINCT mentor_id) AS mentors
@@ -292,17 +190,9 @@ GROUP BY ALL ORDER BY event
 """
 _EVENTS_BODY = _EVENTS_SELECT
 
-_MILESTONES_SQL = (
-    SCOPE_SQL
-    + """
-SELECT milestone, count(DISTINCT mentor_id) AS mentors
-FROM milestones JOIN active USING (mentor_id)
-WHERE achieved_on BETWEEN $from AND $to
-GROUP BY ALL
-"""
-)
-
-# Running total of credited shadowing per mentor, up to `to`; the session that reached the target.
+# Each active mentor's shadowing completion date (METRICS.md): the earlier of the session at
+# which their running total of credited shadowing up to `to` reached the target, and an imported
+# `shadowing_completed` milestone up to `to`. Every shadowing figure reads `completed_on`.
 SHADOWING_CTES = """,
 shadow AS (
     SELECT mentor_id, day, credited_minutes,
@@ -310,22 +200,43 @@ shadow AS (
                                        ROWS UNBOUNDED PRECEDING) AS running
     FROM rows_to WHERE session_type = 'shadowing' AND present
 ),
+shadow_milestone AS (
+    SELECT mentor_id, min(achieved_on) AS milestone_on FROM milestones
+    WHERE milestone = 'shadowing_completed' AND achieved_on <= $to
+      AND mentor_id IN (SELECT mentor_id FROM active)
+    GROUP BY mentor_id
+),
 per_mentor AS (
     SELECT a.mentor_id, a.start_date, coalesce(sum(s.credited_minutes), 0) AS credited,
-           min(s.day) FILTER (WHERE s.running >= $target_minutes) AS completed_on
+           least(min(s.day) FILTER (WHERE s.running >= $target_minutes),
+                 min(m.milestone_on)) AS completed_on
     FROM active a LEFT JOIN shadow s USING (mentor_id)
-    GROUP BY ALL
+    LEFT JOIN shadow_milestone m USING (mentor_id)
+    GROUP BY a.mentor_id, a.start_date
 )
 """
 SHADOWING_SQL = SCOPE_SQL + SHADOWING_CTES
 
 _SHADOWING_SELECT = """
-SELECT count(*) FILTER (WHERE credited >= $target_minutes) AS complete,
-       count(*) FILTER (WHERE credited > 0 AND credited < $target_minutes) AS in_progress,
-       median(date_diff('day', start_date, completed_on))
-           FILTER (WHERE credited >= $target_minutes) AS median_days
+SELECT count(*) FILTER (WHERE completed_on IS NOT NULL) AS complete,
+       count(*) FILTER (WHERE completed_on >= $from) AS completed_in_window,
+       count(*) FILTER (WHERE completed_on IS NULL AND credited > 0) AS in_progress,
+       median(date_diff('day', start_date, completed_on)) AS median_days
 FROM per_mentor
 """
+# Milestones in the window; `shadowing_completed` is the shadowing completion date.
+_MILESTONES_BODY = (
+    SHADOWING_CTES
+    + """
+SELECT milestone, count(DISTINCT mentor_id) AS mentors
+FROM milestones JOIN active USING (mentor_id)
+WHERE achieved_on BETWEEN $from AND $to AND milestone <> 'shadowing_completed'
+GROUP BY ALL
+UNION ALL
+SELECT 'shadowing_completed', count(*) FROM per_mentor WHERE completed_on >= $from
+"""
+)
+
 _SHADOWING_SUMMARY_BODY = SHADOWING_CTES + _SHADOWING_SELECT
 
 
@@ -366,15 +277,14 @@ SELECT
 """
 )
 
-_AT_RISK_CTES = """,
-recent AS (
-    SELECT mentor_id,
-           count(*) FILTER (WHERE expected) AS expected,
-           count(*) FILTER (WHERE present) AS present,
-           count(*) FILTER (WHERE attendance = 'no_show') AS no_shows,
-           count(*) FILTER (WHERE late) AS lates
-    FROM rows_to WHERE day >= $lookback_from GROUP BY mentor_id
-),
+_AT_RISK_CTES = (
+    """,
+recent_rows AS (SELECT * FROM rows_to WHERE day >= $lookback_from),
+recent AS ("""
+    + query.breakdown_sql(
+        "mentor", tallies=("expected", "present", "no_show", "late"), rows="recent_rows"
+    )
+    + """),
 latest_two AS (
     SELECT mentor_id,
            arg_max(stage, assessed_on) AS latest_stage, max(assessed_on) AS latest_on,
@@ -382,11 +292,12 @@ latest_two AS (
     FROM stage_assessments WHERE assessed_on <= $to GROUP BY mentor_id
 )
 """
+)
 _AT_RISK_SELECT = """
 SELECT a.mentor_id,
        coalesce(r.expected >= 3 AND r.present < 0.6 * r.expected, false) AS low_attendance,
-       coalesce(r.no_shows >= 2, false) AS no_shows,
-       coalesce(r.lates >= 3, false) AS lateness,
+       coalesce(r.no_show >= 2, false) AS no_shows,
+       coalesce(r.late >= 3, false) AS lateness,
        coalesce(l.latest_on >= $lookback_from AND l.latest_stage < l.previous_stage, false)
            AS stage_regression
 FROM active a
@@ -433,17 +344,17 @@ def compute(
         "target_minutes": settings.shadowing_target_hours * 60,
         "lookback_from": window[1] - dt.timedelta(days=settings.lookback_days - 1),
     }
-    wants_attendance = "attendance" in parts or "events" in parts
+    row_figures = _row_figures(parts)
     wants_shadowing = "shadowing" in parts
     wants_events = "events" in parts
-    needs_rows = with_at_risk or wants_attendance or wants_shadowing
+    needs_rows = with_at_risk or bool(row_figures) or wants_shadowing
     table = rows_table(con, p) if needs_rows else None
     if table is None and needs_rows:
-        raw = _one_pass(con, p, wants_attendance, wants_shadowing, wants_events, with_at_risk)
+        raw = _one_pass(con, p, row_figures, wants_shadowing, wants_events, with_at_risk)
     else:
-        scoped = scope_sql(table)
+        scoped = query.with_clause([*query.scope_ctes(table), *_attendance_ctes(row_figures)])
         raw = {
-            "a": _one(con, scoped + (_ATTENDANCE_BODY if wants_attendance else _ACTIVE_SELECT), p),
+            "a": _one(con, scoped + "SELECT * FROM attendance_figures", p),
             "s": _one(con, scoped + _SHADOWING_SUMMARY_BODY, p) if wants_shadowing else None,
             "events": _all(con, scoped + _EVENTS_BODY, p) if wants_events else [],
             "flags": _all(con, scoped + _AT_RISK_BODY, p) if with_at_risk else [],
@@ -461,37 +372,31 @@ def _all(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> list[tu
 def _one_pass(
     con: duckdb.DuckDBPyConnection,
     p: dict[str, Any],
-    attendance: bool,
+    row_figures: list[figures.Figure],
     shadowing: bool,
     events: bool,
     flags: bool,
 ) -> dict[str, Any]:
     """The figure queries as one statement: the scoped rows are joined once and kept for the
     statement (a MATERIALIZED CTE), and every group of figures reads them."""
-    ctes = [_ATTENDANCE_CTES + ",\nattendance_figures AS (" + _ATTENDANCE_SELECT + ")"]
+    ctes = [*query.scope_ctes(materialized=True), *_attendance_ctes(row_figures)]
+    bodies = []
     columns = ["(SELECT attendance_figures FROM attendance_figures) AS a"]
-    if not attendance:
-        ctes = [",\nattendance_figures AS (" + _ACTIVE_SELECT + ")"]
     if shadowing:
-        ctes.append(SHADOWING_CTES + ",\nshadowing_figures AS (" + _SHADOWING_SELECT + ")")
+        bodies.append(SHADOWING_CTES + ",\nshadowing_figures AS (" + _SHADOWING_SELECT + ")")
         columns.append("(SELECT shadowing_figures FROM shadowing_figures) AS s")
     if events:
-        ctes.append(",\nevent_figures AS (" + _EVENTS_SELECT + ")")
+        bodies.append(",\nevent_figures AS (" + _EVENTS_SELECT + ")")
         columns.append(
             "(SELECT list((event, mentors) ORDER BY event) FROM event_figures) AS events"
         )
     if flags:
-        ctes.append(_AT_RISK_CTES + ",\nflag_figures AS (" + _AT_RISK_SELECT + ")")
+        bodies.append(_AT_RISK_CTES + ",\nflag_figures AS (" + _AT_RISK_SELECT + ")")
         columns.append(
             "(SELECT list((mentor_id, low_attendance, no_shows, lateness, stage_regression) "
             "ORDER BY mentor_id) FROM flag_figures) AS flags"
         )
-    sql = (
-        SCOPE_SQL.replace("\nrows_to AS (", "\nrows_to AS MATERIALIZED (", 1)
-        + "".join(ctes)
-        + "\nSELECT "
-        + ", ".join(columns)
-    )
+    sql = query.with_clause(ctes) + "".join(bodies) + "\nSELECT " + ", ".join(columns)
     row = _one(con, sql, p)
     return {
         "a": row["a"],
@@ -499,6 +404,15 @@ def _one_pass(
         "events": [tuple(e) for e in row.get("events") or []],
         "flags": [tuple(f) for f in row.get("flags") or []],
     }
+
+
+def _typed(figure: figures.Figure, value: Any) -> Any:
+    """Counts as integers; rates, hours, minutes, means and medians as floats."""
+    if value is None:
+        return None
+    if figure.kind in ("people", "count"):
+        return int(value)
+    return float(value)
 
 
 def _assemble(
@@ -521,25 +435,15 @@ def _assemble(
         support[path] = people
 
     a = raw["a"]
-    put("mentors_active", a["mentors_active"], a["mentors_active"])
-    if "attendance" in parts:
-        put("expected_attendances", a["expected"], a["expected_people"])
-        put("attendance_rate", _rate(a["present"], a["expected"]), a["expected_people"])
-        put("no_show_rate", _rate(a["no_show"], a["expected"]), a["expected_people"])
-        put("notice_rate", _rate(a["notified"], a["notified"] + a["no_show"]), a["absent_people"])
-        put("punctuality_rate", _rate(a["on_time"], a["present"]), a["present_people"])
-        put("mean_minutes_late", a["mean_late"], a["late_known_people"])
-        put(
-            "median_minutes_late",
-            None if a["median_late"] is None else float(a["median_late"]),
-            a["late_known_people"],
-        )
-        put("beneficiary_meetings.expected", a["bm_expected"], a["bm_expected_people"])
-        put("beneficiary_meetings.missed", a["bm_missed"], a["bm_missed_people"])
-        put("beneficiary_meetings.late", a["bm_late"], a["bm_late_people"])
-        put("beneficiaries_reached", a["beneficiaries"], a["beneficiaries"])
-        put("peer_support_hours", float(a["peer_hours"]), a["peer_people"])
-        put("staff_minutes_lost", float(a["staff_lost"]), a["staff_lost_people"])
+    people = a["people"]
+    a["mentors_active"] = people["mentors_active"]
+    for key in ("mentors_active", "mentors_started", "mentors_completed", "mentors_withdrawn"):
+        put(key, people[key], people[key])
+    measured = (a.get("per_mentor") or {}) | (a.get("by_rows") or {})
+    for figure in _row_figures(parts):
+        name = query.column(figure.key)
+        value = _typed(figure, measured[name])
+        put(figure.key, value, value if figure.kind == "people" else measured[name + "_mentors"])
 
     if "shadowing" in parts:
         s = raw["s"]
@@ -552,6 +456,7 @@ def _assemble(
             None if s["median_days"] is None else float(s["median_days"]),
             s["complete"],
         )
+        put("shadowing.completed_in_window", s["completed_in_window"], s["completed_in_window"])
 
     if "stages" in parts:
         st = _one(con, _STAGES_SUMMARY_SQL, p)
@@ -566,14 +471,13 @@ def _assemble(
         put("stages.mean_self_esteem_change", st["se_change"], st["se_people"])
 
     if "events" in parts:
-        put("events.mentors_attending", a["events_people"], a["events_people"])
         values["events"]["by_event"] = {}
         for event, n in raw["events"]:
             put(f"events.by_event.{event}", n, n)
 
     if "milestones" in parts:
         values["milestones"] = {}
-        found = dict(_all(con, _MILESTONES_SQL, p))
+        found = dict(_all(con, scope_sql(rows_table(con, p)) + _MILESTONES_BODY, p))
         for milestone in MILESTONE_CODES:
             if found.get(milestone):
                 put(f"milestones.{milestone}", found[milestone], found[milestone])

@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import clock, metrics
-from analysis.records import MILESTONE_CODES, SESSION_TYPES
+from analysis import catalog, clock, figures, metrics, query
+from analysis.records import SESSION_TYPES
 from analysis.settings import Settings
 
 SESSION_TYPE_LABELS: dict[str, str] = {
@@ -60,27 +60,35 @@ FLAG_LABELS: dict[str, str] = {
 }
 NOT_ASSESSED = "Not yet assessed"
 
-# (figure path in metrics.compute, label, kind, which direction is better)
+# The headline cards: (figure path in metrics.compute, label, number format, which direction is
+# better), from the figure registry, then the flag counts of the Overview.
+CARD_FIGURES = (
+    "mentors_active",
+    "attendance_rate",
+    "punctuality_rate",
+    "no_show_rate",
+    "notice_rate",
+    "median_minutes_late",
+    "beneficiary_meetings.missed",
+    "beneficiary_meetings.late",
+    "beneficiaries_reached",
+    "peer_support_hours",
+    "staff_minutes_lost",
+    "shadowing.mentors_complete",
+    "shadowing.mentors_in_progress",
+    "shadowing.median_days_to_complete",
+    "stages.mentors_progressed",
+    "stages.regressions",
+    "stages.mean_self_esteem_change",
+    "events.mentors_attending",
+    "mentors_started",
+    "mentors_completed",
+    "mentors_withdrawn",
+    "shadowing.completed_in_window",
+)
 HEADLINES: tuple[tuple[str, str, str, str], ...] = (
-    ("mentors_active", "Active mentors", "count", "neither"),
-    ("attendance_rate", "Attendance", "rate", "higher"),
-    ("punctuality_rate", "On time", "rate", "higher"),
-    ("no_show_rate", "No-shows", "rate", "lower"),
-    ("notice_rate", "Absences with notice", "rate", "higher"),
-    ("median_minutes_late", "Median minutes late", "minutes", "lower"),
-    ("beneficiary_meetings.missed", "Beneficiary meetings missed", "count", "lower"),
-    ("beneficiary_meetings.late", "Beneficiary meetings late", "count", "lower"),
-    ("beneficiaries_reached", "Beneficiaries reached", "count", "higher"),
-    ("peer_support_hours", "Peer support hours", "hours", "higher"),
-    ("staff_minutes_lost", "Staff time lost", "staff_minutes", "lower"),
-    ("shadowing.mentors_complete", "Shadowing complete", "count", "higher"),
-    ("shadowing.mentors_in_progress", "Shadowing in progress", "count", "neither"),
-    ("shadowing.median_days_to_complete", "Median days to complete", "days", "lower"),
-    ("stages.mentors_progressed", "Moved up the curve", "count", "higher"),
-    ("stages.regressions", "Steps back on the curve", "count", "lower"),
-    ("stages.mean_self_esteem_change", "Self-esteem change", "points", "higher"),
-    ("events.mentors_attending", "At group days and events", "count", "higher"),
-    ("mentors_flagged", "Mentors flagged", "count", "lower"),
+    *((f.key, f.label, f.fmt, f.better) for f in map(figures.get, CARD_FIGURES)),
+    ("mentors_flagged", figures.get("at_risk").label, "count", "lower"),
     *((f"flags.{reason}", label, "count", "lower") for reason, label in FLAG_LABELS.items()),
 )
 
@@ -174,17 +182,17 @@ def headline_figures(
     return pd.DataFrame(rows)
 
 
-def _parts_for(figures: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+def _parts_for(wanted: Iterable[str]) -> tuple[tuple[str, ...], bool]:
     """The groups of `metrics.compute` the headline `figures` need, and whether the flags are."""
     parts: set[str] = set()
     flags = False
-    for figure in figures:
-        group = figure.partition(".")[0]
+    for key in wanted:
+        group = key.partition(".")[0]
         if group in ("mentors_flagged", "flags"):
             flags = True
         elif group in ("shadowing", "stages", "events"):
             parts.add(group)
-        elif group != "mentors_active":
+        elif figures.get(key).measure is not None:
             parts.add("attendance")
     return tuple(p for p in metrics.PARTS if p in parts), flags
 
@@ -203,14 +211,14 @@ def _count_active(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings
     return int(_run(con, _ACTIVE_COUNT_SQL, _params(con, scope, settings))["mentors"].iloc[0])
 
 
-_FRESHNESS_SQL = """
+_FRESHNESS_SQL = f"""
 SELECT
     (SELECT CAST(max(scheduled_start) AS DATE) FROM sessions
         WHERE CAST(scheduled_start AS DATE) <= $today) AS latest_session,
     (SELECT count(*) FROM sessions WHERE CAST(scheduled_start AS DATE) > $today)
         AS upcoming_sessions,
     (SELECT max(assessed_on) FROM stage_assessments) AS latest_assessment,
-    (SELECT max(imported_at) FROM imports WHERE kind = 'import') AS last_import,
+    ({catalog.LAST_IMPORT_SQL}) AS last_import,
     (SELECT count(*) FROM imports WHERE kind = 'import') AS imports,
     CAST($today AS DATE) AS today
 """
@@ -235,42 +243,28 @@ months AS (
                          INTERVAL 1 MONTH) AS g(m)
 )"""
 
+_MONTHLY_TALLIES = (
+    "expected",
+    "present",
+    "on_time",
+    "late",
+    "no_show",
+    "notified",
+    "beneficiary_expected",
+    "beneficiary_missed",
+    "beneficiary_late",
+)
+_MONTHLY_RATES = ("attendance_rate", "punctuality_rate", "no_show_rate", "notice_rate")
 _ATTENDANCE_BY_MONTH_SQL = (
     _MONTHS_SQL
-    + """,
-by_month AS (
-    SELECT CAST(date_trunc('month', day) AS DATE) AS month,
-           count(*) FILTER (WHERE expected) AS expected,
-           count(*) FILTER (WHERE present) AS present,
-           count(*) FILTER (WHERE present AND NOT late) AS on_time,
-           count(*) FILTER (WHERE late) AS late,
-           count(*) FILTER (WHERE attendance = 'no_show') AS no_show,
-           count(*) FILTER (WHERE attendance = 'notified_absence') AS notified,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND expected)
-               AS beneficiary_expected,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting'
-                            AND attendance IN ('no_show', 'notified_absence'))
-               AS beneficiary_missed,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting' AND late)
-               AS beneficiary_late,
-           count(DISTINCT mentor_id) FILTER (WHERE expected) AS mentors
-    FROM rows_in GROUP BY ALL
-)
-SELECT month,
-       coalesce(expected, 0) AS expected, coalesce(present, 0) AS present,
-       coalesce(on_time, 0) AS on_time, coalesce(late, 0) AS late,
-       coalesce(no_show, 0) AS no_show, coalesce(notified, 0) AS notified,
-       present / nullif(expected, 0) AS attendance_rate,
-       on_time / nullif(present, 0) AS punctuality_rate,
-       no_show / nullif(expected, 0) AS no_show_rate,
-       notified / nullif(notified + no_show, 0) AS notice_rate,
-       coalesce(beneficiary_expected, 0) AS beneficiary_expected,
-       coalesce(beneficiary_missed, 0) AS beneficiary_missed,
-       coalesce(beneficiary_late, 0) AS beneficiary_late,
-       coalesce(mentors, 0) AS mentors
-FROM months LEFT JOIN by_month USING (month)
-ORDER BY month
-"""
+    + ",\nby_month AS ("
+    + query.breakdown_sql("month", _MONTHLY_RATES, _MONTHLY_TALLIES, supports=("attendance_rate",))
+    + ")\nSELECT month, "
+    + ", ".join(f"coalesce({t}, 0) AS {t}" for t in _MONTHLY_TALLIES)
+    + ", "
+    + ", ".join(_MONTHLY_RATES)
+    + ", coalesce(attendance_rate_mentors, 0) AS mentors"
+    + "\nFROM months LEFT JOIN by_month USING (month)\nORDER BY month\n"
 )
 
 
@@ -307,21 +301,22 @@ def stage_distribution(
 
 # --- Timekeeping ---------------------------------------------------------------------------
 
-_WEEKS_SQL = """,
-weeks AS (
-    SELECT least(greatest(date_diff('day', a.start_date, r.day), 0) // 7, $cap) // $bucket
-               * $bucket AS weeks_from,
-           r.mentor_id, r.present, r.late
-    FROM rows_in r JOIN active a USING (mentor_id)
-    WHERE r.present
-)
+_WEEKS_SQL = (
+    ",\nweeks AS ("
+    + query.breakdown_sql(
+        "weeks_in_programme",
+        ("punctuality_rate",),
+        ("present", "on_time"),
+        supports=("punctuality_rate",),
+        where="present",
+    )
+    + """)
 SELECT weeks_from,
        CASE WHEN weeks_from >= $cap THEN NULL ELSE weeks_from + $bucket - 1 END AS weeks_to,
-       count(*) AS present, count(*) FILTER (WHERE NOT late) AS on_time,
-       count(*) FILTER (WHERE NOT late) / count(*) AS punctuality_rate,
-       count(DISTINCT mentor_id) AS mentors
-FROM weeks GROUP BY weeks_from ORDER BY weeks_from
+       present, on_time, punctuality_rate, punctuality_rate_mentors AS mentors
+FROM weeks ORDER BY weeks_from
 """
+)
 
 
 def punctuality_by_weeks_in_programme(
@@ -375,19 +370,11 @@ def minutes_late_distribution(
     return frame
 
 
-_BY_SESSION_TYPE_SQL = """
-SELECT session_type,
-       count(*) FILTER (WHERE expected) AS expected,
-       count(*) FILTER (WHERE present) AS present,
-       count(*) FILTER (WHERE present AND NOT late) AS on_time,
-       count(*) FILTER (WHERE late) AS late,
-       count(*) FILTER (WHERE present AND NOT late) / nullif(count(*) FILTER (WHERE present), 0)
-           AS punctuality_rate,
-       count(*) FILTER (WHERE present) / nullif(count(*) FILTER (WHERE expected), 0)
-           AS attendance_rate,
-       avg(minutes_late) FILTER (WHERE late) AS mean_minutes_late
-FROM rows_in GROUP BY session_type
-"""
+_BY_SESSION_TYPE_SQL = query.breakdown_sql(
+    "session_type",
+    ("punctuality_rate", "attendance_rate", "mean_minutes_late"),
+    ("expected", "present", "on_time", "late"),
+)
 
 
 def punctuality_by_session_type(
@@ -403,13 +390,12 @@ def punctuality_by_session_type(
     return frame
 
 
-_WEEKDAY_HOUR_SQL = """
-SELECT isodow(scheduled_start) AS weekday, hour(scheduled_start) AS hour,
-       count(*) AS present, count(*) FILTER (WHERE NOT late) AS on_time,
-       count(*) FILTER (WHERE NOT late) / count(*) AS punctuality_rate
-FROM rows_in WHERE present
-GROUP BY ALL ORDER BY weekday, hour
-"""
+_WEEKDAY_HOUR_SQL = (
+    query.breakdown_sql(
+        "weekday_hour", ("punctuality_rate",), ("present", "on_time"), where="present"
+    )
+    + "ORDER BY weekday, hour"
+)
 
 
 def punctuality_by_weekday_hour(
@@ -419,25 +405,23 @@ def punctuality_by_weekday_hour(
     return _run_rows(con, _WEEKDAY_HOUR_SQL, _params(con, scope, settings))
 
 
-_BY_COHORT_SQL = """,
+_BY_COHORT_SQL = (
+    """,
 per_cohort AS (
     SELECT cohort, min(start_date) AS cohort_start, count(*) AS mentors FROM active GROUP BY cohort
 ),
-rows_by_cohort AS (
-    SELECT a.cohort,
-           count(*) FILTER (WHERE r.expected) AS expected,
-           count(*) FILTER (WHERE r.present) AS present,
-           count(*) FILTER (WHERE r.present AND NOT r.late) AS on_time
-    FROM rows_in r JOIN active a USING (mentor_id) GROUP BY a.cohort
-)
+rows_by_cohort AS ("""
+    + query.breakdown_sql(
+        "cohort", ("attendance_rate", "punctuality_rate"), ("expected", "present", "on_time")
+    )
+    + """)
 SELECT c.cohort, c.cohort_start, c.mentors,
        coalesce(r.expected, 0) AS expected, coalesce(r.present, 0) AS present,
-       coalesce(r.on_time, 0) AS on_time,
-       r.present / nullif(r.expected, 0) AS attendance_rate,
-       r.on_time / nullif(r.present, 0) AS punctuality_rate
+       coalesce(r.on_time, 0) AS on_time, r.attendance_rate, r.punctuality_rate
 FROM per_cohort c LEFT JOIN rows_by_cohort r USING (cohort)
 ORDER BY c.cohort_start, c.cohort
 """
+)
 
 
 def cohort_comparison(
@@ -447,28 +431,28 @@ def cohort_comparison(
     return _run_rows(con, _BY_COHORT_SQL, _params(con, scope, settings))
 
 
-_STAFF_TIME_SQL = """,
-per_staff AS (
-    SELECT coalesce(staff_id, 'Not recorded') AS staff_id,
-           CAST(coalesce(sum(minutes_late) FILTER (WHERE late), 0) AS DOUBLE) AS late_minutes,
-           CAST(coalesce(sum(duration_minutes) FILTER (WHERE attendance = 'no_show'), 0)
-                AS DOUBLE) AS no_show_minutes,
-           count(*) FILTER (WHERE late AND minutes_late IS NOT NULL) AS late_arrivals,
-           count(*) FILTER (WHERE attendance = 'no_show') AS no_shows,
-           count(*) FILTER (WHERE session_type = 'beneficiary_meeting') AS beneficiary_rows,
-           count(*) AS rows
-    FROM rows_in WHERE session_type IN ('shadowing', 'beneficiary_meeting')
-    GROUP BY ALL
-)
-SELECT staff_id, late_minutes, no_show_minutes, late_minutes + no_show_minutes AS minutes_lost,
-       late_arrivals, no_shows,
-       beneficiary_rows >= rows - beneficiary_rows AS mostly_beneficiary_meetings,
+# Staff minutes lost (the registry's staff_minutes_lost) per member of staff.
+_STAFF_TIME_SQL = (
+    ",\nper_staff AS ("
+    + query.breakdown_sql(
+        "staff",
+        ("staff_minutes_lost",),
+        ("lost_late", "lost_no_show"),
+        counts=("lost_late", "lost_no_show", "beneficiary", "staffed"),
+        where="staffed",
+    )
+    + """)
+SELECT staff_id, CAST(lost_late AS DOUBLE) AS late_minutes,
+       CAST(lost_no_show AS DOUBLE) AS no_show_minutes, staff_minutes_lost AS minutes_lost,
+       lost_late_rows AS late_arrivals, lost_no_show_rows AS no_shows,
+       beneficiary_rows >= staffed_rows - beneficiary_rows AS mostly_beneficiary_meetings,
        count(*) OVER () AS staff_total,
-       sum(late_minutes + no_show_minutes) OVER () AS minutes_lost_total
+       sum(staff_minutes_lost) OVER () AS minutes_lost_total
 FROM per_staff
 ORDER BY minutes_lost DESC, staff_id
 LIMIT $limit
 """
+)
 
 
 def staff_time_lost(
@@ -488,31 +472,27 @@ _MENTOR_ORDERS = {
     "mentor": "mentor_id",
 }
 
-_MENTOR_RELIABILITY_SQL = """,
+_MENTOR_RELIABILITY_SQL = (
+    """,
 flags AS (
     SELECT unnest(CAST($flag_ids AS VARCHAR[])) AS mentor_id,
            unnest(CAST($flag_reasons AS VARCHAR[])) AS reasons,
            unnest(CAST($flag_counts AS INTEGER[])) AS flag_count
 ),
-per_mentor AS (
-    SELECT mentor_id,
-           count(*) FILTER (WHERE expected) AS expected,
-           count(*) FILTER (WHERE present) AS present,
-           count(*) FILTER (WHERE present AND NOT late) AS on_time,
-           count(*) FILTER (WHERE late) AS late,
-           count(*) FILTER (WHERE attendance = 'no_show') AS no_shows,
-           count(*) FILTER (WHERE attendance = 'notified_absence') AS notified
-    FROM rows_in GROUP BY mentor_id
-),
+per_mentor AS ("""
+    + query.breakdown_sql(
+        "mentor",
+        ("attendance_rate", "punctuality_rate"),
+        ("expected", "late", "no_show", "notified"),
+    )
+    + """),
 last_present AS (
     SELECT mentor_id, max(day) AS last_attended FROM rows_to WHERE present GROUP BY mentor_id
 ),
 table_rows AS (
     SELECT a.mentor_id, a.cohort, a.outreach_worker, a.status,
-           coalesce(p.expected, 0) AS expected,
-           p.present / nullif(p.expected, 0) AS attendance_rate,
-           p.on_time / nullif(p.present, 0) AS punctuality_rate,
-           coalesce(p.late, 0) AS late, coalesce(p.no_shows, 0) AS no_shows,
+           coalesce(p.expected, 0) AS expected, p.attendance_rate, p.punctuality_rate,
+           coalesce(p.late, 0) AS late, coalesce(p.no_show, 0) AS no_shows,
            coalesce(p.notified, 0) AS notified,
            l.last_attended,
            coalesce(f.flag_count, 0) AS flag_count, coalesce(f.reasons, '') AS reasons
@@ -529,6 +509,7 @@ WHERE NOT $only_flagged OR flag_count > 0
 ORDER BY {order}
 LIMIT $limit OFFSET $offset
 """
+)
 
 
 def mentor_reliability(
@@ -732,7 +713,7 @@ def cohort_progress(
 _SHADOWING_ORDERS = {
     "least": "credited ASC, mentor_id",
     "most": "credited DESC, mentor_id",
-    "closest": "(credited >= $target_minutes) ASC, credited DESC, mentor_id",
+    "closest": "(completed_on IS NOT NULL) ASC, credited DESC, mentor_id",
     "mentor": "mentor_id",
 }
 
@@ -746,13 +727,14 @@ table_rows AS (
 )
 SELECT mentor_id, cohort, status, credited / 60.0 AS credited_hours,
        $target_minutes / 60.0 AS target_hours, completed_on, days_to_complete,
-       CASE WHEN credited >= $target_minutes THEN 'complete'
+       CASE WHEN completed_on IS NOT NULL THEN 'complete'
             WHEN credited > 0 THEN 'in_progress' ELSE 'not_started' END AS progress,
        count(*) OVER () AS mentors_total,
-       count(*) FILTER (WHERE credited >= $target_minutes) OVER () AS mentors_complete,
-       count(*) FILTER (WHERE credited > 0 AND credited < $target_minutes) OVER ()
+       count(*) FILTER (WHERE completed_on IS NOT NULL) OVER () AS mentors_complete,
+       count(*) FILTER (WHERE completed_on IS NULL AND credited > 0) OVER ()
            AS mentors_in_progress,
-       count(*) FILTER (WHERE credited = 0) OVER () AS mentors_not_started
+       count(*) FILTER (WHERE completed_on IS NULL AND credited = 0) OVER ()
+           AS mentors_not_started
 FROM table_rows
 ORDER BY {order}
 LIMIT $limit OFFSET $offset
@@ -786,7 +768,7 @@ _COMPLETION_TIMES_SQL = (
     + """,
 complete AS (
     SELECT date_diff('day', start_date, completed_on) AS days FROM per_mentor
-    WHERE credited >= $target_minutes
+    WHERE completed_on IS NOT NULL
 ),
 binned AS (
     SELECT least(greatest(days, 0) // 7, $cap) // $bucket * $bucket AS weeks_from
@@ -828,11 +810,13 @@ def shadowing_completion_times(
 
 
 _MILESTONE_FUNNEL_SQL = (
-    metrics.SCOPE_SQL
+    metrics.SHADOWING_CTES
     + """,
 reached AS (
     SELECT DISTINCT mentor_id, milestone FROM milestones JOIN active USING (mentor_id)
-    WHERE achieved_on <= $to
+    WHERE achieved_on <= $to AND milestone <> 'shadowing_completed'
+    UNION ALL
+    SELECT mentor_id, 'shadowing_completed' FROM per_mentor WHERE completed_on IS NOT NULL
 )
 SELECT 'joined' AS step, (SELECT count(*) FROM active) AS mentors
 UNION ALL
@@ -848,9 +832,14 @@ def milestone_funnel(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> pd.DataFrame:
     """Distinct active mentors reaching each milestone up to `to`, along the programme's path."""
-    found = _run(
-        con, _MILESTONE_FUNNEL_SQL, _params(con, scope, settings, outcomes=OUTCOME_MILESTONES)
+    p = _params(
+        con,
+        scope,
+        settings,
+        outcomes=OUTCOME_MILESTONES,
+        target_minutes=settings.shadowing_target_hours * 60,
     )
+    found = _run_rows(con, _MILESTONE_FUNNEL_SQL, p)
     counts = dict(zip(found["step"], found["mentors"], strict=True))
     steps = [
         ("joined", "Joined the programme", "path"),
@@ -865,230 +854,3 @@ def milestone_funnel(
             for step, label, kind in steps
         ]
     )
-
-
-# --- Mentor journey ------------------------------------------------------------------------
-
-_MENTOR_CODES_SQL = (
-    metrics.SCOPE_SQL
-    + """
-SELECT mentor_id, cohort, status FROM active ORDER BY mentor_id LIMIT $limit
-"""
-)
-
-
-def mentor_codes(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 30000
-) -> pd.DataFrame:
-    """Codes of the active mentors the filters select, sorted (for choosing one)."""
-    return _run(con, _MENTOR_CODES_SQL, _params(con, scope, settings, limit=limit))
-
-
-_MENTOR_PROFILE_SQL = (
-    metrics.SCOPE_SQL
-    + """,
-mine AS (SELECT * FROM rows_in WHERE mentor_id = $mentor),
-shadowed AS (
-    SELECT coalesce(sum(credited_minutes), 0) AS credited FROM rows_to
-    WHERE mentor_id = $mentor AND session_type = 'shadowing' AND present
-),
-staged AS (
-    SELECT arg_max(stage, assessed_on) AS current_stage,
-           arg_max(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL)
-               AS current_self_esteem,
-           max(assessed_on) AS last_assessed
-    FROM stage_assessments WHERE mentor_id = $mentor AND assessed_on <= $to
-)
-SELECT a.mentor_id, a.cohort, a.start_date, a.status, a.end_date, a.gender, a.age_band,
-       a.outreach_worker, a.region,
-       (SELECT count(*) FILTER (WHERE expected) FROM mine) AS expected,
-       (SELECT count(*) FILTER (WHERE present) FROM mine) AS present,
-       (SELECT count(*) FILTER (WHERE present) / nullif(count(*) FILTER (WHERE expected), 0)
-          FROM mine) AS attendance_rate,
-       (SELECT count(*) FILTER (WHERE present AND NOT late)
-               / nullif(count(*) FILTER (WHERE present), 0) FROM mine) AS punctuality_rate,
-       (SELECT count(*) FILTER (WHERE late) FROM mine) AS late,
-       (SELECT count(*) FILTER (WHERE attendance = 'no_show') FROM mine) AS no_shows,
-       (SELECT credited / 60.0 FROM shadowed) AS shadowing_hours,
-       $target_minutes / 60.0 AS target_hours,
-       (SELECT current_stage FROM staged) AS current_stage,
-       (SELECT current_self_esteem FROM staged) AS current_self_esteem,
-       (SELECT last_assessed FROM staged) AS last_assessed
-FROM active a WHERE a.mentor_id = $mentor
-"""
-)
-
-
-def mentor_profile(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
-) -> pd.DataFrame:
-    """One active mentor's details and figures for the window (empty if not in the scope)."""
-    window = metrics.resolve_window(con, scope)
-    p = metrics.params(scope, settings, window) | {
-        "mentor": mentor_id,
-        "target_minutes": settings.shadowing_target_hours * 60,
-    }
-    frame = _run(con, _MENTOR_PROFILE_SQL, p)
-    reasons: list[str] = []
-    if len(frame):
-        # A mentor's flags rest on their own records only, so the check can run over the
-        # mentors who share their cohort, gender, worker and region: the same answer, sooner.
-        row = frame.iloc[0]
-        own = metrics.Scope(
-            window[0],
-            window[1],
-            _one_or(row["cohort"], scope.cohorts),
-            _one_or(row["gender"], scope.genders),
-            _one_or(row["outreach_worker"], scope.outreach_workers),
-            _one_or(row["region"], scope.regions),
-        )
-        flags = {f["mentor_id"]: f["reasons"] for f in metrics.at_risk(con, own, settings, window)}
-        reasons = flags.get(mentor_id, [])
-    frame["reasons"] = "; ".join(FLAG_LABELS[r] for r in reasons) if len(frame) else []
-    frame["stage_label"] = [
-        None if pd.isna(s) else _stage_label(settings, s) for s in frame["current_stage"]
-    ]
-    frame["lookback_days"] = settings.lookback_days
-    return frame
-
-
-def _one_or(value: Any, chosen: tuple[str, ...]) -> tuple[str, ...]:
-    """The one value a mentor has, as a filter; the scope's own filter when it is missing."""
-    return chosen if value is None or pd.isna(value) else (str(value),)
-
-
-_MENTOR_SESSIONS_SQL = (
-    metrics.SCOPE_SQL
-    + """
-SELECT scheduled_start, day, session_type, attendance, minutes_late, late, duration_minutes,
-       credited_minutes
-FROM rows_in WHERE mentor_id = $mentor
-ORDER BY scheduled_start, session_id
-LIMIT $limit
-"""
-)
-
-
-def mentor_sessions(
-    con: duckdb.DuckDBPyConnection,
-    scope: metrics.Scope,
-    settings: Settings,
-    mentor_id: str,
-    limit: int = 2000,
-) -> pd.DataFrame:
-    """One mentor's sessions in the window, in date order, with the per-row definitions."""
-    frame = _run(
-        con, _MENTOR_SESSIONS_SQL, _params(con, scope, settings, mentor=mentor_id, limit=limit)
-    )
-    frame["type_label"] = [SESSION_TYPE_LABELS.get(t, t) for t in frame["session_type"]]
-    frame["attendance_label"] = [ATTENDANCE_LABELS.get(a, a) for a in frame["attendance"]]
-    return frame
-
-
-_MENTOR_STAGES_SQL = (
-    metrics.STAGES_SQL
-    + """
-SELECT assessed_on, stage, self_esteem, previous_stage FROM assessed
-WHERE mentor_id = $mentor ORDER BY assessed_on
-"""
-)
-
-
-def mentor_stage_path(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
-) -> pd.DataFrame:
-    """One mentor's assessments up to `to`: stage and self-esteem, in date order."""
-    frame = _run(con, _MENTOR_STAGES_SQL, _params(con, scope, settings, mentor=mentor_id))
-    frame["label"] = [_stage_label(settings, s) for s in frame["stage"]]
-    return frame
-
-
-_MENTOR_SHADOWING_SQL = (
-    metrics.SHADOWING_SQL
-    + """
-SELECT day, credited_minutes, running / 60.0 AS running_hours, $target_minutes / 60.0 AS target_hours
-FROM shadow WHERE mentor_id = $mentor ORDER BY running
-"""
-)
-
-
-def mentor_shadowing(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
-) -> pd.DataFrame:
-    """One mentor's shadowing sessions up to `to` with the running total of credited hours."""
-    p = _params(
-        con,
-        scope,
-        settings,
-        mentor=mentor_id,
-        target_minutes=settings.shadowing_target_hours * 60,
-    )
-    return _run(con, _MENTOR_SHADOWING_SQL, p)
-
-
-_MENTOR_MILESTONES_SQL = (
-    metrics.SCOPE_SQL
-    + """
-SELECT m.achieved_on, m.milestone FROM milestones m JOIN active a USING (mentor_id)
-WHERE m.mentor_id = $mentor AND m.achieved_on <= $to ORDER BY m.achieved_on, m.milestone
-"""
-)
-
-
-def mentor_milestones(
-    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, mentor_id: str
-) -> pd.DataFrame:
-    """One mentor's milestones achieved up to `to`, in date order."""
-    frame = _run(con, _MENTOR_MILESTONES_SQL, _params(con, scope, settings, mentor=mentor_id))
-    order = {m: i for i, m in enumerate(MILESTONE_CODES)}
-    frame["label"] = [MILESTONE_LABELS.get(m, m) for m in frame["milestone"]]
-    frame["path_order"] = [order.get(m, len(order)) for m in frame["milestone"]]
-    return frame
-
-
-_MENTOR_NOTES_SQL = (
-    metrics.SCOPE_SQL
-    + """
-SELECT * FROM (
-    SELECT r.day AS date, 'Session: ' || r.session_type AS record, a.notes AS note
-    FROM rows_in r JOIN attendance a USING (session_id, mentor_id)
-    WHERE r.mentor_id = $mentor AND a.notes IS NOT NULL AND trim(a.notes) <> ''
-    UNION ALL
-    SELECT s.assessed_on, 'Stage assessment', s.notes
-    FROM stage_assessments s JOIN active USING (mentor_id)
-    WHERE s.mentor_id = $mentor AND s.assessed_on BETWEEN $from AND $to
-      AND s.notes IS NOT NULL AND trim(s.notes) <> ''
-    UNION ALL
-    SELECT m.achieved_on, 'Milestone: ' || m.milestone, m.notes
-    FROM milestones m JOIN active USING (mentor_id)
-    WHERE m.mentor_id = $mentor AND m.achieved_on BETWEEN $from AND $to
-      AND m.notes IS NOT NULL AND trim(m.notes) <> ''
-)
-ORDER BY date DESC, record
-LIMIT $limit
-"""
-)
-
-
-def mentor_notes(
-    con: duckdb.DuckDBPyConnection,
-    scope: metrics.Scope,
-    settings: Settings,
-    mentor_id: str,
-    limit: int = 500,
-) -> pd.DataFrame:
-    """One mentor's notes (sessions, assessments, milestones) dated in the window, newest first."""
-    frame = _run(
-        con, _MENTOR_NOTES_SQL, _params(con, scope, settings, mentor=mentor_id, limit=limit)
-    )
-    frame["record"] = [_record_label(r) for r in frame["record"]]
-    return frame
-
-
-def _record_label(record: str) -> str:
-    kind, _, code = record.partition(": ")
-    if kind == "Session":
-        return f"Session: {SESSION_TYPE_LABELS.get(code, code)}"
-    if kind == "Milestone":
-        return f"Milestone: {MILESTONE_LABELS.get(code, code)}"
-    return record

@@ -11,6 +11,12 @@ from analysis import admin, audit_store, catalog, clock, exports, importer, snap
 from analysis.records import IMPORT_ORDER, template_csv
 from pages import frame, recovery
 
+
+def _show(bar: "st.delta_generator.DeltaGenerator", done: int, total: int, name: str) -> None:
+    """The import's progress bar (the importer's callback returns nothing)."""
+    bar.progress(done / total, text=f"Imported {name} ({done} of {total})")
+
+
 ctx = frame.require(frame.MANAGER)
 user = ctx.access.user
 st.title("Data")
@@ -106,7 +112,7 @@ with tab_import:
         # Uploaded records live on disk only for this run: the folder goes with the object.
         upload_dir = tempfile.TemporaryDirectory(prefix="pm-upload-")
         folder = Path(upload_dir.name)
-        sources = []
+        sources: list[importer.ImportSource] = []
         for upload in uploads:
             name = Path(upload.name).name or "upload.csv"
             # On disk by number: a name may be too long for the file system, or odd.
@@ -163,9 +169,7 @@ with tab_import:
                         sources,
                         record_type=type_labels[chosen_type],
                         user=user,
-                        progress=lambda done, total, name: bar.progress(
-                            done / total, text=f"Imported {name} ({done} of {total})"
-                        ),
+                        progress=lambda done, total, name: _show(bar, done, total, name),
                     )
                 if result.landed:
                     st.session_state["data_message"] = "Imported: " + "; ".join(

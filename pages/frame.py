@@ -18,15 +18,15 @@ from typing import Any, NoReturn
 import duckdb
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
+import pages_mode
 from analysis import audit, audit_store, clock, database, metrics
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
 # Streamlit's old `pages/` directory mode must never run a page without the frame (see
 # _leave_pages_directory_mode); importing the frame switches it off for the server.
-PagesManager.uses_pages_directory = False
+pages_mode.leave_directory_mode()
 
 PAGE_FAILED = (
     "Something went wrong on this page; the details are in the server's log. Try again, or "
@@ -194,7 +194,7 @@ def _leave_pages_directory_mode() -> None:
     directory mode, without dashboard.py (so without the frame). Switch that mode off and run
     the request again through the frame; the page shows nothing meanwhile.
     """
-    PagesManager.uses_pages_directory = False
+    pages_mode.leave_directory_mode()
     reruns = st.session_state.get("_frame_reruns", 0)
     if reruns < 3:
         st.session_state["_frame_reruns"] = reruns + 1

@@ -25,13 +25,7 @@ for rule in definitions.row_rules(settings):
 
 st.subheader("The figures")
 st.dataframe(
-    pd.DataFrame(
-        [
-            {"figure": name.replace("_", " ").replace(".", ": "), "how it is counted": text}
-            for name, text in definitions.FIGURES.items()
-            if ctx.is_manager or name != "at_risk"
-        ]
-    ),
+    pd.DataFrame(definitions.figure_rows("manager" if ctx.is_manager else "funder")),
     hide_index=True,
     column_config={"how it is counted": st.column_config.TextColumn(width="large")},
 )

@@ -3,7 +3,7 @@ exactly what goes out: aggregates only, small numbers suppressed, nothing about 
 
 import streamlit as st
 
-from analysis import chart_tables, impact, impact_pack
+from analysis import chart_tables, exports, impact, impact_pack
 from pages import frame
 
 ctx = frame.require(frame.FUNDER, frame.MANAGER)
@@ -69,7 +69,7 @@ with left:
         frame.on_click(
             ctx,
             f"{file_stem}.csv",
-            lambda: impact.aggregates_csv(summary, ctx.settings),
+            lambda: exports.aggregates_csv(summary, ctx.settings),
             reads=False,
         ),
         file_name=f"{file_stem}.csv",

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import charts, views
+from analysis import charts, mentor_views
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
@@ -11,7 +11,7 @@ st.caption(
     "treat them with care."
 )
 
-codes = frame.load(ctx, views.mentor_codes)
+codes = frame.load(ctx, mentor_views.mentor_codes)
 if codes.empty:
     st.info("No mentors match the filters in this window. Widen the window or clear a filter.")
     st.stop()
@@ -39,7 +39,7 @@ mentor = picker.selectbox(
 )
 st.query_params["mentor"] = mentor  # the address names this mentor, beside the filters
 
-profile = frame.load(ctx, views.mentor_profile, mentor_id=mentor)
+profile = frame.load(ctx, mentor_views.mentor_profile, mentor_id=mentor)
 st.subheader(frame.plain(mentor), anchor=False)
 st.caption(charts.mentor_details(profile))
 cards = charts.mentor_cards(profile)
@@ -48,7 +48,7 @@ flags = charts.mentor_flags_text(profile)
 if flags:
     st.warning(frame.plain(flags), icon=":material/flag:")
 
-sessions = frame.load(ctx, views.mentor_sessions, mentor_id=mentor)
+sessions = frame.load(ctx, mentor_views.mentor_sessions, mentor_id=mentor)
 frame.chart(charts.mentor_timeline(sessions))
 left, right = st.columns(2)
 with left:
@@ -56,20 +56,20 @@ with left:
 with right:
     frame.chart(
         charts.mentor_shadowing(
-            frame.load(ctx, views.mentor_shadowing, mentor_id=mentor),
+            frame.load(ctx, mentor_views.mentor_shadowing, mentor_id=mentor),
             ctx.settings.shadowing_target_hours,
         )
     )
 frame.chart(
     charts.mentor_stage_path(
-        frame.load(ctx, views.mentor_stage_path, mentor_id=mentor), ctx.settings.stage_labels
+        frame.load(ctx, mentor_views.mentor_stage_path, mentor_id=mentor), ctx.settings.stage_labels
     )
 )
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Milestones")
-    milestones = frame.load(ctx, views.mentor_milestones, mentor_id=mentor)
+    milestones = frame.load(ctx, mentor_views.mentor_milestones, mentor_id=mentor)
     if milestones.empty:
         st.write("No milestones recorded up to the end of the window.")
     else:
@@ -84,7 +84,7 @@ with left:
         )
 with right:
     st.subheader("Notes")
-    notes = frame.load(ctx, views.mentor_notes, mentor_id=mentor)
+    notes = frame.load(ctx, mentor_views.mentor_notes, mentor_id=mentor)
     if notes.empty:
         st.write("No notes on this mentor's records in the window.")
     else:

@@ -44,7 +44,7 @@ orders = {
 }
 controls = st.columns([2, 2, 3], vertical_alignment="bottom")
 order = controls[0].selectbox(
-    "Order", list(orders), format_func=orders.get, key="reliability_order"
+    "Order", list(orders), format_func=lambda o: orders[o], key="reliability_order"
 )
 only_flagged = controls[1].toggle("Flagged mentors only", key="reliability_flagged")
 table = frame.load(ctx, views.mentor_reliability, limit=200, order=order, only_flagged=only_flagged)

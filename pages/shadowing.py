@@ -30,7 +30,9 @@ orders = {
 }
 left, right = st.columns([3, 2])
 with left:
-    order = st.selectbox("Order", list(orders), format_func=orders.get, key="shadowing_order")
+    order = st.selectbox(
+        "Order", list(orders), format_func=lambda o: orders[o], key="shadowing_order"
+    )
     progress = frame.load(ctx, views.shadowing_progress, limit=40, order=order)
     frame.chart(charts.shadowing_progress(progress))
 with right:

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from analysis import charts, database, metrics, views
+from analysis import charts, database, mentor_views, metrics, views
 from analysis.charts import Chart
 from analysis.settings import Settings
 from tests.conftest import run_import
@@ -73,25 +73,25 @@ PAGE_CHARTS: list[tuple[str, Builder, Callable[..., pd.DataFrame], dict[str, Any
     (
         "mentor_timeline",
         charts.mentor_timeline,
-        views.mentor_sessions,
+        mentor_views.mentor_sessions,
         {"mentor_id": "PM-1"},
     ),
     (
         "mentor_lateness",
         lambda f: charts.mentor_lateness(f, 5),
-        views.mentor_sessions,
+        mentor_views.mentor_sessions,
         {"mentor_id": "PM-1"},
     ),
     (
         "mentor_stage_path",
         lambda f: charts.mentor_stage_path(f, SETTINGS.stage_labels),
-        views.mentor_stage_path,
+        mentor_views.mentor_stage_path,
         {"mentor_id": "PM-1"},
     ),
     (
         "mentor_shadowing",
         lambda f: charts.mentor_shadowing(f, 10),
-        views.mentor_shadowing,
+        mentor_views.mentor_shadowing,
         {"mentor_id": "PM-1"},
     ),
 ]
@@ -367,8 +367,11 @@ def test_stage_flows_sankey() -> None:
         ["213", "94", "0"],  # stepped back
     ]
     assert chart.summary == (
-        "Of 11 mentors assessed by the end of the window, 3 moved up the curve, 2 stayed at the "
-        "same stage, 1 ended lower and 5 had their first assessment during the window."
+        # Not "moved up the curve": that name is stages.mentors_progressed's alone
+        "Of 11 mentors assessed by the end of the window, 3 ended the window at a higher stage "
+        "than they began it, 2 at the same stage, 1 lower, and 5 had their first assessment "
+        "during the window. The card 'Moved up the curve' counts mentors whose latest stage is "
+        "above their first ever."
     )
 
 
@@ -438,7 +441,7 @@ def test_milestone_funnel_and_outcomes(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_mentor_charts(con: duckdb.DuckDBPyConnection) -> None:
-    sessions = views.mentor_sessions(con, WINDOW, SETTINGS, mentor_id="PM-2")
+    sessions = mentor_views.mentor_sessions(con, WINDOW, SETTINGS, mentor_id="PM-2")
     assert charts.mentor_timeline(sessions).summary == (
         "5 sessions in the window: 2 attended on time or early, 1 late, 1 no-show, "
         "1 cancelled by the programme."
@@ -447,19 +450,19 @@ def test_mentor_charts(con: duckdb.DuckDBPyConnection) -> None:
         "Late to 1 of 2 sessions with an arrival time recorded, by 40 minutes on average; the "
         "latest was 12 Mar 2025."
     )
-    path = views.mentor_stage_path(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    path = mentor_views.mentor_stage_path(con, WINDOW, SETTINGS, mentor_id="PM-1")
     assert charts.mentor_stage_path(path, SETTINGS.stage_labels).summary == (
         "Assessed 4 times: from 1 Immobilisation on 5 Dec 2024 to 4 Letting go on 25 Mar 2025, "
         "with 1 step back; self-esteem went from 10 to 14 of 30."
     )
-    shadowing = views.mentor_shadowing(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    shadowing = mentor_views.mentor_shadowing(con, WINDOW, SETTINGS, mentor_id="PM-1")
     assert charts.mentor_shadowing(shadowing, 10).summary == (
         "11.3 of 10 hours credited over 4 sessions; the target was reached on 12 Mar 2025."
     )
 
 
 def test_mentor_cards_and_details(con: duckdb.DuckDBPyConnection) -> None:
-    profile = views.mentor_profile(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    profile = mentor_views.mentor_profile(con, WINDOW, SETTINGS, mentor_id="PM-1")
     cards = {c.label: c for c in charts.mentor_cards(profile)}
     assert (cards["Attendance"].value, cards["Attendance"].delta) == ("71%", "5 of 7 sessions")
     assert cards["Shadowing"].value == "11.3 h"

@@ -18,8 +18,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from contract import ADDED_IN_SECOND_RELEASE, as_in_contract
 
-from analysis import database, impact, metrics
+from analysis import database, exports, impact, metrics
 from analysis.importer import ImportSource, import_files
 from analysis.report import build_report
 from analysis.settings import Settings
@@ -113,7 +114,7 @@ def test_the_summary_rests_on_the_funder_report(
 ) -> None:
     summary = summary_for(impact_db, scope)
     wanted = load_json(expected)  # the contract's keys; the report also says its filters
-    assert {key: summary.report[key] for key in wanted} == wanted
+    assert as_in_contract(summary.report, wanted) == wanted
     assert summary.report["audience"] == summary.previous_report["audience"] == "funder"
     assert "at_risk" not in summary.report and "at_risk" not in summary.previous_report
 
@@ -132,14 +133,16 @@ def test_the_sentences_for_the_worked_example(impact_db: Path) -> None:
         "Peer mentors supported 80 beneficiaries in one-to-one meetings.",
         "Mentors gave 890 hours of peer support to beneficiaries.",
         "Mentors attended 86% of the sessions they were expected at.",
-        "Mentors arrived on time (within 5 minutes) for 78% of the sessions they attended.",
+        # 85%, not the first release's 78%: "late" marks inside the grace period are on time
+        "Mentors arrived on time (within 5 minutes) for 85% of the sessions they attended.",
         "By 30 December 2025, 20 mentors had completed 10 hours of shadowing a member of staff.",
         "30 mentors had moved forward on the transition curve since their first assessment.",
         "39 mentors took part in group days and events.",
     ]
     assert summary.milestone_sentence == (
-        "Milestones reached in the period: 40 mentors completed their training; 29 mentors held "
-        "their first mentoring session; fewer than 5 mentors gained an accredited "
+        # completed shadowing: the shadowing completion date (none is recorded as a milestone)
+        "Milestones reached in the period: 40 mentors completed their training; 20 mentors "
+        "completed their shadowing; 29 mentors held their first mentoring session; fewer than 5 mentors gained an accredited "
         "qualification; fewer than 5 mentors started volunteering; and fewer than 5 mentors "
         "started paid work."
     )
@@ -411,11 +414,11 @@ def test_the_csv_holds_the_funder_figures_with_their_marks(
     impact_db: Path, scope: metrics.Scope, expected: Path
 ) -> None:
     summary = summary_for(impact_db, scope)
-    rows = read_csv(impact.aggregates_csv(summary, Settings()))
+    rows = read_csv(exports.aggregates_csv(summary, Settings()))
     report = load_json(expected)
     figures = flat({k: v for k, v in report.items() if k in exports_keys()})
     period = {r["figure"]: r for r in rows if r["period"] == "period"}
-    assert set(period) == set(figures)
+    assert set(period) - set(figures) == set(ADDED_IN_SECOND_RELEASE)
     for path, value in figures.items():
         row = period[path]
         if path in report["suppressed"]:
@@ -446,7 +449,7 @@ def exports_keys() -> set[str]:
 
 def test_the_csv_has_the_previous_period_when_there_is_one(impact_db: Path) -> None:
     summary = summary_for(impact_db, YEAR_2025)
-    rows = read_csv(impact.aggregates_csv(summary, Settings()))
+    rows = read_csv(exports.aggregates_csv(summary, Settings()))
     previous = {r["figure"]: r for r in rows if r["period"] == "previous period"}
     assert previous["mentors_active"]["value"] == "26"
     assert (previous["mentors_active"]["window_from"], previous["mentors_active"]["window_to"]) == (
@@ -459,7 +462,7 @@ def test_the_csv_has_the_previous_period_when_there_is_one(impact_db: Path) -> N
 
 @pytest.mark.parametrize("scope", [metrics.Scope(), Q3, YEAR_2025], ids=["all", "Q3", "2025"])
 def test_the_csv_is_safe_in_excel_and_names_nobody(impact_db: Path, scope: metrics.Scope) -> None:
-    data = impact.aggregates_csv(summary_for(impact_db, scope), Settings())
+    data = exports.aggregates_csv(summary_for(impact_db, scope), Settings())
     text = data.decode("utf-8-sig")
     assert leaks(text) == []
     for row in csv.reader(io.StringIO(text)):
@@ -477,7 +480,7 @@ def test_an_event_named_like_a_formula_is_made_safe(impact_db: Path, tmp_path: P
         )
     summary = summary_for(db, metrics.Scope())
     rows = list(
-        csv.reader(io.StringIO(impact.aggregates_csv(summary, Settings()).decode("utf-8-sig")))
+        csv.reader(io.StringIO(exports.aggregates_csv(summary, Settings()).decode("utf-8-sig")))
     )
     cells = [cell for row in rows for cell in row]
     assert not [c for c in cells if c.startswith("=")]
@@ -500,7 +503,7 @@ def test_the_command_line_csv_for_funders_is_the_page_csv(impact_db: Path, tmp_p
         timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    page_csv = impact.aggregates_csv(summary_for(impact_db, Q3), Settings()).decode("utf-8-sig")
+    page_csv = exports.aggregates_csv(summary_for(impact_db, Q3), Settings()).decode("utf-8-sig")
     assert out.read_text(encoding="utf-8") == page_csv
     assert leaks(page_csv) == []
 
@@ -557,5 +560,5 @@ def test_an_empty_database_gives_a_summary_that_says_so(tmp_path: Path) -> None:
     charts = impact.key_charts(summary)
     assert charts["monthly"].summary == "No sessions were recorded in this period."
     assert "events" not in charts
-    rows = read_csv(impact.aggregates_csv(summary, Settings()))
+    rows = read_csv(exports.aggregates_csv(summary, Settings()))
     assert {r["period"] for r in rows} == {"period"}

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import charts, database, metrics, views
+from analysis import charts, database, mentor_views, metrics, views
 from analysis.charts import Chart
 from analysis.settings import Settings
 from tests.conftest import as_shown
@@ -257,9 +257,9 @@ def test_shadowing_order(dashboard: Callable[[str], AppTest], demo_db: Path) -> 
 
 def a_mentor_with_notes(db: Path, scope: metrics.Scope) -> tuple[str, pd.DataFrame]:
     with database.connect(db) as con:
-        codes = views.mentor_codes(con, scope, SETTINGS)
+        codes = mentor_views.mentor_codes(con, scope, SETTINGS)
         for code in codes["mentor_id"]:
-            notes = views.mentor_notes(con, scope, SETTINGS, mentor_id=str(code))
+            notes = mentor_views.mentor_notes(con, scope, SETTINGS, mentor_id=str(code))
             if len(notes):
                 return str(code), notes
     raise AssertionError("the demo has no mentor with notes in the window")
@@ -270,16 +270,16 @@ def test_mentor_journey(dashboard: Callable[[str], AppTest], demo_db: Path) -> N
     mentor, notes = a_mentor_with_notes(demo_db, scope)
     at = dashboard("mentor_journey")
     with database.connect(demo_db) as con:
-        codes = views.mentor_codes(con, scope, SETTINGS)
+        codes = mentor_views.mentor_codes(con, scope, SETTINGS)
     assert list(at.selectbox(key="journey_mentor").options) == list(codes["mentor_id"])
     choose(at, "journey_mentor", list(codes["mentor_id"]).index(mentor)).run()
     assert not at.exception
     assert at.selectbox(key="journey_mentor").value == mentor
     with database.connect(demo_db) as con:
-        profile = views.mentor_profile(con, scope, SETTINGS, mentor_id=mentor)
-        sessions = views.mentor_sessions(con, scope, SETTINGS, mentor_id=mentor)
-        path = views.mentor_stage_path(con, scope, SETTINGS, mentor_id=mentor)
-        shadowing = views.mentor_shadowing(con, scope, SETTINGS, mentor_id=mentor)
+        profile = mentor_views.mentor_profile(con, scope, SETTINGS, mentor_id=mentor)
+        sessions = mentor_views.mentor_sessions(con, scope, SETTINGS, mentor_id=mentor)
+        path = mentor_views.mentor_stage_path(con, scope, SETTINGS, mentor_id=mentor)
+        shadowing = mentor_views.mentor_shadowing(con, scope, SETTINGS, mentor_id=mentor)
     assert shown_metrics(at) == [(c.label, c.value, c.delta) for c in charts.mentor_cards(profile)]
     built = [
         charts.mentor_timeline(sessions),

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from analysis import admin, database, metrics, views
+from analysis import admin, database, mentor_views, metrics, views
 from analysis.settings import Settings
 from tests.conftest import DEMO_END, run_import
 
@@ -461,7 +461,7 @@ def test_filters_select_mentors(con: duckdb.DuckDBPyConnection) -> None:
     scope = metrics.Scope(WINDOW.date_from, WINDOW.date_to, cohorts=("B",))
     months = views.attendance_by_month(con, scope, SETTINGS)
     assert records(months, "expected", "present") == [(0, 0), (0, 0), (2, 1)]  # PM-3 only
-    assert list(views.mentor_codes(con, scope, SETTINGS)["mentor_id"]) == ["PM-3"]
+    assert list(mentor_views.mentor_codes(con, scope, SETTINGS)["mentor_id"]) == ["PM-3"]
     worker = metrics.Scope(WINDOW.date_from, WINDOW.date_to, outreach_workers=("OW-2",))
     assert list(views.mentor_reliability(con, worker, SETTINGS)["mentor_id"]) == ["PM-2"]
 
@@ -470,13 +470,13 @@ def test_filters_select_mentors(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_mentor_codes_are_the_active_selected_mentors(con: duckdb.DuckDBPyConnection) -> None:
-    frame = views.mentor_codes(con, WINDOW, SETTINGS)
+    frame = mentor_views.mentor_codes(con, WINDOW, SETTINGS)
     assert list(frame["mentor_id"]) == ["PM-1", "PM-2", "PM-3"]
-    assert len(views.mentor_codes(con, WINDOW, SETTINGS, limit=2)) == 2
+    assert len(mentor_views.mentor_codes(con, WINDOW, SETTINGS, limit=2)) == 2
 
 
 def test_mentor_profile(con: duckdb.DuckDBPyConnection) -> None:
-    frame = views.mentor_profile(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    frame = mentor_views.mentor_profile(con, WINDOW, SETTINGS, mentor_id="PM-1")
     assert len(frame) == 1
     row = frame.iloc[0]
     assert (row.expected, row.present, row.late, row.no_shows) == (7, 5, 2, 1)
@@ -487,15 +487,15 @@ def test_mentor_profile(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_a_mentor_outside_the_scope_has_no_profile(con: duckdb.DuckDBPyConnection) -> None:
-    assert views.mentor_profile(con, WINDOW, SETTINGS, mentor_id="PM-4").empty
+    assert mentor_views.mentor_profile(con, WINDOW, SETTINGS, mentor_id="PM-4").empty
     in_b = metrics.Scope(WINDOW.date_from, WINDOW.date_to, cohorts=("B",))
-    assert views.mentor_profile(con, in_b, SETTINGS, mentor_id="PM-1").empty
-    assert views.mentor_sessions(con, in_b, SETTINGS, mentor_id="PM-1").empty
-    assert views.mentor_notes(con, in_b, SETTINGS, mentor_id="PM-1").empty
+    assert mentor_views.mentor_profile(con, in_b, SETTINGS, mentor_id="PM-1").empty
+    assert mentor_views.mentor_sessions(con, in_b, SETTINGS, mentor_id="PM-1").empty
+    assert mentor_views.mentor_notes(con, in_b, SETTINGS, mentor_id="PM-1").empty
 
 
 def test_mentor_sessions(con: duckdb.DuckDBPyConnection) -> None:
-    frame = views.mentor_sessions(con, WINDOW, SETTINGS, mentor_id="PM-2")
+    frame = mentor_views.mentor_sessions(con, WINDOW, SETTINGS, mentor_id="PM-2")
     assert records(frame, "session_type", "attendance", "minutes_late", "late") == [
         ("group_day", "late", None, True),
         ("shadowing", "no_show", None, False),
@@ -507,11 +507,11 @@ def test_mentor_sessions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_mentor_stage_path_shadowing_and_milestones(con: duckdb.DuckDBPyConnection) -> None:
-    stages = views.mentor_stage_path(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    stages = mentor_views.mentor_stage_path(con, WINDOW, SETTINGS, mentor_id="PM-1")
     assert records(stages, "stage", "self_esteem") == [(1, 10), (3, 8), (2, 9), (4, 14)]
-    shadowing = views.mentor_shadowing(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    shadowing = mentor_views.mentor_shadowing(con, WINDOW, SETTINGS, mentor_id="PM-1")
     assert list(shadowing["running_hours"]) == APPROX([1, 3, 380 / 60, 680 / 60])
-    milestones = views.mentor_milestones(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    milestones = mentor_views.mentor_milestones(con, WINDOW, SETTINGS, mentor_id="PM-1")
     assert list(milestones["milestone"]) == [
         "training_completed",
         "shadowing_completed",
@@ -522,7 +522,7 @@ def test_mentor_stage_path_shadowing_and_milestones(con: duckdb.DuckDBPyConnecti
 def test_mentor_notes_are_those_dated_in_the_window_as_text(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    frame = views.mentor_notes(con, WINDOW, SETTINGS, mentor_id="PM-1")
+    frame = mentor_views.mentor_notes(con, WINDOW, SETTINGS, mentor_id="PM-1")
     assert records(frame, "date", "record", "note") == [
         (dt.datetime(2025, 3, 20), "Milestone: First mentoring session", '=HYPERLINK("http://x")'),
         (dt.datetime(2025, 2, 20), "Stage assessment", "Setback at home"),
@@ -593,7 +593,7 @@ def test_views_agree_with_metrics(demo_db: Path, scope: metrics.Scope) -> None:
             count = sum(1 for f in figures.at_risk if reason in f["reasons"])
             assert by_figure[f"flags.{reason}"] == count
         for mentor in list(table["mentor_id"])[:4]:  # flagged first, then others
-            profile = views.mentor_profile(con, scope, SETTINGS, mentor_id=mentor)
+            profile = mentor_views.mentor_profile(con, scope, SETTINGS, mentor_id=mentor)
             words = [views.FLAG_LABELS[r] for r in flagged.get(mentor, {"reasons": []})["reasons"]]
             assert profile["reasons"].iloc[0] == "; ".join(words)
 
