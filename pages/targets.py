@@ -1,3 +1,5 @@
+from typing import Any, Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -7,7 +9,8 @@ from pages import frame
 
 ctx = frame.require(frame.MANAGER)
 
-BADGE_COLOURS = {
+Colour = Literal["green", "orange", "red", "gray"]
+BADGE_COLOURS: dict[str, Colour] = {
     "met": "green",
     "on_track": "green",
     "at_risk": "orange",
@@ -32,6 +35,14 @@ else:
     st.info(
         "No targets yet. Add them in the table below, or import a targets file on the Data page."
     )
+
+
+def _rows(frame_: pd.DataFrame) -> dict[Any, dict[str, Any]]:
+    return {
+        index: {str(k): v for k, v in row.items()}
+        for index, row in frame_.to_dict(orient="index").items()
+    }
+
 
 for evaluation in evaluations:
     status = evaluation.status
@@ -80,8 +91,8 @@ if st.button("Save changes", type="primary", key="targets_save"):
     with frame.acting():
         result = target_edits.save_edits(
             ctx.db_path,
-            table.to_dict(orient="index"),
-            edited.to_dict(orient="index"),
+            _rows(table),
+            _rows(edited),
             user=ctx.access.user,
             settings=ctx.settings,
         )

@@ -29,6 +29,7 @@ REASONS = {
     "added": re.compile(r"started|completed|withdrawn"),  # the flows of people (added)
     "label": re.compile(r"impact\.headlines/.*/label$"),  # the registry's one funder label
     "journey": re.compile(r"funnel|retention"),  # the journey's figures (added, #14)
+    "targets": re.compile(r"/targets/|/targets\.|/funding_streams$"),  # targets, streams (#12)
 }
 
 
@@ -115,6 +116,8 @@ def classify(path: str, difference: dict[str, Any]) -> str:
     added = ("mentors_started", "mentors_completed", "mentors_withdrawn", "completed_in_window")
     if difference["old"] == "(absent)" and ("funnel" in path or "retention" in path):
         return "journey"
+    if difference["old"] == "(absent)" and re.search(REASONS["targets"], path):
+        return "targets"
     if difference["old"] == "(absent)" and any(a in path for a in added):
         return "added"
     if "impact.headlines" in path and path.endswith("/label"):

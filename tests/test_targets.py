@@ -221,6 +221,18 @@ CASES = {
 }
 
 
+# Where the worked example departs from DATA.md, the spec wins, and the test says so. PM-0007's
+# funding row (Esmée core grant, from 04/07/2025 to 30/06/2025: day-first, so `to` is before
+# `from`) is rejected as DATA.md says; the worked example counted PM-0007, who completed on
+# 8 Nov 2025, as Esmée-funded. Without that row two of the stream's mentors completed.
+SPEC_OVER_EXAMPLE: dict[tuple[str, str | None], dict[str, dict[str, Any]]] = {
+    ("mentors_completed", "Esmée core grant"): {
+        case: {"actual": 2.0, "projected": 2 / (275 / 365), "status": "off_track"}
+        for case in ("programme_report_all.json", "programme_report_2025.json")
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def worked_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("round2") / "programme.duckdb"
@@ -271,6 +283,8 @@ def test_the_worked_example_targets(worked_example: Path, case: str) -> None:
             assert have["status"] in ("no_data", None), n
             continue
         compared += 1
+        if (have["figure"], have["funding_stream"]) in SPEC_OVER_EXAMPLE:
+            want = want | SPEC_OVER_EXAMPLE[(have["figure"], have["funding_stream"])].get(case, {})
         for key in ("actual", "projected"):
             assert have[key] == (None if want[key] is None else pytest.approx(want[key])), (n, key)
         assert have["status"] == want["status"], n
