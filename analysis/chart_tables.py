@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import exports  # a module: exports reads the impact summary, which reads this
+from analysis.cells import safe_frame
 
 NOT_DATA = "not-data"  # a trace's meta: drawn for reading the chart, not one of its figures
 LEARNING_LOG = "learning-log"  # a trace's meta: the learning log's marks on a monthly chart
@@ -164,7 +164,7 @@ def tables_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8 with BOM), every text cell safe to open in a spreadsheet."""
-    return exports.safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Numbers") -> bytes:
@@ -176,7 +176,7 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Numbers") -> bytes:
     ws = book.active
     assert ws is not None
     ws.title = sheet[:31]
-    safe = exports.safe_frame(frame)
+    safe = safe_frame(frame)
     ws.append([str(c) for c in safe.columns])
     for record in safe.itertuples(index=False):
         ws.append([_cell(v) for v in record])

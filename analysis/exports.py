@@ -12,27 +12,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import figures, impact, journey_charts, metrics
+from analysis import cells, figures, impact, journey_charts, metrics
 from analysis.settings import Settings
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """A text cell that Excel would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose text cells (and headers) are safe to open in Excel."""
-    out = frame.copy()
-    out.columns = [safe_cell(str(c)) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(safe_cell)
-    return out
+# Safe cells are defined in analysis.cells (which imports nothing of the analysis).
+FORMULA_STARTS = cells.FORMULA_STARTS
+safe_cell = cells.safe_cell
+safe_frame = cells.safe_frame
 
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
