@@ -62,7 +62,11 @@ def compute(folder: Path) -> dict[str, Any]:
     present = rows["attendance"].isin(["attended", "late"])
     late_by = (rows["arrival"] - rows["scheduled_start"]).dt.total_seconds() / 60
     minutes_late = np.floor(late_by).clip(lower=0)
-    late = present & ((rows["attendance"] == "late") | (minutes_late > GRACE_MINUTES))
+    # METRICS.md (changed in the second release): a recorded arrival time decides; the "late"
+    # mark only when there is none.
+    late = present & np.where(
+        minutes_late.notna(), minutes_late > GRACE_MINUTES, rows["attendance"] == "late"
+    )
     duration = rows["duration_minutes"].astype("float64")
     attended = rows["minutes_attended"].astype("float64")
     credited = np.minimum(duration, attended.fillna((duration - minutes_late.fillna(0)).clip(0)))

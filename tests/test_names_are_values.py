@@ -19,7 +19,7 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from analysis import database, impact, metrics
+from analysis import database, exports, impact, metrics
 from analysis.report import build_report
 from analysis.settings import Settings
 from tests.conftest import A, M, S, build, cli_env
@@ -69,7 +69,7 @@ def test_the_summary_and_its_csv_name_every_event(names_db: Path) -> None:
     shown = {row.label: (row.suppressed, None if row.suppressed else row.value)
              for row in summary.events.itertuples()}  # fmt: skip
     assert shown == {name: (n < 5, None if n < 5 else n) for name, n in EVENTS.items()}
-    text = impact.aggregates_csv(summary, Settings()).decode("utf-8-sig")
+    text = exports.aggregates_csv(summary, Settings()).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     labels = {r["label"]: r["shown_as"] for r in rows if r["figure"].startswith("events.by_event.")}
     assert labels["Mentors at St. George's Day"] == "6"

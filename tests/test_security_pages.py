@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import audit, audit_store, clock, views
+from analysis import audit, audit_store, clock, mentor_views
 from pages import frame
 from tests.conftest import as_shown, query, signed_in
 
@@ -63,8 +63,8 @@ def test_a_failing_page_shows_one_sentence_and_no_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret detail at /srv/dashboard/analysis/views.py line 1")
 
-    broken.__module__, broken.__qualname__ = "analysis.views", "mentor_codes"  # the loader's key
-    monkeypatch.setattr(views, "mentor_codes", broken)
+    broken.__module__, broken.__qualname__ = "analysis.mentor_views", "mentor_codes"  # its key
+    monkeypatch.setattr(mentor_views, "mentor_codes", broken)
     at = local_app(db, monkeypatch, "pages/mentor_journey.py")
     assert [e.value for e in at.error] == [frame.PAGE_FAILED]
     assert not at.exception
