@@ -58,7 +58,11 @@ def no_access_page() -> None:
 exposure = frame.exposure_problem()
 if exposure:
     logging.getLogger("dashboard").error(exposure)
-    refusal = st.Page(lambda: st.error(exposure), title="Peer Mentor Programme", url_path="refused")
+
+    def refused() -> None:
+        st.error(exposure)
+
+    refusal = st.Page(refused, title="Peer Mentor Programme", url_path="refused")
     st.navigation([refusal], position="hidden").run()
     st.stop()
 

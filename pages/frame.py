@@ -329,7 +329,7 @@ def current_page_name() -> str:
     if run is None:
         return ""
     manager = run.pages_manager
-    info = manager.get_pages().get(manager.current_page_script_hash) or {}
+    info: dict[str, Any] = dict(manager.get_pages().get(manager.current_page_script_hash) or {})
     return str(info.get("url_pathname") or "")
 
 
