@@ -161,12 +161,12 @@ try:
         st.Page(HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"),
     ]
     if not ctx.is_manager:  # a funder who typed a manager page's address: refused, logged
-        allowed = {page.url_path for page in funder_pages}
+        allowed = {listed.url_path for listed in funder_pages}
         name, script = frame.requested_page()
-        for page in [p for pages in manager_pages.values() for p in pages]:
-            asked = (name and name == page.url_path) or (script and script == page._script_hash)
-            if asked and page.url_path not in allowed:
-                frame.record_refusal(access, page.url_path)
+        for listed in [p for pages in manager_pages.values() for p in pages]:
+            asked = (name and name == listed.url_path) or (script and script == listed._script_hash)
+            if asked and listed.url_path not in allowed:
+                frame.record_refusal(access, listed.url_path)
     navigation = st.navigation(manager_pages if ctx.is_manager else funder_pages)
 
     with st.sidebar:
