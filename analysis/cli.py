@@ -299,6 +299,8 @@ def _report(args: argparse.Namespace) -> int:
     settings = load_settings()
     scope = _scope(args)
     assert isinstance(scope, Scope)
+    if args.format == "pdf" or args.audience == "funder":
+        _funder_scope_allowed(args.db, scope, settings)
     if args.format == "pdf":
         return _impact_pack(args, scope, settings)
     with database.read(args.db) as con:
@@ -322,6 +324,18 @@ def _report(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
+
+def _funder_scope_allowed(db: str, scope: object, settings: Settings) -> None:
+    """Funders' figures obey the differencing rule (METRICS.md): refuse any other filters."""
+    from analysis import metrics, privacy
+
+    assert isinstance(scope, metrics.Scope)
+    with database.read(db) as con:
+        window = metrics.resolve_window(con, scope)
+        problem = privacy.funder_scope_problem(con, scope, window, settings.suppression_k)
+    if problem:
+        raise UsageError(f"python -m analysis report: {problem}")
 
 
 def _impact_pack(args: argparse.Namespace, scope: object, settings: Settings) -> int:

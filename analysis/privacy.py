@@ -102,3 +102,140 @@ def shown(value: Any, suppressed: bool, k: int, fmt: str = "{:,}") -> str:
     if value is None:
         return "–"
     return fmt.format(value)
+
+
+# -- differencing: which parts of the programme a funder's figures may cover -------------------
+#
+# Suppression protects one view; two views subtracted can single people out (the whole of a
+# cohort minus the same cohort without one region is that region's few mentors). The rule
+# (METRICS.md, "Differencing"): a funder's figures cover the whole programme, one cohort, one
+# region or one funding stream, never a combination, several values, or a gender or outreach
+# worker. Within each of those dimensions, the groups offered are withdrawn one at a time until
+# every set of mentors the funder can tell apart by them (in this group and that one, in none of
+# them) holds no one or at least k mentors active in the window: so a group, the rest of the
+# programme without it, the mentors in no group offered, and for funding streams (a mentor can
+# be paid by two) the mentors in one stream but not another are each none or at least k. Across
+# dimensions, a group lying wholly inside another (a cohort all in one region) is withdrawn when
+# the other holds fewer than k more. So any two views a funder can choose that lie one inside the
+# other differ by no one or by at least k people of the same window.
+
+FUNDER_DIMENSIONS = ("cohort", "region", "stream")
+FUNDER_LABELS = {"cohort": "cohort", "region": "region", "stream": "funding stream"}
+
+
+def _members(con: Any, window: tuple[Any, Any]) -> tuple[set[str], dict[str, dict[str, set[str]]]]:
+    """The mentors active in the window, and for each dimension each group's active mentors (a
+    stream's: those it paid for on some day of the window, as the funding-stream filter counts)."""
+    params = {"from": window[0], "to": window[1]}
+    active = (
+        "SELECT mentor_id, cohort, region FROM mentors "
+        "WHERE start_date <= $to AND (end_date IS NULL OR end_date >= $from)"
+    )
+    everyone: set[str] = set()
+    groups: dict[str, dict[str, set[str]]] = {d: {} for d in FUNDER_DIMENSIONS}
+    for mentor, cohort, region in con.execute(active, params).fetchall():
+        everyone.add(str(mentor))
+        for dimension, value in (("cohort", cohort), ("region", region)):
+            if value is not None and str(value) != "":
+                groups[dimension].setdefault(str(value), set()).add(str(mentor))
+    streams = con.execute(
+        f"SELECT DISTINCT f.funding_stream, f.mentor_id FROM funding f "
+        f"JOIN ({active}) a USING (mentor_id) "
+        'WHERE (f."from" IS NULL OR f."from" <= $to) AND (f."to" IS NULL OR f."to" >= $from)',
+        params,
+    ).fetchall()
+    for stream, mentor in streams:
+        if stream is not None and str(stream) != "":
+            groups["stream"].setdefault(str(stream), set()).add(str(mentor))
+    return everyone, groups
+
+
+def _people_in_small_sets(offered: dict[str, set[str]], everyone: set[str], k: int) -> int:
+    """How many mentors are in a set the groups tell apart that holds fewer than k."""
+    atoms: dict[frozenset[str], int] = {}
+    for mentor in everyone:
+        atom = frozenset(g for g, m in offered.items() if mentor in m)
+        atoms[atom] = atoms.get(atom, 0) + 1
+    return sum(n for n in atoms.values() if is_small(n, k))
+
+
+def offered_groups(members: dict[str, set[str]], everyone: set[str], k: int) -> list[str]:
+    """The groups of one dimension a funder may choose, by the rule above: withdrawn one at a
+    time (the one whose withdrawal leaves fewest mentors in small sets; the smallest of those)
+    until every set of mentors told apart by the groups left holds none or at least k."""
+    offered = {g: m for g, m in members.items() if m}
+    while offered and _people_in_small_sets(offered, everyone, k):
+        withdrawn = min(
+            offered,
+            key=lambda g: (
+                _people_in_small_sets({h: m for h, m in offered.items() if h != g}, everyone, k),
+                len(offered[g]),
+                g,
+            ),
+        )
+        del offered[withdrawn]
+    return sorted(offered)
+
+
+def funder_groups(con: Any, window: tuple[Any, Any], k: int) -> dict[str, list[str]]:
+    """For each dimension a funder may filter by, the groups offered in this window."""
+    everyone, groups = _members(con, window)
+    offered = {d: offered_groups(groups[d], everyone, k) for d in FUNDER_DIMENSIONS}
+    while True:  # across dimensions: a group inside another that holds fewer than k more
+        chosen = sorted(
+            ((d, g) for d in FUNDER_DIMENSIONS for g in offered[d]),
+            key=lambda dg: (len(groups[dg[0]][dg[1]]), dg),
+        )
+        nested = next(
+            (
+                (d1, g1)
+                for d1, g1 in chosen
+                for d2, g2 in chosen
+                if d1 != d2
+                and groups[d1][g1] <= groups[d2][g2]
+                and is_small(len(groups[d2][g2] - groups[d1][g1]), k)
+            ),
+            None,
+        )
+        if nested is None:
+            return offered
+        offered[nested[0]].remove(nested[1])
+
+
+def funder_scope_problem(
+    con: Any,
+    scope: Any,
+    window: tuple[Any, Any],
+    k: int,
+    groups: dict[str, list[str]] | None = None,
+) -> str | None:
+    """Why a funder may not have figures for this scope (None when they may). `groups`: what
+    `funder_groups` gives for this window, if already known."""
+    if scope.genders or scope.outreach_workers:
+        return "Funders' figures cannot be filtered by gender or outreach worker."
+    chosen = [
+        (name, values)
+        for name, values in (
+            ("cohort", scope.cohorts),
+            ("region", scope.regions),
+            ("stream", scope.funding_streams),
+        )
+        if values
+    ]
+    if len(chosen) > 1 or any(len(values) > 1 for _, values in chosen):
+        return (
+            "Funders' figures cover the whole programme, one cohort, one region or one funding "
+            "stream, never a combination: the difference between two combinations could single "
+            "people out."
+        )
+    if chosen:
+        name, (value,) = chosen[0]
+        if groups is None:
+            groups = funder_groups(con, window, k)
+        if value not in groups[name]:
+            return (
+                f"That {FUNDER_LABELS[name]} cannot be shown on its own in this window: it, or "
+                f"what it leaves out of the programme or of another group, has fewer than {k} "
+                "mentors."
+            )
+    return None

@@ -312,25 +312,50 @@ def send(
     for report in chosen:
         period = period_before(report.every, today)
         with database.read(db_path) as con:
-            message = build_message(con, report, email, settings, period, pdf=pdf)
+            problem = funder_problem(con, report, settings, period)
+            message = (
+                None if problem else build_message(con, report, email, settings, period, pdf=pdf)
+            )
         result = Sent(report.name, period, report.to, True, "", message)
-        if not dry_run:
+        if problem:  # the differencing rule (METRICS.md): nothing goes out, and it is audited
+            result.ok, result.detail = False, f"not sent: {problem}"
+            if not dry_run:
+                _audit_send(db_path, report, period, result)
+        elif not dry_run and message is not None:
             try:
                 deliver(email, message)
                 result.detail = "sent"
             except (OSError, smtplib.SMTPException, SettingsError) as exc:
                 result.ok, result.detail = False, f"failed: {exc}"
-            with database.connect(db_path) as con:
-                database.write_audit(
-                    con,
-                    "python -m analysis send",
-                    "send report",
-                    f"{report.name} ({report.audience}"
-                    f"{', ' + report.funding_stream if report.funding_stream else ''}), "
-                    f"{period[0].isoformat()} to {period[1].isoformat()}, to "
-                    f"{', '.join(report.to)}: {result.detail}",
-                )
+            _audit_send(db_path, report, period, result)
         else:
             result.detail = "not sent (dry run)"
         results.append(result)
     return results
+
+
+def funder_problem(
+    con: Any, report: ScheduledReport, settings: Settings, period: tuple[dt.date, dt.date]
+) -> str | None:
+    """Why a funder's pack for this stream may not go out (the differencing rule), or None.
+    A manager's digest carries the same funders' pack, so it is checked too."""
+    from analysis import privacy
+
+    streams = (report.funding_stream,) if report.funding_stream else ()
+    scope = metrics.Scope(period[0], period[1], funding_streams=streams)
+    return privacy.funder_scope_problem(con, scope, period, settings.suppression_k)
+
+
+def _audit_send(
+    db_path: str | Path, report: ScheduledReport, period: tuple[dt.date, dt.date], result: Sent
+) -> None:
+    with database.connect(db_path) as con:
+        database.write_audit(
+            con,
+            "python -m analysis send",
+            "send report",
+            f"{report.name} ({report.audience}"
+            f"{', ' + report.funding_stream if report.funding_stream else ''}), "
+            f"{period[0].isoformat()} to {period[1].isoformat()}, to "
+            f"{', '.join(report.to)}: {result.detail}",
+        )

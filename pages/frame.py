@@ -640,6 +640,86 @@ def sidebar_filters(
     return scope, window
 
 
+WHOLE_PROGRAMME = "The whole programme"
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+def _funder_groups(
+    db_path: str, version: int, window: tuple[dt.date, dt.date], k: int
+) -> dict[str, list[str]]:
+    from analysis import privacy
+
+    return privacy.funder_groups(connection(db_path), window, k)
+
+
+def funder_groups(
+    db_path: str, version: int, window: tuple[dt.date, dt.date], k: int
+) -> dict[str, list[str]]:
+    """The cohorts, regions and funding streams a funder may choose in this window (the
+    differencing rule), cached on the data version."""
+    try:
+        return _funder_groups(db_path, version, window, k)
+    except database.DatabaseBusy:
+        busy()
+
+
+def funder_filters(
+    options: dict[str, list[str]], extent: dict[str, Any], db_path: str, k: int
+) -> tuple[metrics.Scope, tuple[dt.date, dt.date]]:
+    """A funder's filters, by the differencing rule (METRICS.md): a preset window (never custom
+    dates), and the whole programme, one cohort, one region or one funding stream among those
+    big enough to stand alone."""
+    from analysis import catalog, financial_years
+
+    _restore_filters_from_url(options)
+    today = clock.today()
+    codes = {label: code for label, code in window_codes(today).items() if code != "custom"}
+    if st.session_state.get("filter_window") not in codes:
+        st.session_state["filter_window"] = "Last 12 months"
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    preset = str(sidebar.selectbox("Window", list(codes), key="filter_window"))
+    years = {p.label: p for p in financial_years.presets(today)}
+    if preset in years:
+        window = financial_years.window(years[preset], extent.get("latest_past_session"))
+    else:
+        window = catalog.preset_window(preset, extent)
+    sidebar.caption(f"{window[0]:%d %b %Y} to {window[1]:%d %b %Y}")
+    groups = funder_groups(db_path, current_version(db_path), window, k)
+    parts: dict[str, tuple[str, str]] = {WHOLE_PROGRAMME: ("", "")}
+    parts |= {f"Cohort {g}": ("cohort", g) for g in groups["cohort"]}
+    parts |= {f"Region {g}": ("region", g) for g in groups["region"]}
+    parts |= {f"Funding stream {g}": ("stream", g) for g in groups["stream"]}
+    if "funder_part" not in st.session_state:  # from a shared address, if it is allowed
+        asked = [("cohort", c) for c in st.session_state.get("filter_cohorts", [])]
+        asked += [("region", r) for r in st.session_state.get("filter_regions", [])]
+        asked += [("stream", f) for f in st.session_state.get("filter_streams", [])]
+        matching = [label for label, part in parts.items() if [part] == asked]
+        st.session_state["funder_part"] = matching[0] if matching else WHOLE_PROGRAMME
+    if st.session_state["funder_part"] not in parts:
+        st.session_state["funder_part"] = WHOLE_PROGRAMME
+    label = sidebar.selectbox(
+        "Part of the programme",
+        list(parts),
+        key="funder_part",
+        help=f"A cohort, region or funding stream is listed when it, and what it leaves out, "
+        f"has at least {k} mentors in the window.",
+    )
+    dimension, value = parts[str(label)]
+    url: dict[str, str | list[str]] = {"window": codes[preset]}
+    if dimension:
+        url[dimension] = [value]
+    st.query_params.from_dict(url)
+    scope = metrics.Scope(
+        window[0],
+        window[1],
+        cohorts=(value,) if dimension == "cohort" else (),
+        regions=(value,) if dimension == "region" else (),
+        funding_streams=(value,) if dimension == "stream" else (),
+    )
+    return scope, window
+
+
 @st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
 def _catalog(db_path: str, version: int, name: str, today: dt.date) -> Any:
     """A catalog function's result; `today` is in the key, as the latest past session is."""
@@ -661,7 +741,10 @@ def build_context(access: Access) -> PageContext:
     today = clock.today()
     extent = _catalog(db_path, version, "freshness", today)
     options = _catalog(db_path, version, "filter_options", today)
-    scope, window = sidebar_filters(options, extent, access.role)
+    if access.role == FUNDER:
+        scope, window = funder_filters(options, extent, db_path, app_settings.suppression_k)
+    else:
+        scope, window = sidebar_filters(options, extent, access.role)
     return PageContext(
         access=access,
         settings=app_settings,

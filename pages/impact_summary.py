@@ -3,10 +3,19 @@ exactly what goes out: aggregates only, small numbers suppressed, nothing about 
 
 import streamlit as st
 
-from analysis import chart_tables, exports, impact, impact_pack
+from analysis import chart_tables, exports, impact, impact_pack, privacy
 from pages import frame
 
 ctx = frame.require(frame.FUNDER, frame.MANAGER)
+# The differencing rule (METRICS.md): a funder's figures cover the whole programme, one cohort,
+# one region or one funding stream; checked here on the server whatever the sidebar or the
+# address asked for.
+k = ctx.settings.suppression_k
+groups = frame.funder_groups(ctx.db_path, ctx.version, ctx.window, k)
+not_for_funders = privacy.funder_scope_problem(None, ctx.scope, ctx.window, k, groups)
+if not_for_funders and ctx.is_funder:
+    st.error(not_for_funders)
+    st.stop()
 summary = frame.load(ctx, impact.summary)
 k = summary.k
 
@@ -61,6 +70,13 @@ for term, text in summary.notes:
     st.markdown(f"**{term}.** {text}")
 
 st.subheader("Downloads")
+if not_for_funders:  # a manager's filters a funder could not choose: no pack to send on
+    st.info(
+        f"The downloads are for funders, and these filters are not ones a funder may choose: "
+        f"{not_for_funders} Choose the whole programme, one cohort, one region or one funding "
+        "stream."
+    )
+    st.stop()
 left, right = st.columns(2)
 file_stem = f"impact-summary-{summary.window[0]:%Y-%m-%d}-to-{summary.window[1]:%Y-%m-%d}"
 with left:

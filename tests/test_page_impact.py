@@ -47,7 +47,10 @@ def open_page(
     at.run()
     at.switch_page(PAGE).run()
     at.sidebar.selectbox(key="filter_window").set_value("Programme to date").run()
-    at.sidebar.multiselect(key="filter_cohorts").set_value(["2025 Q3"]).run()
+    if funder:  # a funder chooses one part of the programme (the differencing rule)
+        at.sidebar.selectbox(key="funder_part").set_value("Cohort 2025 Q3").run()
+    else:
+        at.sidebar.multiselect(key="filter_cohorts").set_value(["2025 Q3"]).run()
     assert not at.exception
     return at
 
