@@ -213,3 +213,26 @@ def test_a_funder_typing_a_manager_address_is_refused_and_logged(
         assert [c for c in mentor_codes if c in text] == []
     refused = [r for r in audit(signin_db, "page refused") if r[0] == "funder@example.org"]
     assert {d for _, d in refused} >= {"page data", "page mentor_journey"}
+
+
+def test_a_funder_s_crafted_address_cannot_subtract_two_views(
+    chromium_browser: object, app: str
+) -> None:
+    """Finding 1 with a real sign-in: the probe's address (one cohort and three regions) gives
+    the funder the whole programme, with no way to choose a combination."""
+    page = sign_in(chromium_browser, app, "funder")
+    regions = "&".join(f"region={r}" for r in ("London", "Midlands", "North+West"))
+    page.goto(f"{app}/impact_summary?window=to-date&cohort=2025+Q3&{regions}")  # type: ignore[attr-defined]
+    wait_for_app(page)
+    wait_for_charts(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')  # type: ignore[attr-defined]
+    sidebar.get_by_text("Part of the programme").wait_for()
+    chosen = sidebar.locator('[data-testid="stSelectbox"]').evaluate_all(
+        "els => els.map(e => e.innerText + ' ' + Array.from(e.querySelectorAll('input'))"
+        ".map(i => i.value + ' ' + (i.getAttribute('aria-label') || '')).join(' '))"
+    )
+    assert any("The whole programme" in str(c) for c in chosen), chosen
+    assert sidebar.locator('[data-testid="stMultiSelect"]').count() == 0  # no combinations
+    assert sidebar.locator('[data-testid="stDateInput"]').count() == 0  # no own dates
+    page.wait_for_function("() => !window.location.search.includes('region=')")  # type: ignore[attr-defined]
+    assert "cohort=" not in page.url  # type: ignore[attr-defined]
