@@ -1,4 +1,4 @@
-"""The command line: `python -m analysis import | report | demo | remove-demo`.
+"""The command line: `python -m analysis import | report | profiles | demo | remove-demo`.
 
 Bad arguments or a missing database give one line on stderr and a non-zero exit, never a
 traceback.
@@ -69,7 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=["text", "json"], default="text")
     imp.add_argument("--user", help="who is importing (for the import log)")
     imp.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    imp.add_argument(
+        "--profile",
+        help="read every file with this mapping profile (default: each file by its header)",
+    )
     imp.add_argument("files", nargs="+", type=Path)
+
+    prof = sub.add_parser(
+        "profiles",
+        help="mapping profiles: how files in other systems' columns are read",
+        description="A mapping profile (JSON) says how a file in another system's columns "
+        "reads as one of the record types. Built-in profiles read Salesforce Program "
+        "Management Module exports.",
+    )
+    prof.add_argument("action", choices=["list", "show", "export", "import", "delete"])
+    prof.add_argument("target", nargs="?", help="a profile's name (a JSON file for import)")
+    prof.add_argument("--db", required=True)
+    prof.add_argument("--user", help="who is changing the profiles (for the audit log)")
+    prof.add_argument("--out", type=Path, help="export: write the JSON to this file")
 
     rep = sub.add_parser("report", help="print the headline figures")
     rep.add_argument("--db", required=True)
@@ -205,6 +222,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _backup(args)
     if args.command == "send":
         return _send(args)
+    if args.command == "profiles":
+        return _profiles(args)
     raise UsageError(f"unknown command {args.command}")
 
 
@@ -223,6 +242,7 @@ def _import(args: argparse.Namespace) -> int:
             user=args.user,
             settings=settings,
             dry_run=args.dry_run,
+            profile=args.profile,
         )
     except ImportRefused as exc:
         result = None
@@ -251,8 +271,9 @@ def _print_import_text(result: object) -> None:
         return
     verb = "Would import" if result.dry_run else "Imported"
     for f in result.files:
+        where = f'{f.file}, sheet "{f.sheet}"' if f.sheet is not None else f.file
         print(
-            f"{verb} {f.file} ({f.type}): {f.read} rows read, {f.inserted} inserted, "
+            f"{verb} {_one_line(where)} ({f.type}): {f.read} rows read, {f.inserted} inserted, "
             f"{f.updated} updated, {f.unchanged} unchanged, {f.duplicates} duplicate, "
             f"{f.rejected} rejected, {f.warnings} warning(s)"
         )
@@ -267,6 +288,89 @@ def _print_import_text(result: object) -> None:
             print(f"  warning: {_one_line(message)}")
         if f.warnings > 10:
             print(f"  ... and {f.warnings - 10} more warnings")
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from analysis import profiles
+
+    usage = f"python -m analysis profiles {args.action}"
+    if args.action != "list" and not args.target:
+        what = "a JSON file" if args.action == "import" else "a profile's name"
+        raise UsageError(f"{usage}: give {what}")
+    try:
+        if args.action == "import":
+            path = Path(args.target)
+            if not path.is_file():
+                raise UsageError(f"{usage}: {path} is not a file")
+            profile = profiles.loads(path.read_text(encoding="utf-8-sig"))
+            with database.connect(args.db, create=True) as con:
+                con.execute("BEGIN TRANSACTION")
+                replaced = profiles.save(con, profile, args.user)
+                database.write_audit(
+                    con, args.user, "profile saved", f"{profile.name} (from {path.name})"
+                )
+                con.execute("COMMIT")
+            verb = "Replaced" if replaced else "Saved"
+            print(
+                f"{verb} the mapping profile {_one_line(profile.name)!r} ({profile.record_type})."
+            )
+            return 0
+        if args.action == "list":
+            known = dict(profiles.BUILTINS)
+            if Path(args.db).exists():
+                with database.connect(args.db) as con:
+                    known = profiles.available(con)
+            for name, profile in known.items():
+                origin = "built-in" if profile.builtin else "saved"
+                extends = f", extends {profile.extends}" if profile.extends else ""
+                print(
+                    _one_line(f"{name}  ({profile.record_type}, {profile.form}, {origin}{extends})")
+                )
+            return 0
+        with database.connect(args.db) as con:
+            known = profiles.available(con)
+            if args.target not in known:
+                raise profiles.ProfileError(f"no mapping profile named {args.target!r}")
+            profile = known[args.target]
+            if args.action == "delete":
+                con.execute("BEGIN TRANSACTION")
+                profiles.delete(con, profile.name)
+                database.write_audit(con, args.user, "profile deleted", profile.name)
+                con.execute("COMMIT")
+                print(f"Deleted the mapping profile {_one_line(profile.name)!r}.")
+                return 0
+            whole = profiles.resolve(profile, known)
+        text = json.dumps(
+            profile.as_json() if args.action == "export" else _profile_view(whole),
+            indent=1,
+            ensure_ascii=False,
+        )
+        if args.action == "export" and args.out:
+            args.out.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+        return 0
+    except profiles.ProfileError as exc:
+        _error(str(exc))
+        return 1
+
+
+def _profile_view(profile: object) -> dict[str, object]:
+    """`profiles show`: the profile with what it extends folded in, and the built-in readings."""
+    from analysis import profiles
+
+    assert isinstance(profile, profiles.Profile)
+    out: dict[str, object] = profile.as_json()
+    out.pop("extends", None)
+    if profile.derived:
+        out["built_in_readings"] = {
+            col: f"{d.how} of {', '.join(d.columns)}" for col, d in profile.derived.items()
+        }
+    if profile.rejects:
+        out["rejected_values"] = profile.rejects
+    if profile.cancelled_when:
+        out["cancelled_when"] = {profile.cancelled_when[0]: profile.cancelled_when[1]}
+    return out
 
 
 def _scope(args: argparse.Namespace) -> object:

@@ -32,7 +32,7 @@ import duckdb
 
 from analysis import clock
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Migration n takes the schema from version n-1 to n. Append; never edit a released step.
 # Every released database is kept in tests/fixtures/db (one per release) and opened by the
@@ -100,6 +100,26 @@ MIGRATIONS: list[str] = [
         figure VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL,
         target DOUBLE NOT NULL, funding_stream VARCHAR NOT NULL DEFAULT '', wording VARCHAR,
         is_demo BOOLEAN NOT NULL DEFAULT false, import_id INTEGER);
+    """,
+    # 4: bring your own export: why a mentor left; every sheet of a workbook and the mapping
+    # profile in the import log; saved profiles; rejected rows that close (resolved by a later
+    # import of their key, or dismissed with a reason); sessions a source system cancelled.
+    """
+    ALTER TABLE mentors ADD COLUMN leaving_reason VARCHAR;
+    ALTER TABLE import_files ADD COLUMN sheet VARCHAR;
+    ALTER TABLE import_files ADD COLUMN profile VARCHAR;
+    ALTER TABLE rejected_rows ADD COLUMN sheet VARCHAR;
+    ALTER TABLE rejected_rows ADD COLUMN profile VARCHAR;
+    ALTER TABLE rejected_rows ADD COLUMN row_key VARCHAR[];
+    ALTER TABLE rejected_rows ADD COLUMN status VARCHAR DEFAULT 'open';
+    ALTER TABLE rejected_rows ADD COLUMN closed_at TIMESTAMP;
+    ALTER TABLE rejected_rows ADD COLUMN closed_by VARCHAR;
+    ALTER TABLE rejected_rows ADD COLUMN closed_note VARCHAR;
+    UPDATE rejected_rows SET status = 'open' WHERE status IS NULL;
+    CREATE TABLE mapping_profiles (
+        name VARCHAR PRIMARY KEY, definition JSON NOT NULL, saved_at TIMESTAMP NOT NULL,
+        saved_by VARCHAR);
+    CREATE TABLE cancelled_sessions (session_id VARCHAR NOT NULL, import_id INTEGER);
     """,
 ]
 

@@ -767,8 +767,32 @@ def _mentors_frame(cast: _Cast) -> pd.DataFrame:
             "age_band": _text(np.asarray(AGE_BANDS)[cast.age_band]),
             "outreach_worker": _text(cast.worker_code(cast.worker)),
             "region": _text(np.asarray(REGIONS)[cast.region]),
+            "leaving_reason": _leaving_reasons(cast),
         }
     )
+
+
+# Why withdrawn mentors left, in a fixed rotation (no random draw, so every other figure of the
+# demo is unchanged); an empty entry is a reason not recorded.
+_WITHDRAWAL_REASONS = (
+    "disengaged",
+    "employment",
+    "health",
+    "disengaged",
+    "custody",
+    "moved_away",
+    "",
+    "caring",
+    "disengaged",
+    "education",
+    "other",
+)
+
+
+def _leaving_reasons(cast: _Cast) -> pd.Series:
+    reasons = np.asarray(_WITHDRAWAL_REASONS)[np.arange(cast.size) % len(_WITHDRAWAL_REASONS)]
+    withdrawn = (cast.status == records.STATUSES.index("withdrawn")) & (reasons != "")
+    return _optional_text(reasons, withdrawn)
 
 
 def _stage_assessments(rng: np.random.Generator, cast: _Cast) -> pd.DataFrame:

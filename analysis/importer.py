@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import clock, database, readers, snapshots
+from analysis import clock, database, profiles, readers, snapshots
 from analysis.records import (
     ALLOWED_TEXT,
     CODE_LISTS,
@@ -28,10 +28,13 @@ from analysis.records import (
     RECORD_TYPES,
     REGISTER,
     RecordType,
+    code_key,
+    normalise_header,
 )
-from analysis.settings import Settings, load_settings
+from analysis.settings import Settings, is_time_zone, load_settings
 
 _MACROS = r"""
+CREATE OR REPLACE TEMP MACRO pm_tz() AS getvariable('pm_tz');
 -- As records.code_key: trimmed of spaces, tabs, line breaks and Excel's non-breaking spaces.
 CREATE OR REPLACE TEMP MACRO pm_key(v) AS regexp_replace(lower(trim(v,
     ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160))),
@@ -75,7 +78,12 @@ CREATE OR REPLACE TEMP MACRO pm_ts_full(v) AS CASE
     THEN CAST(pm_date_full(regexp_extract(v, '^(\S+)[ T]', 1)) AS TIMESTAMP)
          + to_seconds(pm_seconds(regexp_extract(v, '[ T](\S+)$', 1)))
     END;
+-- A date-time with a zone (Salesforce's "2025-03-04T10:00:00.000Z", "...+01:00") is converted
+-- to the programme's local time, summer time included; pm_tz() is the setting `timezone`.
 CREATE OR REPLACE TEMP MACRO pm_ts(v) AS CASE
+    WHEN regexp_full_match(v, '[1-9]\d{3}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?'
+        || ' ?(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)')
+    THEN timezone(pm_tz(), TRY_CAST(v AS TIMESTAMPTZ))
     WHEN regexp_full_match(v, '[1-9]\d{3}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?')
     THEN TRY_CAST(v AS TIMESTAMP)
     WHEN regexp_full_match(v, '\d{2}/\d{2}/[1-9]\d{3} ([01]\d|2[0-3]):[0-5]\d')
@@ -83,6 +91,15 @@ CREATE OR REPLACE TEMP MACRO pm_ts(v) AS CASE
     ELSE pm_ts_full(v) END;
 CREATE OR REPLACE TEMP MACRO pm_is_time(v) AS regexp_full_match(v, '\d{1,2}:\d{2}(:\d{2})?');
 """
+
+
+def _install_macros(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """The parsing macros, with the programme's time zone (a validated zone name)."""
+    if not is_time_zone(settings.timezone):
+        raise ImportRefused(f"the setting timezone {settings.timezone!r} is not a time zone")
+    con.execute("SET VARIABLE pm_tz = $tz", {"tz": settings.timezone})
+    con.execute(_MACROS)
+
 
 # DuckDB's memory for one import; beyond it, staged rows spill to `<db>.tmp` on disk, so a big
 # file costs disk, not memory (the whole import stays well under 1 GB).
@@ -128,10 +145,16 @@ class FileReport:
     notes: list[str] = field(default_factory=list)
     warning_messages: list[str] = field(default_factory=list)  # the first MAX_LISTED
     rejected_rows: list[dict[str, object]] = field(default_factory=list)
+    sheet: str | None = None  # the workbook's sheet (every sheet is reported on its own)
+    profile: str | None = None  # the mapping profile that read the file, if any
 
     def summary(self) -> dict[str, object]:
         keys = ("file", "type", "read", "inserted", "updated", "unchanged", "duplicates")
         out = {k: getattr(self, k) for k in keys}
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        if self.profile is not None:
+            out["profile"] = self.profile
         out.update(rejected=self.rejected, warnings=self.warnings)
         return out
 
@@ -169,8 +192,14 @@ def import_files(
     demo: bool = False,
     progress: Progress | None = None,
     kind: str = "import",
+    profile: str | profiles.Profile | None = None,
 ) -> ImportResult:
-    """Import files in one transaction (or, with dry_run, say what would happen)."""
+    """Import files in one transaction (or, with dry_run, say what would happen).
+
+    `profile` (a saved or built-in profile's name, or a profile not yet saved, as the Data
+    page's mapping step previews one) reads every file; without it each file is read as the
+    record type its header fits, or by the one profile matching its header.
+    """
     settings = settings or load_settings()
     if record_type is not None and record_type not in (*RECORD_TYPES, "register"):
         raise ImportRefused(
@@ -182,11 +211,11 @@ def import_files(
         snapshots.before_change(db_path, kind, enabled=not dry_run) as change,
         database.connect(db_path, create=True, publish=not dry_run) as con,
     ):
-        con.execute(_MACROS)
+        _install_macros(con, settings)
         con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
         try:
-            staged = _stage_all(con, sources, record_type)
-        except (readers.FileRefused, ImportRefused) as exc:
+            staged = _stage_all(con, sources, record_type, profile)
+        except (readers.FileRefused, ImportRefused, profiles.ProfileError) as exc:
             return ImportResult(False, [], str(exc), dry_run=dry_run)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -224,20 +253,202 @@ def _current_user() -> str:
         return "unknown"
 
 
+@dataclass
+class Staged:
+    """A staged file (or sheet), the record type it is read as, and how (a profile's mapping)."""
+
+    sf: readers.StagedFile
+    rtype: RecordType
+    mapping: ColumnMapping | None = None
+
+
+@dataclass
+class ColumnMapping:
+    """A table profile as SQL: each contract column's expression over the staged cells `r.cN`
+    (profile values are bound parameters), and the file's code values it adds."""
+
+    profile: profiles.Profile
+    exprs: dict[str, str]
+    params: dict[str, object]
+    used: set[int]
+    cancelled_column: int | None = None
+
+
 def _stage_all(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[ImportSource], record_type: str | None
-) -> list[tuple[readers.StagedFile, RecordType]]:
-    """Read every file into a temp table first: a file refused as a whole refuses the import."""
-    staged: list[tuple[readers.StagedFile, RecordType]] = []
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[ImportSource],
+    record_type: str | None,
+    profile: str | profiles.Profile | None = None,
+) -> list[Staged]:
+    """Read every file (every sheet of a workbook) into a temp table first: a file refused as a
+    whole refuses the import."""
+    known = profiles.available(con)
+    chosen: profiles.Profile | None = None
+    if isinstance(profile, profiles.Profile):
+        chosen = profiles.resolve(profile, known | {profile.name: profile})
+    elif profile is not None:
+        if profile not in known:
+            raise ImportRefused(
+                f"no mapping profile named {profile!r} (`python -m analysis profiles list` "
+                "lists them)"
+            )
+        chosen = profiles.resolve(known[profile], known)
+    staged: list[Staged] = []
     for n, source in enumerate(sources):
-        sf = readers.stage_file(con, source.path, source.name, f"raw_{n}", record_type)
-        staged.append((sf, _record_type_of(sf, record_type)))
+        for sf in readers.stage_file(con, source.path, source.name, f"raw_{n}"):
+            staged.append(_plan(con, sf, record_type, chosen, known))
     return staged
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    sf: readers.StagedFile,
+    record_type: str | None,
+    chosen: profiles.Profile | None,
+    known: dict[str, profiles.Profile],
+) -> Staged:
+    """How one staged file is read: as a record type, or through a profile."""
+    if chosen is None:
+        given = _sheet_type(sf) or record_type
+        try:
+            return Staged(sf, _record_type_of(sf, given))
+        except ImportRefused:
+            if given is not None:
+                raise
+            fits = profiles.matching(sf.headers, known)
+            if not fits:
+                raise
+            if len(fits) > 1:
+                names = ", ".join(p.name for p in fits)
+                raise ImportRefused(
+                    f"{sf.where}: the header fits the mapping profiles {names}; choose one"
+                ) from None
+            chosen = profiles.resolve(fits[0], known)
+    if chosen.form == "grid":
+        return Staged(_stage_grid(con, sf, chosen), REGISTER, _grid_mapping(chosen))
+    return Staged(sf, chosen.rtype, _table_mapping(sf, chosen))
+
+
+def _grid_mapping(profile: profiles.Profile) -> ColumnMapping:
+    return ColumnMapping(profile, {}, {}, set())
+
+
+def _stage_grid(
+    con: duckdb.DuckDBPyConnection, sf: readers.StagedFile, profile: profiles.Profile
+) -> readers.StagedFile:
+    """A grid's marked cells as register-form rows in a new temp table (each keeps its sheet
+    row and its two original cells, for rejections and corrections)."""
+    width = len(sf.headers)
+    cells = ", ".join(f"c{i}" for i in range(width))
+    fetched = con.execute(f"SELECT _row, {cells} FROM {sf.table} ORDER BY _row").fetchall()
+    rows = [(int(r[0]), list(r[1:])) for r in fetched]
+    try:
+        made, not_dates = profiles.grid_rows(profile, sf.sheet, sf.headers, rows)
+    except profiles.ProfileError as exc:
+        raise ImportRefused(f"{sf.name}: {exc}") from exc
+    readers.drop_staged(con, sf.table)
+    names = [c.name for c in REGISTER.columns if c.name != "session_id"]
+    table = f"{sf.table}_g"
+    cells_out = [f"c{i}" for i in range(len(names))]
+    batches = readers.RowBatches(
+        con, table, [*cells_out, "_origin_row", "_origin_values", "_problem"]
+    )
+    for n, cell in enumerate(made, start=1):
+        batches.add(
+            [
+                n,
+                *[cell.values.get(c) for c in names],
+                str(cell.row),
+                json.dumps(cell.original, ensure_ascii=False),
+                cell.problem,
+            ]
+        )
+    batches.flush()
+    notes = list(sf.notes)
+    if not_dates:
+        notes.append(f"{sf.where}: ignored column(s) {', '.join(not_dates)} (not dates)")
+    staged = readers.StagedFile(
+        sf.name, table, names, names, sf.encoding, sf.sha256, notes, sheet=sf.sheet
+    )
+    staged.original_headers = list(sf.headers)
+    return staged
+
+
+def _table_mapping(sf: readers.StagedFile, profile: profiles.Profile) -> ColumnMapping:
+    """A table profile's columns, fixed values and built-in readings as SQL over `r.cN`."""
+    index = sf.column_index()
+    used: set[int] = set()
+    params: dict[str, object] = {}
+
+    def cell(header: str) -> str:
+        i = index.get(normalise_header(header))
+        if i is None:
+            raise ImportRefused(
+                f"{sf.where}: the mapping profile {profile.name!r} reads the column "
+                f"{header!r}, which the file lacks"
+            )
+        used.add(i)
+        return f"nullif(trim(r.c{i}), '')"
+
+    exprs: dict[str, str] = {}
+    for col, source in profile.columns.items():
+        if isinstance(source, dict):
+            day, time = cell(source["date"]), cell(source["time"])
+            exprs[col] = (
+                f"CASE WHEN {day} IS NULL THEN NULL WHEN {time} IS NULL THEN {day} "
+                f"ELSE regexp_replace({day}, '[ T]00:00(:00)?$', '') || ' ' || {time} END"
+            )
+        else:
+            exprs[col] = cell(source)
+    for col, derived in profile.derived.items():
+        if derived.how == "minutes_between":
+            start, end = (cell(h) for h in derived.columns)
+            exprs[col] = (
+                f"CASE WHEN {start} IS NULL OR {end} IS NULL THEN NULL ELSE coalesce(CAST("
+                f"CAST(round((epoch(pm_ts({end})) - epoch(pm_ts({start}))) / 60) AS BIGINT) "
+                f"AS VARCHAR), {end}) END"
+            )
+        elif derived.how == "quantity_minutes":
+            quantity, unit = (cell(h) for h in derived.columns)
+            exprs[col] = (
+                f"CASE pm_key({unit}) WHEN 'minutes' THEN {quantity} WHEN 'hours' THEN "
+                f"coalesce(CAST(CAST(round(TRY_CAST({quantity} AS DOUBLE) * 60) AS BIGINT) "
+                f"AS VARCHAR), {quantity}) END"
+            )
+        elif derived.how == "cancelled_session":
+            status, session = (cell(h) for h in derived.columns)
+            exprs[col] = (
+                f"coalesce({status}, CASE WHEN EXISTS (SELECT 1 FROM cancelled_sessions x "
+                f"WHERE x.session_id = {session}) THEN 'cancelled_by_programme' END)"
+            )
+    for n, (col, value) in enumerate(profile.fixed.items()):
+        if col not in exprs:
+            params[f"fx{n}"] = value
+            exprs[col] = f"CAST($fx{n} AS VARCHAR)"
+    missing = [c for c in profile.rtype.required if c not in exprs]
+    if missing:
+        raise ImportRefused(
+            f"{sf.where}: the mapping profile {profile.name!r} gives no column for "
+            f"{', '.join(missing)}"
+        )
+    cancelled = None
+    if profile.cancelled_when is not None:
+        cell(profile.cancelled_when[0])
+        cancelled = index[normalise_header(profile.cancelled_when[0])]
+    return ColumnMapping(profile, exprs, params, used, cancelled)
+
+
+def _sheet_type(sf: readers.StagedFile) -> str | None:
+    """A sheet named after a record type (`Mentors`, `Register`) holds that type."""
+    if sf.sheet is None:
+        return None
+    name = normalise_header(sf.sheet)
+    return name if name in (*RECORD_TYPES, "register") else None
 
 
 def _run_import(
     con: duckdb.DuckDBPyConnection,
-    staged: list[tuple[readers.StagedFile, RecordType]],
+    staged: list[Staged],
     user: str,
     settings: Settings,
     demo: bool,
@@ -248,30 +459,61 @@ def _run_import(
     assert row is not None
     import_id = int(row[0])
     reports: dict[str, FileReport] = {}
-    con.execute("CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)")
-    _fill_code_map(con)
+    _create_code_map(con)
     con.execute(
         "INSERT INTO imports VALUES ($id, $now, $user, $demo, $kind)",
         {"id": import_id, "now": clock.now(), "user": user, "demo": demo, "kind": kind},
     )
-    order = sorted(range(len(staged)), key=lambda i: IMPORT_ORDER.index(staged[i][1].name))
+    order = sorted(range(len(staged)), key=lambda i: IMPORT_ORDER.index(staged[i].rtype.name))
     for done, i in enumerate(order):
-        sf, rtype = staged[i]
-        report = _import_one(con, sf, rtype, import_id, settings, demo)
+        sf = staged[i].sf
+        report = _import_one(con, sf, staged[i].rtype, import_id, settings, demo, staged[i].mapping)
         reports[sf.table] = report
         if progress:
-            progress(done + 1, len(order), sf.name)
-    files = [reports[sf.table] for sf, _ in staged]
+            progress(done + 1, len(order), sf.where)
+    files = [reports[s.sf.table] for s in staged]
+    resolve_landed(con, import_id, user)
     return ImportResult(True, files, None, import_id)
 
 
-def _fill_code_map(con: duckdb.DuckDBPyConnection) -> None:
-    """The code lists as a temp table, in one statement (not one insert per code)."""
+def _create_code_map(con: duckdb.DuckDBPyConnection) -> None:
+    """The contract's codes and synonyms: field, key (as pm_key reads it), stored value, and
+    why a value rejects the row (a profile's values only)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE code_map "
+        "(field VARCHAR, key VARCHAR, value VARCHAR, reject VARCHAR)"
+    )
+    # In one statement, not one insert per code.
     rows = [(f, k, v) for f, table in CODE_LISTS.items() for k, v in table.items()]
     con.execute(
-        "INSERT INTO code_map SELECT unnest($f), unnest($k), unnest($v)",
+        "INSERT INTO code_map SELECT unnest($f), unnest($k), unnest($v), NULL",
         {"f": [r[0] for r in rows], "k": [r[1] for r in rows], "v": [r[2] for r in rows]},
     )
+
+
+def _profile_codes(con: duckdb.DuckDBPyConnection, t: str, profile: profiles.Profile) -> str:
+    """The code table for a file read by a profile: the contract's, plus the profile's values
+    (added, never replacing a code or synonym the contract already has)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {t}_codes AS SELECT * FROM code_map")
+    extra: list[tuple[str, str, str | None, str | None]] = []
+    for col, table in profile.values.items():
+        for theirs, ours in table.items():
+            extra.append((col, code_key(theirs), profiles.code_for(col, ours), None))
+    for col, table in profile.rejects.items():
+        for theirs, why in table.items():
+            extra.append((col, code_key(theirs), None, why))
+    if extra:
+        con.execute(
+            f"CREATE TEMP TABLE {t}_extra (field VARCHAR, key VARCHAR, value VARCHAR, reject VARCHAR)"
+        )
+        con.executemany(f"INSERT INTO {t}_extra VALUES (?, ?, ?, ?)", extra)
+        con.execute(
+            f"INSERT INTO {t}_codes SELECT DISTINCT ON (field, key) * FROM {t}_extra e "
+            f"WHERE NOT EXISTS (SELECT 1 FROM code_map c WHERE c.field = e.field "
+            "AND c.key = e.key)"
+        )
+        con.execute(f"DROP TABLE {t}_extra")
+    return f"{t}_codes"
 
 
 def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
@@ -280,7 +522,7 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
         missing = [c for c in REGISTER.required if c not in present]
         if missing:
             raise ImportRefused(
-                f"{sf.name}: a register file needs the column(s) {', '.join(missing)}"
+                f"{sf.where}: a register file needs the column(s) {', '.join(missing)}"
             )
         return REGISTER
     if given is not None:
@@ -292,7 +534,7 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
             if rtype.name == "attendance" and _fits(REGISTER, present):
                 return REGISTER
             raise ImportRefused(
-                f"{sf.name}: {'an' if given[0] in 'aeiou' else 'a'} {given} file needs the "
+                f"{sf.where}: {'an' if given[0] in 'aeiou' else 'a'} {given} file needs the "
                 f"column(s) {', '.join(missing)}"
             )
         if rtype.name == "attendance" and _is_register(present):
@@ -309,7 +551,7 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
     if len(fitting) > 1:
         names = " and ".join(t.name for t in fitting)
         raise ImportRefused(
-            f"{sf.name}: the header fits both {names}; say which with the record type"
+            f"{sf.where}: the header fits both {names}; say which with the record type"
         )
     candidates = [*RECORD_TYPES.values(), REGISTER]
     gaps = {t.name: [c for c in t.required if c not in present] for t in candidates}
@@ -327,7 +569,7 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
         for name, g in gaps.items()
         if shared[name] and (len(g), -shared[name]) == nearest
     )
-    raise ImportRefused(f"{sf.name}: the header fits no record type ({near})")
+    raise ImportRefused(f"{sf.where}: the header fits no record type ({near})")
 
 
 def _fits(rtype: RecordType, present: set[str]) -> bool:
@@ -344,7 +586,7 @@ def _q(text: str) -> str:
 
 
 def _parse_expressions(
-    rtype: RecordType,
+    rtype: RecordType, codes: str = "code_map"
 ) -> tuple[list[str], list[str], list[str], list[str]]:
     """SELECT items, reason expressions, joins and parsed values that read each contract column.
 
@@ -412,11 +654,12 @@ def _parse_expressions(
             # pm_key (regular expressions) runs once per distinct value, not once per row: the
             # rows join the few distinct values of the column, each mapped to its code.
             joins.append(
-                f"LEFT JOIN (SELECT d.v, k.value FROM <distinct:{col.name}> d "
-                f"JOIN code_map k ON k.field = {_q(col.name)} AND k.key = pm_key(d.v)) {alias} "
+                f"LEFT JOIN (SELECT d.v, k.value, k.reject FROM <distinct:{col.name}> d "
+                f"JOIN {codes} k ON k.field = {_q(col.name)} AND k.key = pm_key(d.v)) {alias} "
                 f"ON {alias}.v = {v}"
             )
             pre.append(f"{alias}.value AS _v_{col.name}")
+            pre.append(f"{alias}.reject AS _j_{col.name}")
             value = parsed
             if col.kind == "stage":
                 value = f"CAST({value} AS INTEGER)"
@@ -425,7 +668,8 @@ def _parse_expressions(
             items.append(f"{value} AS {col.name}")
             allowed = ", ".join(ALLOWED_TEXT[col.name])
             reasons.append(
-                f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
+                f"CASE WHEN c._j_{col.name} IS NOT NULL THEN {shown} || ': ' || "
+                f"c._j_{col.name} WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
                 f"{_q(f' is not one of: {allowed}')} END"
             )
         elif col.kind == "arrival":
@@ -472,6 +716,7 @@ def _import_one(
     import_id: int,
     settings: Settings,
     demo: bool,
+    mapping: ColumnMapping | None = None,
 ) -> FileReport:
     t = sf.table
     index = sf.column_index()
@@ -481,32 +726,52 @@ def _import_one(
         encoding=sf.encoding,
         sha256=sf.sha256,
         notes=list(sf.notes),
+        sheet=sf.sheet,
     )
     known = set(rtype.column_names) | ({"session_id"} if rtype is REGISTER else set())
-    report.ignored_columns = [
-        h for h, c in zip(sf.headers, sf.columns, strict=True) if c not in known
-    ]
+    if mapping is not None:
+        report.profile = mapping.profile.name
+        report.notes.append(f"{sf.where}: read with the mapping profile {mapping.profile.name!r}")
+    if mapping is not None and mapping.exprs:
+        report.ignored_columns = [h for i, h in enumerate(sf.headers) if i not in mapping.used]
+    else:
+        report.ignored_columns = [
+            h for h, c in zip(sf.headers, sf.columns, strict=True) if c not in known
+        ]
     if report.ignored_columns:
-        report.notes.append(f"{sf.name}: ignored column(s) {', '.join(report.ignored_columns)}")
+        report.notes.append(f"{sf.where}: ignored column(s) {', '.join(report.ignored_columns)}")
 
     # 1. the contract's columns as trimmed text (a missing optional column is all blank),
     # 2. every column parsed once, with every reason a row fails, and the checks against other
     # rows, in one statement: one copy of the file instead of one per step.
     raw_cols = [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
     overflow = "_overflow" in raw_cols
+    origin = "_origin_row" in raw_cols  # a grid's rows: each keeps its sheet row
+    params: dict[str, object] = dict(mapping.params) if mapping is not None else {}
     clean_items = ["r._row"]
     distinct: dict[str, str] = {}  # each column's distinct trimmed values, as a subquery
+    clean_items.append(
+        "CAST(r._origin_row AS INTEGER) AS _origin_row" if origin else "r._row AS _origin_row"
+    )
     for col in rtype.columns:
         i = index.get(col.name)
         expr = f"nullif(trim(r.c{i}), '')" if i is not None else "CAST(NULL AS VARCHAR)"
+        if mapping is not None and mapping.exprs:
+            expr = mapping.exprs.get(col.name, "CAST(NULL AS VARCHAR)")
         clean_items.append(f"{expr} AS {col.name}")
-        distinct[f"<distinct:{col.name}>"] = (
-            f"(SELECT DISTINCT nullif(trim(v), '') AS v FROM (SELECT DISTINCT c{i} AS v FROM {t}))"
-            if i is not None
-            else "(SELECT CAST(NULL AS VARCHAR) AS v)"
-        )
+        if mapping is not None and mapping.exprs:  # a profile's expression over the raw row
+            distinct[f"<distinct:{col.name}>"] = f"(SELECT DISTINCT {expr} AS v FROM {t} r)"
+        else:
+            distinct[f"<distinct:{col.name}>"] = (
+                f"(SELECT DISTINCT nullif(trim(v), '') AS v FROM (SELECT DISTINCT c{i} AS v "
+                f"FROM {t}))"
+                if i is not None
+                else "(SELECT CAST(NULL AS VARCHAR) AS v)"
+            )
     clean_items.append("r._overflow" if overflow else "CAST(NULL AS VARCHAR) AS _overflow")
-    items, reasons, joins, pre = _parse_expressions(rtype)
+    clean_items.append("r._problem" if origin else "CAST(NULL AS VARCHAR) AS _problem")
+    codes = _profile_codes(con, t, mapping.profile) if mapping is not None else "code_map"
+    items, reasons, joins, pre = _parse_expressions(rtype, codes)
     for n, join in enumerate(joins):
         for placeholder, subquery in distinct.items():
             join = join.replace(placeholder, subquery)
@@ -514,14 +779,21 @@ def _import_one(
     reasons.append(
         "CASE WHEN c._overflow IS NOT NULL THEN 'the row has more values than the header has columns' END"
     )
+    # A grid cell whose mark means nothing: its own reason (sheet, row, column and date) says
+    # it all, instead of "attendance is missing".
+    reason_list = _reason_list(reasons)
+    reason_list = (
+        f"CASE WHEN c._problem IS NULL THEN {reason_list} ELSE list_prepend(c._problem, "
+        f"list_filter({reason_list}, lambda x: NOT starts_with(x, 'attendance'))) END"
+    )
     checked = (
-        f"SELECT c._row, {', '.join(items)}, "
-        f"{_reason_list(reasons)} AS reasons, "
+        f"SELECT c._row, c._origin_row, {', '.join(items)}, "
+        f"{reason_list} AS reasons, "
         f"hash({', '.join(f'c.{c.name}' for c in rtype.columns)}) AS _raw_hash "
         f"FROM (SELECT c.*{''.join(', ' + e for e in pre)} FROM "
         f"(SELECT {', '.join(clean_items)} FROM {t} r) c {' '.join(joins)}) c"
     )
-    _finish_row_checks(con, t, checked, rtype, settings)
+    _finish_row_checks(con, t, checked, rtype, settings, params)
 
     # 3. keys repeated within the file: exact duplicates, or a file contradicting itself. The
     # repeated keys are found first; only their rows are counted and listed (none, usually).
@@ -531,7 +803,7 @@ def _import_one(
     con.execute(
         f"CREATE TEMP TABLE {t}_k AS SELECT {key_list}, count(*) AS n, "
         f"count(DISTINCT _hash) AS nh, min(_row) AS first_row, "
-        f"list(_row ORDER BY _row) AS rows_with_key FROM {t}_p "
+        f"list(_origin_row ORDER BY _row) AS rows_with_key FROM {t}_p "
         f"SEMI JOIN (SELECT {key_list} FROM {t}_p "
         f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in key)} "
         f"GROUP BY ALL HAVING count(*) > 1) USING ({key_list}) GROUP BY ALL"
@@ -602,12 +874,18 @@ def _import_one(
         report.duplicates,
         report.rejected,
     ) = (int(x) for x in counts)
+    if mapping is not None and mapping.cancelled_column is not None:
+        _note_cancelled_sessions(con, t, mapping, import_id)
     _store_warnings(con, sf, rtype, import_id, settings, report)
     _store_rejected(con, sf, rtype, import_id, report)
     con.execute(
-        "INSERT INTO import_files VALUES ($id, $file, $sha, $type, $enc, $read, $ins, $upd, "
-        "$unch, $dup, $rej, $warn, $ignored)",
+        "INSERT INTO import_files (import_id, file_name, sha256, record_type, encoding, "
+        "rows_read, inserted, updated, unchanged, duplicates, rejected, warnings, "
+        "ignored_columns, sheet, profile) VALUES ($id, $file, $sha, $type, $enc, $read, $ins, "
+        "$upd, $unch, $dup, $rej, $warn, $ignored, $sheet, $profile)",
         {
+            "sheet": sf.sheet,
+            "profile": report.profile,
             "id": import_id,
             "file": sf.name,
             "sha": sf.sha256,
@@ -625,10 +903,28 @@ def _import_one(
     )
     con.execute(f"DROP {'TABLE' if stored_any and stored_any[0] else 'VIEW'} {t}_a")
     con.execute(f"DROP VIEW {t}_f")
-    for suffix in ("_p", "_k"):
-        con.execute(f"DROP TABLE {t}{suffix}")
+    for suffix in ("_p", "_k", "_codes"):
+        con.execute(f"DROP TABLE IF EXISTS {t}{suffix}")
     readers.drop_staged(con, t)
     return report
+
+
+def _note_cancelled_sessions(
+    con: duckdb.DuckDBPyConnection, t: str, mapping: ColumnMapping, import_id: int
+) -> None:
+    """Remember which of the file's sessions its system cancelled (Salesforce's status
+    `Canceled`): their deliveries with no attendance status read as cancelled_by_programme."""
+    assert mapping.profile.cancelled_when is not None
+    con.execute(
+        f"DELETE FROM cancelled_sessions WHERE session_id IN (SELECT session_id FROM {t}_f "
+        "WHERE outcome <> 'rejected')"
+    )
+    con.execute(
+        f"INSERT INTO cancelled_sessions SELECT DISTINCT f.session_id, $id FROM {t}_f f "
+        f"JOIN {t} r USING (_row) WHERE f.outcome <> 'rejected' "
+        f"AND pm_key(r.c{mapping.cancelled_column}) = pm_key($status)",
+        {"id": import_id, "status": mapping.profile.cancelled_when[1]},
+    )
 
 
 def _stored_columns(rtype: RecordType) -> list[str]:
@@ -639,7 +935,12 @@ def _stored_columns(rtype: RecordType) -> list[str]:
 
 
 def _finish_row_checks(
-    con: duckdb.DuckDBPyConnection, t: str, checked: str, rtype: RecordType, settings: Settings
+    con: duckdb.DuckDBPyConnection,
+    t: str,
+    checked: str,
+    rtype: RecordType,
+    settings: Settings,
+    params: dict[str, object] | None = None,
 ) -> None:
     """Checks that need other rows (references, arrival times, the register's session key) over
     the rows of the query `checked`, and the row's hash: the temp table `{t}_p`."""
@@ -730,7 +1031,8 @@ def _finish_row_checks(
     con.execute(
         f"CREATE TEMP TABLE {t}_p AS SELECT *, CASE WHEN len(reasons) = 0 THEN "
         f"hash({quoted}) "
-        f"ELSE _raw_hash END AS _hash FROM ({with_checks})"
+        f"ELSE _raw_hash END AS _hash FROM ({with_checks})",
+        params or {},
     )
 
 
@@ -777,7 +1079,7 @@ def _store_warnings(
     queries: list[str] = []
     if rtype.table == "attendance":
         queries.append(
-            f"SELECT a._row, 'row ' || a._row || ': marked late but arrived ' || "
+            f"SELECT a._origin_row, 'row ' || a._origin_row || ': marked late but arrived ' || "
             "CAST(greatest(0, floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60)) "
             "AS BIGINT) || ' minute(s) after the start, within the ' || $grace || "
             "'-minute grace period, so it counts as on time' "
@@ -786,7 +1088,7 @@ def _store_warnings(
             "AND floor((epoch(a.arrival) - epoch(s.scheduled_start)) / 60) <= $grace"
         )
         queries.append(
-            f"SELECT a._row, 'row ' || a._row || ': attendance recorded for a session on ' || "
+            f"SELECT a._origin_row, 'row ' || a._origin_row || ': attendance recorded for a session on ' || "
             "strftime(s.scheduled_start, '%d/%m/%Y') || ', after the import date' "
             f"FROM {t}_a a JOIN sessions s USING (session_id) "
             "WHERE a.attendance <> 'cancelled_by_programme' "
@@ -794,7 +1096,7 @@ def _store_warnings(
         )
     if rtype.name == "stage_assessments":
         queries.append(
-            f"SELECT a._row, 'row ' || a._row || ': assessed on ' || "
+            f"SELECT a._origin_row, 'row ' || a._origin_row || ': assessed on ' || "
             "strftime(a.assessed_on, '%d/%m/%Y') || ', before the mentor started on ' || "
             f"strftime(m.start_date, '%d/%m/%Y') FROM {t}_a a JOIN mentors m USING (mentor_id) "
             "WHERE a.assessed_on < m.start_date"
@@ -817,7 +1119,7 @@ def _store_warnings(
     con.execute(
         "INSERT INTO import_warnings SELECT $id, $file, _row, message FROM "
         f"{t}_w ORDER BY _row, message",
-        {"id": import_id, "file": sf.name},
+        {"id": import_id, "file": sf.where},
     )
     found = con.execute(f"SELECT count(*) FROM {t}_w").fetchone()
     report.warnings = int(found[0]) if found else 0
@@ -838,23 +1140,40 @@ def _store_rejected(
     report: FileReport,
 ) -> None:
     t = sf.table
-    pairs = ", ".join(f"$h{i}, r.c{i}" for i in range(len(sf.headers)))
-    params: dict[str, object] = {f"h{i}": h for i, h in enumerate(sf.headers)}
-    params.update(id=import_id, file=sf.name, type=rtype.name)
+    raw_cols = {c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()}
+    params: dict[str, object] = {}
+    if "_origin_values" in raw_cols:  # a grid's cell: the mentor cell and the marked cell
+        original = "CAST(r._origin_values AS JSON)"
+    else:
+        original = (
+            "json_object(" + ", ".join(f"$h{i}, r.c{i}" for i in range(len(sf.headers))) + ")"
+        )
+        params.update({f"h{i}": h for i, h in enumerate(sf.headers)})
+    key_parts = ", ".join(f"CAST(f.{k} AS VARCHAR)" for k in rtype.key)
+    any_null = " OR ".join(f"f.{k} IS NULL" for k in rtype.key)
+    params.update(
+        id=import_id, file=sf.name, type=rtype.name, sheet=sf.sheet, profile=report.profile
+    )
     con.execute(
         f"CREATE TEMP TABLE {t}_rej AS SELECT $id AS import_id, $file AS file_name, "
-        f"$type AS record_type, f._row AS row_number, json_object({pairs}) AS original_values, "
-        f"f.reasons FROM {t}_f f JOIN {t} r USING (_row) WHERE f.outcome = 'rejected'",
+        f"$type AS record_type, f._origin_row AS row_number, {original} AS original_values, "
+        f"f.reasons, CAST($sheet AS VARCHAR) AS sheet, CAST($profile AS VARCHAR) AS profile, "
+        f"CASE WHEN {any_null} THEN NULL ELSE [{key_parts}] END AS row_key "
+        f"FROM {t}_f f JOIN {t} r USING (_row) WHERE f.outcome = 'rejected'",
         params,
     )
-    # Re-importing the same file must not list its rejected rows twice.
-    con.execute(
-        f"DELETE FROM rejected_rows o USING {t}_rej n WHERE o.file_name = n.file_name "
+    same = (
+        "o.file_name = n.file_name AND o.sheet IS NOT DISTINCT FROM n.sheet "
         "AND CAST(o.original_values AS VARCHAR) = CAST(n.original_values AS VARCHAR)"
     )
+    # Re-importing the same file must not list its rejected rows twice; a row already resolved
+    # or dismissed stays closed rather than opening again.
+    con.execute(f"DELETE FROM rejected_rows o USING {t}_rej n WHERE {same} AND o.status = 'open'")
     con.execute(
         "INSERT INTO rejected_rows (import_id, file_name, record_type, row_number, "
-        f"original_values, reasons) SELECT * FROM {t}_rej ORDER BY row_number"
+        "original_values, reasons, sheet, profile, row_key, status) "
+        f"SELECT n.*, 'open' FROM {t}_rej n WHERE NOT EXISTS (SELECT 1 FROM rejected_rows o "
+        f"WHERE {same}) ORDER BY row_number"
     )
     rows = con.execute(
         f"SELECT row_number, original_values, reasons FROM {t}_rej ORDER BY row_number LIMIT {MAX_LISTED}"
@@ -865,63 +1184,112 @@ def _store_rejected(
     con.execute(f"DROP TABLE {t}_rej")
 
 
+def resolve_landed(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None) -> int:
+    """Mark resolved every open rejected row whose key has landed since it was rejected (a
+    corrected file, a correction on the Data page, a re-check); return how many."""
+    total = 0
+    for rtype in (*RECORD_TYPES.values(), REGISTER):
+        key = ", ".join(f"CAST(s.{k} AS VARCHAR)" for k in rtype.key)
+        row = con.execute(
+            "SELECT count(*) FROM rejected_rows r WHERE r.status = 'open' AND r.record_type = $t "
+            f"AND EXISTS (SELECT 1 FROM {rtype.table} s WHERE [{key}] = r.row_key "
+            "AND s.import_id > r.import_id)",
+            {"t": rtype.name},
+        ).fetchone()
+        if not row or not row[0]:
+            continue
+        total += int(row[0])
+        con.execute(
+            "UPDATE rejected_rows r SET status = 'resolved', closed_at = current_localtimestamp(), "
+            "closed_by = $user, closed_note = 'its key was imported (import ' || $id || ')' "
+            "WHERE r.status = 'open' AND r.record_type = $t "
+            f"AND EXISTS (SELECT 1 FROM {rtype.table} s WHERE [{key}] = r.row_key "
+            "AND s.import_id > r.import_id)",
+            {"t": rtype.name, "user": user, "id": import_id},
+        )
+    if total:
+        database.write_audit(
+            con, user, "rejected rows resolved", f"{total} row(s) by import {import_id}"
+        )
+    return total
+
+
 def recheck_rejected(
     db_path: str | Path,
     *,
     user: str | None = None,
     settings: Settings | None = None,
     rejected_ids: Sequence[int] | None = None,
+    corrections: dict[int, dict[str, str | None]] | None = None,
 ) -> ImportResult:
-    """Run stored rejected rows through the import again (say, after the missing mentors
-    arrived). Rows that now pass are imported and leave the list; the rest keep fresh reasons.
+    """Run open rejected rows through the import again (say, after the missing mentors arrived),
+    with any corrections made on the Data page (rejected id -> the row's corrected values, in
+    its file's own columns). A row that now lands is resolved; one that still fails stays open
+    with fresh reasons (and its corrected values). One transaction, logged as an import.
     """
     settings = settings or load_settings()
     user = user or _current_user()
+    corrections = corrections or {}
     with (
         snapshots.before_change(db_path, "recheck") as change,
         database.connect(db_path) as con,
     ):
-        con.execute(_MACROS)
+        _install_macros(con, settings)
         con.execute("BEGIN TRANSACTION")
         try:
             query = (
-                "SELECT rejected_id, file_name, record_type, row_number, original_values "
-                "FROM rejected_rows"
+                "SELECT rejected_id, file_name, sheet, record_type, profile, row_number, "
+                "original_values FROM rejected_rows WHERE status = 'open'"
             )
             params: dict[str, object] = {}
             if rejected_ids is not None:
-                query += " WHERE list_contains($ids, rejected_id)"
-                params["ids"] = list(rejected_ids)
+                query += " AND list_contains($ids, rejected_id)"
+                params["ids"] = [int(i) for i in rejected_ids]
             stored = con.execute(query + " ORDER BY rejected_id", params).fetchall()
-            groups: dict[tuple[str, str], list[tuple[int, dict[str, str | None]]]] = {}
-            ids: list[int] = []
-            for rid, file_name, rtype_name, row_number, values in stored:
-                groups.setdefault((file_name, rtype_name), []).append(
-                    (int(row_number), json.loads(values))
-                )
-                ids.append(int(rid))
-            con.execute(
-                "DELETE FROM rejected_rows WHERE list_contains($ids, rejected_id)", {"ids": ids}
-            )
+            Group = tuple[str, str | None, str, str | None]
+            groups: dict[Group, list[tuple[int, dict[str, str | None]]]] = {}
+            submitted: dict[int, tuple[Group, dict[str, str | None]]] = {}
+            for rid, file_name, sheet, rtype_name, profile_name, row_number, values in stored:
+                group: Group = (file_name, sheet, rtype_name, profile_name)
+                row_values = corrections.get(int(rid), json.loads(values))
+                groups.setdefault(group, []).append((int(row_number), row_values))
+                submitted[int(rid)] = (group, row_values)
             row = con.execute("SELECT nextval('import_seq')").fetchone()
             assert row is not None
             import_id = int(row[0])
+            kind = "correction" if corrections else "re-check"
             con.execute(
-                "INSERT INTO imports VALUES ($id, $now, $user, false, 're-check')",
-                {"id": import_id, "now": clock.now(), "user": user},
+                "INSERT INTO imports VALUES ($id, $now, $user, false, $kind)",
+                {"id": import_id, "now": clock.now(), "user": user, "kind": kind},
             )
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE code_map (field VARCHAR, key VARCHAR, value VARCHAR)"
-            )
-            _fill_code_map(con)
+            _create_code_map(con)
+            known = profiles.available(con)
             reports: list[FileReport] = []
-            ordered = sorted(groups.items(), key=lambda kv: IMPORT_ORDER.index(kv[0][1]))
-            for n, ((file_name, rtype_name), rows) in enumerate(ordered):
+            ordered = sorted(groups.items(), key=lambda kv: IMPORT_ORDER.index(kv[0][2]))
+            for n, ((file_name, sheet, rtype_name, profile_name), rows) in enumerate(ordered):
                 sf = readers.stage_rows(con, rows, file_name, f"re_{n}")
+                sf.sheet = sheet
                 rtype = REGISTER if rtype_name == "register" else RECORD_TYPES[rtype_name]
-                reports.append(_import_one(con, sf, rtype, import_id, settings, False))
+                mapping: ColumnMapping | None = None
+                if profile_name is not None and profile_name in known:
+                    profile = profiles.resolve(known[profile_name], known)
+                    if profile.form == "grid":
+                        sf = _stage_grid(con, sf, profile)
+                        mapping = _grid_mapping(profile)
+                    else:
+                        mapping = _table_mapping(sf, profile)
+                reports.append(_import_one(con, sf, rtype, import_id, settings, False, mapping))
             result = ImportResult(True, reports, None, import_id)
-            database.write_audit(con, user, "re-check", audit_detail(result))
+            _close_rechecked(con, submitted, import_id, user)
+            resolve_landed(con, import_id, user)
+            database.write_audit(
+                con,
+                user,
+                kind,
+                audit_detail(result)
+                + f" ({len(submitted)} rejected row(s) re-checked"
+                + (f", {len(corrections)} corrected)" if corrections else ")"),
+            )
             database.bump_data_version(con)
             con.execute("COMMIT")
             change.landed = True
@@ -929,3 +1297,69 @@ def recheck_rejected(
             con.execute("ROLLBACK")
             raise
     return result
+
+
+def _close_rechecked(
+    con: duckdb.DuckDBPyConnection,
+    submitted: dict[int, tuple[tuple[str, str | None, str, str | None], dict[str, str | None]]],
+    import_id: int,
+    user: str | None,
+) -> None:
+    """After a re-check: a row rejected again is now the new rejected row (the old one goes);
+    a row that landed is resolved."""
+    again = con.execute(
+        "SELECT file_name, sheet, original_values FROM rejected_rows WHERE import_id = $id",
+        {"id": import_id},
+    ).fetchall()
+    rejected_again = {(f, sh, json.dumps(json.loads(v), sort_keys=True)) for f, sh, v in again}
+    for rid, ((file_name, sheet, _, _), values) in submitted.items():
+        still = con.execute(
+            "SELECT count(*) FROM rejected_rows WHERE rejected_id = $r AND status = 'open' "
+            "AND import_id <> $id",
+            {"r": rid, "id": import_id},
+        ).fetchone()
+        if not still or not still[0]:
+            continue  # replaced by its fresh rejection already
+        if (file_name, sheet, json.dumps(values, sort_keys=True)) in rejected_again:
+            con.execute("DELETE FROM rejected_rows WHERE rejected_id = $r", {"r": rid})
+        else:
+            con.execute(
+                "UPDATE rejected_rows SET status = 'resolved', closed_at = "
+                "current_localtimestamp(), closed_by = $user, closed_note = "
+                "'imported on re-check (import ' || $id || ')' WHERE rejected_id = $r",
+                {"r": rid, "user": user, "id": import_id},
+            )
+
+
+def dismiss_rejected(
+    db_path: str | Path, rejected_ids: Sequence[int], reason: str, user: str | None
+) -> int:
+    """Close open rejected rows without importing them, with the reason why; logged."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValueError("say why the row(s) are dismissed")
+    if len(reason) > MAX_TEXT_LENGTH:
+        raise ValueError(f"the reason is longer than {MAX_TEXT_LENGTH:,} characters")
+    ids = [int(i) for i in rejected_ids]
+    with database.connect(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            row = con.execute(
+                "SELECT count(*) FROM rejected_rows WHERE status = 'open' "
+                "AND list_contains($ids, rejected_id)",
+                {"ids": ids},
+            ).fetchone()
+            count = int(row[0]) if row else 0
+            con.execute(
+                "UPDATE rejected_rows SET status = 'dismissed', closed_at = "
+                "current_localtimestamp(), closed_by = $user, closed_note = $reason "
+                "WHERE status = 'open' AND list_contains($ids, rejected_id)",
+                {"ids": ids, "user": user, "reason": reason},
+            )
+            database.write_audit(con, user, "rejected rows dismissed", f"{count} row(s): {reason}")
+            database.bump_data_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return count

@@ -45,18 +45,6 @@ MAX_XLSX_PARTS = 10_000
 BATCH_ROWS = 20_000
 
 
-RECORD_SHEET_NAMES = (
-    "mentors",
-    "sessions",
-    "attendance",
-    "register",
-    "stage_assessments",
-    "milestones",
-    "funding",
-    "targets",
-)
-
-
 class FileRefused(ValueError):
     """The file as a whole cannot be imported; the message says why in one line."""
 
@@ -70,6 +58,13 @@ class StagedFile:
     encoding: str
     sha256: str
     notes: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the workbook's sheet these rows come from
+    original_headers: list[str] | None = None  # a grid's own header, before it was unpivoted
+
+    @property
+    def where(self) -> str:
+        """How messages name it: the file, and the sheet of a workbook."""
+        return f'{self.name}, sheet "{self.sheet}"' if self.sheet is not None else self.name
 
     def column_index(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.columns)}
@@ -88,9 +83,9 @@ def stage_file(
     path: Path,
     name: str,
     table: str,
-    sheet_hint: str | None = None,
-) -> StagedFile:
-    """Load one file into the temp table `table`; raise FileRefused if it cannot be read."""
+) -> list[StagedFile]:
+    """Load one file into temp tables (a workbook: one per sheet that holds records); raise
+    FileRefused if it cannot be read."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -105,11 +100,11 @@ def stage_file(
     with path.open("rb") as fh:
         head = fh.read(4096)
     if head.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
-        return _stage_xlsx(con, path, name, table, sha256_of(path), sheet_hint)
+        return _stage_xlsx(con, path, name, table, sha256_of(path))
     problem = _sniff_text(head)
     if problem:
         raise FileRefused(f"{name}: {problem}")
-    return _stage_csv(con, path, name, table, sha256_of(path))
+    return [_stage_csv(con, path, name, table, sha256_of(path))]
 
 
 def _megabytes(size: int) -> str:
@@ -280,7 +275,7 @@ def _stage_csv_slowly(
     """
     if csv.field_size_limit() < MAX_LINE_BYTES:
         csv.field_size_limit(MAX_LINE_BYTES)
-    batches = _Batches(con, table, [*[f"c{i}" for i in range(width)], "_overflow"])
+    batches = RowBatches(con, table, [*[f"c{i}" for i in range(width)], "_overflow"])
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(_bounded_lines(fh, name))
         try:
@@ -313,7 +308,7 @@ def _bounded_lines(fh: io.TextIOBase, name: str) -> Iterator[str]:
         yield line
 
 
-class _Batches:
+class RowBatches:
     """A temp table of _row and text cells, filled BATCH_ROWS rows at a time."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, names: list[str]) -> None:
@@ -467,8 +462,12 @@ def _stage_xlsx(
     name: str,
     table: str,
     digest: str,
-    sheet_hint: str | None,
-) -> StagedFile:
+) -> list[StagedFile]:
+    """Every sheet of the workbook, each in its own temp table `{table}_s{k}`.
+
+    A sheet with no records (empty, or a heading row only, as a cover or notes sheet often is)
+    is not staged; a note on the file says so, so no sheet is passed over in silence.
+    """
     import openpyxl
 
     _check_zip(path, name)
@@ -477,60 +476,79 @@ def _stage_xlsx(
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad workbook
         raise FileRefused(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from exc
+    staged: list[StagedFile] = []
+    passed_over: list[str] = []
     try:
-        names = book.sheetnames
-        wanted = {normalise_header(s): s for s in names}
-        sheet_name = names[0] if names else None
-        # The sheet named after the record type (a register may be named "register");
-        # otherwise the first sheet.
-        if sheet_hint:
-            hints = [sheet_hint] + (
-                ["register"] if sheet_hint in ("attendance", "register") else []
-            )
-        else:  # the type comes from the header: a sheet named after a record type, if just one
-            typed = [n for n in wanted if n in RECORD_SHEET_NAMES]
-            hints = typed if len(typed) == 1 else []
-        for hint in hints:
-            if hint and normalise_header(hint) in wanted:
-                sheet_name = wanted[normalise_header(hint)]
-                break
-        if sheet_name is None:
+        names = list(book.sheetnames)
+        if not names:
             raise FileRefused(f"{name}: the workbook has no sheets")
-        sheet = book[sheet_name]
-        # Bounded widths: a sheet may declare 16,384 columns, and openpyxl pads every row to it.
-        first = sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS + 1, values_only=True)
-        header_cells = next(first, None)
-        if header_cells is None:
-            raise FileRefused(f"{name}: the sheet {sheet_name!r} is empty")
-        headers = [_xlsx_cell(c) or "" for c in header_cells]
-        while headers and not headers[-1]:
-            headers.pop()
-        if not headers:
-            raise FileRefused(f"{name}: the first row is empty; it must hold the column names")
-        if len(headers) > MAX_COLUMNS:
-            raise FileRefused(
-                f"{name}: the sheet has more than {MAX_COLUMNS} columns; an export has at most "
-                f"{MAX_COLUMNS}"
-            )
-        columns = _check_headers(headers, name)
-        width = len(headers)
-        batches = _Batches(con, table, [f"c{i}" for i in range(width)])
-        rows = sheet.iter_rows(min_row=2, max_col=width, values_only=True)
-        for number, cells in enumerate(rows, start=2):
-            values: list[str | int | None] = [_xlsx_cell(c) for c in cells[:width]]
-            if not any(v is not None for v in values):
-                continue  # Excel keeps formatted but empty rows; they are not records
-            values += [None] * (width - len(values))
-            batches.add([number, *values])
-        batches.flush()
+        for k, sheet_name in enumerate(names):
+            sf = _stage_sheet(con, book[sheet_name], name, sheet_name, f"{table}_s{k}", digest)
+            if sf is None:
+                passed_over.append(sheet_name)
+            else:
+                staged.append(sf)
     except FileRefused:
+        for sf in staged:
+            drop_staged(con, sf.table)
         raise
     except Exception as exc:
+        for sf in staged:
+            drop_staged(con, sf.table)
         raise FileRefused(f"{name}: the workbook cannot be read ({type(exc).__name__})") from exc
     finally:
         book.close()
-    notes = [] if sheet_name == names[0] else [f"{name}: read the sheet {sheet_name!r}"]
-    return StagedFile(name, table, headers, columns, "xlsx", digest, notes)
+    if not staged:
+        shown = ", ".join(f'"{n}"' for n in names)
+        raise FileRefused(f"{name}: no sheet holds any records (sheets {shown})")
+    if passed_over:
+        shown = ", ".join(f'"{n}"' for n in passed_over)
+        staged[0].notes.append(f"{name}: sheet(s) {shown} hold no records (nothing to read)")
+    return staged
+
+
+def _stage_sheet(
+    con: duckdb.DuckDBPyConnection,
+    sheet: object,
+    name: str,
+    sheet_name: str,
+    table: str,
+    digest: str,
+) -> StagedFile | None:
+    """One sheet into a temp table; None when it holds no records."""
+    where = f'{name}, sheet "{sheet_name}"'
+    # Bounded widths: a sheet may declare 16,384 columns, and openpyxl pads every row to it.
+    first = sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS + 1, values_only=True)  # type: ignore[attr-defined]
+    header_cells = next(first, None)
+    if header_cells is None:
+        return None
+    headers = [_xlsx_cell(c) or "" for c in header_cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+    rows = sheet.iter_rows(min_row=2, max_col=max(width, 1), values_only=True)  # type: ignore[attr-defined]
+    batches: RowBatches | None = None
+    for number, cells in enumerate(rows, start=2):
+        values: list[str | int | None] = [_xlsx_cell(c) for c in cells[:width]]
+        if not any(v is not None for v in values):
+            continue  # Excel keeps formatted but empty rows; they are not records
+        if batches is None:
+            if not headers:
+                raise FileRefused(f"{where}: the first row is empty; it must hold the column names")
+            if len(headers) > MAX_COLUMNS:
+                raise FileRefused(
+                    f"{where}: the sheet has more than {MAX_COLUMNS} columns; an export has at "
+                    f"most {MAX_COLUMNS}"
+                )
+            _check_headers(headers, where)
+            batches = RowBatches(con, table, [f"c{i}" for i in range(width)])
+        values += [None] * (width - len(values))
+        batches.add([number, *values])
+    if batches is None:
+        return None
+    batches.flush()
+    columns = _check_headers(headers, where)
+    return StagedFile(name, table, headers, columns, "xlsx", digest, [], sheet=sheet_name)
 
 
 def stage_rows(

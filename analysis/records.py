@@ -47,6 +47,7 @@ MENTORS = RecordType(
         Column("age_band", "enum"),
         Column("outreach_worker", "code"),
         Column("region", "text"),
+        Column("leaving_reason", "enum"),
     ),
     ("mentor_id",),
 )
@@ -239,6 +240,26 @@ TARGETS = RecordType(
 )
 RECORD_TYPES.update({FUNDING.name: FUNDING, TARGETS.name: TARGETS})
 
+LEAVING_REASONS = (
+    "employment",
+    "education",
+    "moved_away",
+    "health",
+    "caring",
+    "custody",
+    "disengaged",
+    "other",
+)
+LEAVING_REASON_SYNONYMS: dict[str, str] = {
+    "job": "employment",
+    "work": "employment",
+    "paid work": "employment",
+    "recalled": "custody",
+    "prison": "custody",
+    "custody/recall": "custody",
+    "lost contact": "disengaged",
+    "stopped attending": "disengaged",
+}
 
 ATTENDANCE_SYNONYMS: dict[str, str] = {
     "present": "attended",
@@ -283,6 +304,7 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "session_type": _lookup(SESSION_TYPES),
     "attendance": _lookup(ATTENDANCE_CODES, ATTENDANCE_SYNONYMS),
     "milestone": _lookup(MILESTONE_CODES),
+    "leaving_reason": _lookup(LEAVING_REASONS, LEAVING_REASON_SYNONYMS),
     "stage": {code_key(name): str(i) for i, name in enumerate(STAGE_NAMES, start=1)}
     | {str(i): str(i) for i in range(1, 8)},
     "figure": _lookup(tuple(TARGET_FIGURE_KINDS)),
@@ -294,6 +316,7 @@ ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
     "session_type": SESSION_TYPES,
     "attendance": ATTENDANCE_CODES,
     "milestone": MILESTONE_CODES,
+    "leaving_reason": LEAVING_REASONS,
     "stage": ("1 to 7", *STAGE_NAMES),
     "figure": tuple(TARGET_FIGURE_KINDS),
 }
@@ -322,6 +345,7 @@ TEMPLATE_EXAMPLES: dict[str, dict[str, str]] = {
         "age_band": "25-34",
         "outreach_worker": "OW-02",
         "region": "North West",
+        "leaving_reason": "",
     },
     "sessions": {
         "session_id": "S-2025-0412",

@@ -30,6 +30,7 @@ SETTING_DESCRIPTIONS: dict[str, str] = {
     "lookback_days": "Days, ending on the last day of the window, that the early-warning flags look at.",
     "stage_labels": "The names shown for the seven stages of the transition curve.",
     "organisation_name": "The organisation's name on the impact pack and the page titles.",
+    "timezone": "The programme's local time zone: imported date-times that carry a zone (Salesforce's UTC times) are converted to it.",
     "database": "Where the DuckDB file lives (the DASHBOARD_DB environment variable wins).",
     "session_hours": "Hours a sign-in lasts before its holder must sign in again.",
 }
@@ -51,6 +52,7 @@ class Settings:
     lookback_days: int = 28
     stage_labels: tuple[str, ...] = field(default=DEFAULT_STAGE_LABELS)
     organisation_name: str = "Peer Mentor Programme"
+    timezone: str = "Europe/London"
     database: str = str(DEFAULT_DB_PATH)
     session_hours: float = 10  # a working day
 
@@ -102,7 +104,26 @@ def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
             ):
                 raise SettingsError(f"settings file {path}: stage_labels must list 7 names")
             value = tuple(v.strip() for v in value)
+        elif key == "timezone":
+            if not isinstance(value, str) or not is_time_zone(value):
+                raise SettingsError(
+                    f"settings file {path}: timezone must be a zone name such as Europe/London"
+                )
         elif not isinstance(value, str) or not value.strip():
             raise SettingsError(f"settings file {path}: {key} must be text")
         out[key] = value
     return out
+
+
+def is_time_zone(name: str) -> bool:
+    """True for an IANA zone name (`Europe/London`), as Python and DuckDB's ICU know them."""
+    import re
+    import zoneinfo
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*", name):
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

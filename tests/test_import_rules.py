@@ -184,6 +184,22 @@ ACCEPTED = [
     ),
     ("sessions", {"scheduled_start": "03/04/2025 09:30"}, "scheduled_start", T(2025, 4, 3, 9, 30)),
     ("sessions", {"scheduled_start": "3/4/25 09:30"}, "scheduled_start", T(2025, 4, 3, 9, 30)),
+    # a zone (Salesforce's UTC, an offset) is converted to local time, Europe/London: British
+    # Summer Time from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last of October
+    *[
+        ("sessions", {"scheduled_start": text}, "scheduled_start", local)
+        for text, local in [
+            ("2025-04-03T10:00+01:00", T(2025, 4, 3, 10, 0)),
+            ("2025-04-03T09:00:00.000Z", T(2025, 4, 3, 10, 0)),
+            ("2025-01-15T09:00:00.000Z", T(2025, 1, 15, 9, 0)),
+            ("2025-03-30T00:59:00Z", T(2025, 3, 30, 0, 59)),
+            ("2025-03-30T01:00:00Z", T(2025, 3, 30, 2, 0)),
+            ("2025-10-26T00:30:00Z", T(2025, 10, 26, 1, 30)),
+            ("2025-10-26T01:30:00Z", T(2025, 10, 26, 1, 30)),
+            ("2025-07-01 18:00-04:00", T(2025, 7, 1, 23, 0)),
+            ("2025-07-01T08:00:00+0530", T(2025, 7, 1, 3, 30)),
+        ]
+    ],
     # arrival_time, S-1 starts 2025-04-01 10:00: HH:MM is that day; or a full date-time
     ("attendance", {"arrival_time": "10:07"}, "arrival", T(2025, 4, 1, 10, 7)),
     ("attendance", {"arrival_time": "09:55"}, "arrival", T(2025, 4, 1, 9, 55)),
@@ -359,17 +375,12 @@ REJECTED = [
     ("mentors", {"end_date": "soon"}, "end_date", '"soon"'),
     ("stage_assessments", {"assessed_on": "2025-04-10 10:00"}, "assessed_on", '"2025-04-10 10:00"'),
     ("milestones", {"achieved_on": "31/04/2025"}, "achieved_on", '"31/04/2025"'),
-    # date-times that are not date-times (a date alone, impossible times, a zone)
+    # date-times that are not date-times (a date alone, impossible times or zones)
     ("sessions", {"scheduled_start": "2025-04-03"}, "scheduled_start", '"2025-04-03"'),
     ("sessions", {"scheduled_start": "2025-04-03 24:00"}, "scheduled_start", '"2025-04-03 24:00"'),
     ("sessions", {"scheduled_start": "2025-04-03 10:60"}, "scheduled_start", '"2025-04-03 10:60"'),
     ("sessions", {"scheduled_start": "31/02/2025 10:00"}, "scheduled_start", '"31/02/2025 10:00"'),
-    (
-        "sessions",
-        {"scheduled_start": "2025-04-03T10:00+01:00"},
-        "scheduled_start",
-        '"2025-04-03T10:00+01:00"',
-    ),
+    ("sessions", {"scheduled_start": "2025-04-03T10:00+25:00"}, "scheduled_start", "+25:00"),
     ("register", {"scheduled_start": "tomorrow 10:00"}, "scheduled_start", '"tomorrow 10:00"'),
     # arrivals that are not times, or more than 12 hours from the start (2025-04-01 10:00)
     ("attendance", {"arrival_time": "25:70"}, "arrival_time", '"25:70" is not a time'),
@@ -967,7 +978,8 @@ def test_xlsx_date_time_and_time_cells(seeded_db: Path, tmp_path: Path) -> None:
     )
     report = only_file(run_import(seeded_db, [path]))
     assert (report.type, report.inserted, report.rejected) == ("attendance", 1, 0)
-    assert any("Register" in n for n in report.notes)
+    assert report.sheet == "Register"
+    assert any('"Notes" hold no records' in n for n in report.notes)
     assert query(
         seeded_db,
         "SELECT s.scheduled_start, s.duration_minutes, a.arrival, a.minutes_attended "
@@ -989,6 +1001,106 @@ def test_xlsx_sheet_named_after_the_given_type(seeded_db: Path, tmp_path: Path) 
     report = only_file(run_import(seeded_db, [path], record_type="milestones"))
     assert (report.type, report.inserted) == ("milestones", 1)
     assert query(seeded_db, "SELECT achieved_on FROM milestones") == [(D(2025, 5, 1),)]
+
+
+# ------------------------------------------------------------------- every sheet of a workbook
+
+MENTOR_HEADER = ["mentor_id", "cohort", "start_date", "status"]
+REGISTER_HEADER = ["Mentor ID", "Session type", "Scheduled start", "Duration minutes", "Attendance"]
+
+
+def _month_sheet(month: int, mentors: list[str]) -> list[list[Any]]:
+    rows: list[list[Any]] = [REGISTER_HEADER]
+    rows += [[m, "group_day", T(2025, month, 15, 10, 0), 300, "present"] for m in mentors]
+    return rows
+
+
+def test_every_sheet_of_a_three_sheet_workbook_is_read(seeded_db: Path, tmp_path: Path) -> None:
+    """One sheet a month: every sheet's rows land, and the summary lists every sheet."""
+    path = _workbook(
+        tmp_path / "register.xlsx",
+        {
+            "September": _month_sheet(9, ["PM-1", "PM-2"]),
+            "October": _month_sheet(10, ["PM-1", "PM-2", "PM-9"]),
+            "November": _month_sheet(11, ["PM-2"]),
+        },
+    )
+    result = run_import(seeded_db, [path])
+    assert result.landed, result.error
+    got = [(f.file, f.sheet, f.type, f.read, f.inserted, f.rejected) for f in result.files]
+    assert got == [
+        ("register.xlsx", "September", "attendance", 2, 2, 0),
+        ("register.xlsx", "October", "attendance", 3, 2, 1),
+        ("register.xlsx", "November", "attendance", 1, 1, 0),
+    ]
+    assert query(seeded_db, "SELECT file_name, sheet, row_number FROM rejected_rows") == [
+        ("register.xlsx", "October", 4)
+    ]
+    assert [f.summary()["sheet"] for f in result.files] == ["September", "October", "November"]
+    assert query(
+        seeded_db,
+        "SELECT month(s.scheduled_start), count(*) FROM attendance a JOIN sessions s "
+        "USING (session_id) WHERE a.import_id > 1 GROUP BY 1 ORDER BY 1",
+    ) == [(9, 2), (10, 2), (11, 1)]
+    logged = query(
+        seeded_db,
+        "SELECT sheet, rows_read FROM import_files WHERE file_name = 'register.xlsx' ORDER BY 1",
+    )
+    assert sorted(logged) == [("November", 1), ("October", 3), ("September", 2)]
+
+
+def test_a_workbook_of_many_sheets_loses_no_row(seeded_db: Path, tmp_path: Path) -> None:
+    """Twenty-four monthly sheets of different lengths, a mentors sheet among them, a notes sheet:
+    every row of every sheet is accounted for."""
+    sheets: dict[str, list[list[Any]]] = {
+        "Read me": [["This workbook holds the registers, one sheet a month."]],
+        "Mentors": [MENTOR_HEADER, *[[f"PM-{n}", "2025 spring", "2025-01-01", "active"] for n in range(10, 20)]],
+    }
+    expected = 0
+    for k in range(24):
+        year, month = 2024 + k // 12, k % 12 + 1
+        people = [f"PM-{10 + (k + j) % 10}" for j in range(1 + k % 7)]
+        rows: list[list[Any]] = [REGISTER_HEADER]
+        rows += [[m, "group_day", T(year, month, 15, 10, 0), 300, "present"] for m in people]
+        sheets[f"{month:02d}.{year} \"Registers\""] = rows
+        expected += len(people)
+    path = _workbook(tmp_path / "two years.xlsx", sheets)
+    result = run_import(seeded_db, [path])
+    assert result.landed, result.error
+    assert len(result.files) == 25
+    assert result.files[0].type == "mentors" and result.files[0].inserted == 10
+    assert sum(f.inserted for f in result.files[1:]) == expected
+    assert all(f.rejected == 0 for f in result.files)
+    assert query(seeded_db, "SELECT count(*) FROM attendance WHERE import_id > 1") == [(expected,)]
+    assert any('"Read me" hold no records' in n for n in result.files[0].notes)
+
+
+def test_a_sheet_that_fits_no_record_type_refuses_the_workbook_naming_it(
+    seeded_db: Path, tmp_path: Path
+) -> None:
+    path = _workbook(
+        tmp_path / "book.xlsx",
+        {
+            "Mentors": [MENTOR_HEADER, ["PM-20", "2025 spring", "2025-01-01", "active"]],
+            "Budget": [["Item", "Cost"], ["Bus fares", 120]],
+        },
+    )
+    result = run_import(seeded_db, [path])
+    assert not result.landed
+    assert result.error is not None
+    assert 'book.xlsx, sheet "Budget": the header fits no record type' in result.error
+    assert query(seeded_db, "SELECT count(*) FROM mentors WHERE mentor_id = 'PM-20'") == [(0,)]
+
+
+def test_a_sheet_named_after_a_type_must_fit_it(seeded_db: Path, tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "book.xlsx",
+        {"Sessions": [MENTOR_HEADER, ["PM-20", "2025 spring", "2025-01-01", "active"]]},
+    )
+    result = run_import(seeded_db, [path])
+    assert not result.landed
+    assert result.error is not None and 'sheet "Sessions"' in result.error
+    assert "session_id" in result.error
 
 
 # ------------------------------------------------------------------------------ register form

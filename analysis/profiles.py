@@ -1,0 +1,615 @@
+"""Mapping profiles (DATA.md, "Other shapes of file"): how a file in another system's columns
+reads as one of our record types, as data (JSON), never code.
+
+A profile says which column of the file holds each contract column (or a date column joined
+with a time column), fixed values for columns the file lacks, what the file's values of a code
+column mean, and, for an attendance grid, what its sheets hold. Profiles are stored in the
+database (`mapping_profiles`); three built-in ones read Salesforce Program Management Module
+exports. The importer turns a profile into SQL over the staged cells (every value from a
+profile is a bound parameter) or, for a grid, into register-form rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+
+from analysis.records import (
+    CODE_LISTS,
+    RECORD_TYPES,
+    REGISTER,
+    RecordType,
+    code_key,
+    normalise_header,
+)
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message says which key is wrong and why."""
+
+
+TOP_KEYS = ("name", "record_type", "extends", "form", "columns", "fixed", "values", "grid")
+GRID_KEYS = (
+    "mentor_column",
+    "session_type",
+    "start_time",
+    "duration_minutes",
+    "staff_id",
+    "event_name",
+    "location",
+    "sheets",
+)
+SHEET_KEYS = tuple(k for k in GRID_KEYS if k not in ("mentor_column", "sheets"))
+MAX_NAME_LENGTH = 100
+
+# The marks an attendance grid uses, before a profile adds its own (DATA.md, "Grid registers").
+DEFAULT_MARKS: dict[str, str] = {
+    "✓": "attended",
+    "✔": "attended",
+    "/": "attended",
+    "p": "attended",
+    "y": "attended",
+    "l": "late",
+    "a": "notified_absence",
+    "ap": "notified_absence",
+    "dna": "no_show",
+    "x": "no_show",
+    "n": "no_show",
+    "0": "no_show",
+    "c": "cancelled_by_programme",
+}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A built-in reading of several columns (Salesforce's exports need a few); not in JSON."""
+
+    how: str  # minutes_between | quantity_minutes | cancelled_session
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    record_type: str
+    extends: str | None = None
+    form: str = "table"
+    columns: dict[str, str | dict[str, str]] = field(default_factory=dict)
+    fixed: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    grid: dict[str, Any] | None = None
+    # Built-in profiles only:
+    derived: dict[str, Derived] = field(default_factory=dict)
+    rejects: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> value -> why
+    cancelled_when: tuple[str, str] | None = None  # (the file's status column, its value)
+    builtin: bool = False
+
+    @property
+    def rtype(self) -> RecordType:
+        return REGISTER if self.record_type == "register" else RECORD_TYPES[self.record_type]
+
+    def referenced_headers(self) -> list[str]:
+        """The file's columns this profile reads (how a file is matched to it)."""
+        out: list[str] = []
+        for source in self.columns.values():
+            out += list(source.values()) if isinstance(source, dict) else [source]
+        for derived in self.derived.values():
+            out += list(derived.columns)
+        if self.cancelled_when:
+            out.append(self.cancelled_when[0])
+        if self.grid:
+            out.append(str(self.grid["mentor_column"]))
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        """The profile's JSON (DATA.md's shape; the built-ins' own readings are not in it)."""
+        out: dict[str, Any] = {"name": self.name, "record_type": self.record_type}
+        if self.extends:
+            out["extends"] = self.extends
+        if self.form != "table":
+            out["form"] = self.form
+        for key in ("columns", "fixed", "values"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.grid is not None:
+            out["grid"] = self.grid
+        return out
+
+
+def record_type_names() -> tuple[str, ...]:
+    return (*RECORD_TYPES, "register")
+
+
+def _contract_columns(record_type: str) -> dict[str, Any]:
+    rtype = REGISTER if record_type == "register" else RECORD_TYPES[record_type]
+    return {c.name: c for c in rtype.columns}
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{where} must be text")
+    if len(value) > 2000 or any(not ch.isprintable() for ch in value):
+        raise ProfileError(f"{where} must be printable text of at most 2,000 characters")
+    return value
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where} must be an object")
+    return value
+
+
+def _unknown(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown key(s) {', '.join(repr(k) for k in unknown)} "
+            f"(allowed: {', '.join(allowed)})"
+        )
+
+
+def code_for(column: str, value: str) -> str | None:
+    """The stored code a value means in a code column (the contract's codes and synonyms)."""
+    return CODE_LISTS.get(column, {}).get(code_key(value))
+
+
+def parse(data: Any) -> Profile:
+    """A profile from its JSON (already loaded); unknown keys and wrong values are refused."""
+    data = _object(data, "a profile")
+    _unknown(data, TOP_KEYS, "profile")
+    name = _text(data.get("name"), "name").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise ProfileError(f"name must be at most {MAX_NAME_LENGTH} characters")
+    record_type = data.get("record_type")
+    if record_type not in record_type_names():
+        raise ProfileError(f"{name}: record_type must be one of {', '.join(record_type_names())}")
+    form = data.get("form", "table")
+    if form not in ("table", "grid"):
+        raise ProfileError(f'{name}: form must be "table" or "grid"')
+    extends = data.get("extends")
+    if extends is not None:
+        extends = _text(extends, f"{name}: extends").strip()
+    contract = _contract_columns(record_type)
+    columns: dict[str, str | dict[str, str]] = {}
+    for col, source in _object(data.get("columns", {}), f"{name}: columns").items():
+        if col not in contract:
+            raise ProfileError(f"{name}: columns: {col!r} is not a column of {record_type}")
+        if isinstance(source, dict):
+            _unknown(source, ("date", "time"), f"{name}: columns.{col}")
+            if set(source) != {"date", "time"} or contract[col].kind != "datetime":
+                raise ProfileError(
+                    f'{name}: columns.{col}: {{"date": ..., "time": ...}} joins a date column '
+                    "and a time column into a date-time column"
+                )
+            columns[col] = {k: _text(v, f"{name}: columns.{col}.{k}") for k, v in source.items()}
+        else:
+            columns[col] = _text(source, f"{name}: columns.{col}")
+    fixed: dict[str, str] = {}
+    for col, value in _object(data.get("fixed", {}), f"{name}: fixed").items():
+        if col not in contract:
+            raise ProfileError(f"{name}: fixed: {col!r} is not a column of {record_type}")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        fixed[col] = _text(value, f"{name}: fixed.{col}")
+    values: dict[str, dict[str, str]] = {}
+    for col, table in _object(data.get("values", {}), f"{name}: values").items():
+        if col not in contract or contract[col].kind not in ("enum", "stage"):
+            raise ProfileError(f"{name}: values: {col!r} is not a code column of {record_type}")
+        mapped: dict[str, str] = {}
+        for theirs, ours in _object(table, f"{name}: values.{col}").items():
+            _text(theirs, f"{name}: values.{col} key")
+            ours = str(ours) if isinstance(ours, int) and not isinstance(ours, bool) else ours
+            code = code_for(col, _text(ours, f"{name}: values.{col}.{theirs}"))
+            if code is None:
+                raise ProfileError(f"{name}: values.{col}: {ours!r} is not a code of {col}")
+            mapped[theirs] = ours
+        values[col] = mapped
+    grid = data.get("grid")
+    if form == "grid":
+        if record_type not in ("register", "attendance"):
+            raise ProfileError(f'{name}: a grid is read as record_type "register"')
+        record_type = "register"
+        grid = _parse_grid(_object(grid, f"{name}: grid"), name)
+    elif grid is not None:
+        raise ProfileError(f'{name}: "grid" belongs only to a profile with "form": "grid"')
+    return Profile(name, record_type, extends, form, columns, fixed, values, grid)
+
+
+def _parse_grid(grid: dict[str, Any], name: str) -> dict[str, Any]:
+    _unknown(grid, GRID_KEYS, f"{name}: grid")
+    out: dict[str, Any] = {
+        "mentor_column": _text(grid.get("mentor_column"), f"{name}: grid.mentor_column")
+    }
+    out.update(_grid_settings(grid, f"{name}: grid"))
+    sheets = _object(grid.get("sheets", {}), f"{name}: grid.sheets")
+    if sheets:
+        out["sheets"] = {}
+        for sheet, settings in sheets.items():
+            where = f"{name}: grid.sheets.{sheet}"
+            _unknown(_object(settings, where), SHEET_KEYS, where)
+            out["sheets"][sheet] = _grid_settings(settings, where)
+    return out
+
+
+def _grid_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "session_type" in data:
+        code = code_for("session_type", _text(data["session_type"], f"{where}.session_type"))
+        if code is None:
+            raise ProfileError(
+                f"{where}.session_type: {data['session_type']!r} is not a session type"
+            )
+        out["session_type"] = code
+    if "start_time" in data:
+        start = _text(data["start_time"], f"{where}.start_time").strip()
+        if _time_of(start) is None:
+            raise ProfileError(f"{where}.start_time: {start!r} is not a time (HH:MM)")
+        out["start_time"] = start
+    if "duration_minutes" in data:
+        minutes = data["duration_minutes"]
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:
+            raise ProfileError(f"{where}.duration_minutes must be a whole number, 1 to 1440")
+        out["duration_minutes"] = minutes
+    for key in ("staff_id", "event_name", "location"):
+        if key in data:
+            out[key] = _text(data[key], f"{where}.{key}")
+    return out
+
+
+def loads(text: str) -> Profile:
+    """A profile from JSON text."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ProfileError(f"the profile is not valid JSON ({exc})") from exc
+    return parse(data)
+
+
+# --------------------------------------------------------------------------- built-in profiles
+
+_PMM_ENGAGEMENTS = Profile(
+    "salesforce-pmm-engagements",
+    "mentors",
+    columns={
+        "mentor_id": "pmdm__Contact__c",
+        "cohort": "pmdm__ProgramCohort__c",
+        "start_date": "pmdm__StartDate__c",
+        "end_date": "pmdm__EndDate__c",
+        "status": "pmdm__Stage__c",
+    },
+    values={
+        "status": {
+            "Enrolled": "active",
+            "Active": "active",
+            "Completed": "completed",
+            "Withdrawn": "withdrawn",
+        }
+    },
+    rejects={
+        "status": {
+            "Applied": "not yet a mentor",
+            "Waitlisted": "not yet a mentor",
+            "Application Denied": "not yet a mentor",
+        }
+    },
+    builtin=True,
+)
+_PMM_SESSIONS = Profile(
+    "salesforce-pmm-sessions",
+    "sessions",
+    columns={
+        "session_id": "Id",
+        "scheduled_start": "pmdm__SessionStart__c",
+        "staff_id": "pmdm__PrimaryServiceProvider__c",
+        "session_type": "pmdm__ServiceSchedule__c",
+    },
+    derived={
+        "duration_minutes": Derived(
+            "minutes_between", ("pmdm__SessionStart__c", "pmdm__SessionEnd__c")
+        )
+    },
+    cancelled_when=("pmdm__Status__c", "Canceled"),
+    builtin=True,
+)
+_PMM_DELIVERIES = Profile(
+    "salesforce-pmm-deliveries",
+    "attendance",
+    columns={
+        "session_id": "pmdm__ServiceSession__c",
+        "mentor_id": "pmdm__Contact__c",
+        "attendance": "pmdm__AttendanceStatus__c",
+    },
+    values={
+        "attendance": {
+            "Present": "attended",
+            "Excused Absence": "notified_absence",
+            "Unexcused Absence": "no_show",
+        }
+    },
+    derived={
+        "minutes_attended": Derived(
+            "quantity_minutes", ("pmdm__Quantity__c", "pmdm__UnitOfMeasurement__c")
+        ),
+        "attendance": Derived(
+            "cancelled_session", ("pmdm__AttendanceStatus__c", "pmdm__ServiceSession__c")
+        ),
+    },
+    builtin=True,
+)
+BUILTINS: dict[str, Profile] = {
+    p.name: p for p in (_PMM_ENGAGEMENTS, _PMM_SESSIONS, _PMM_DELIVERIES)
+}
+
+
+# ------------------------------------------------------------------------------------ storage
+
+
+def saved(con: duckdb.DuckDBPyConnection) -> dict[str, Profile]:
+    """The profiles saved in the database, by name."""
+    rows = con.execute("SELECT name, definition FROM mapping_profiles ORDER BY name").fetchall()
+    return {str(name): parse(json.loads(definition)) for name, definition in rows}
+
+
+def available(con: duckdb.DuckDBPyConnection) -> dict[str, Profile]:
+    """Built-in and saved profiles, by name."""
+    return BUILTINS | saved(con)
+
+
+def save(con: duckdb.DuckDBPyConnection, profile: Profile, user: str | None) -> bool:
+    """Store a profile (replacing one of the same name); True if it replaced one."""
+    if profile.name in BUILTINS:
+        raise ProfileError(
+            f"{profile.name!r} is a built-in profile; save yours under another name "
+            f'(with "extends": "{profile.name}" to add to it)'
+        )
+    known = available(con) | {profile.name: profile}
+    resolve(profile, known)  # refuses an unknown parent or a loop before anything is stored
+    existed = con.execute(
+        "SELECT count(*) FROM mapping_profiles WHERE name = $n", {"n": profile.name}
+    ).fetchone()
+    con.execute("DELETE FROM mapping_profiles WHERE name = $n", {"n": profile.name})
+    con.execute(
+        "INSERT INTO mapping_profiles VALUES ($n, $d, current_localtimestamp(), $u)",
+        {"n": profile.name, "d": json.dumps(profile.as_json(), ensure_ascii=False), "u": user},
+    )
+    return bool(existed and existed[0])
+
+
+def delete(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    if name in BUILTINS:
+        raise ProfileError(f"{name!r} is a built-in profile and cannot be deleted")
+    children = [p.name for p in saved(con).values() if p.extends == name]
+    if children:
+        raise ProfileError(f"{name!r} is extended by {', '.join(children)}; delete those first")
+    row = con.execute(
+        "SELECT count(*) FROM mapping_profiles WHERE name = $n", {"n": name}
+    ).fetchone()
+    if not row or not row[0]:
+        raise ProfileError(f"no profile named {name!r}")
+    con.execute("DELETE FROM mapping_profiles WHERE name = $n", {"n": name})
+
+
+def resolve(profile: Profile, known: Mapping[str, Profile]) -> Profile:
+    """The profile with what it extends folded in (its own entries win)."""
+    chain = [profile]
+    while chain[-1].extends:
+        parent = known.get(chain[-1].extends)
+        if parent is None:
+            raise ProfileError(
+                f"{chain[-1].name}: extends {chain[-1].extends!r}, which is not a profile"
+            )
+        if parent in chain:
+            raise ProfileError(f"{profile.name}: extends itself (through {parent.name})")
+        chain.append(parent)
+    merged = chain[-1]
+    for child in reversed(chain[:-1]):
+        if child.record_type != merged.record_type:
+            raise ProfileError(
+                f"{child.name}: a {child.record_type} profile cannot extend the "
+                f"{merged.record_type} profile {merged.name}"
+            )
+        values = {k: dict(v) for k, v in merged.values.items()}
+        for col, table in child.values.items():
+            values[col] = values.get(col, {}) | table
+        merged = replace(
+            merged,
+            name=child.name,
+            extends=child.extends,
+            form=child.form if child.form != "table" else merged.form,
+            columns=merged.columns | child.columns,
+            fixed=merged.fixed | child.fixed,
+            values=values,
+            grid=child.grid if child.grid is not None else merged.grid,
+            builtin=child.builtin,
+        )
+    return merged
+
+
+def matching(headers: list[str], known: Mapping[str, Profile]) -> list[Profile]:
+    """The profiles that read a file with this header: every column they name is there. A
+    profile that extends another beats its parent."""
+    present = {normalise_header(h) for h in headers}
+    fits = []
+    for profile in known.values():
+        try:
+            whole = resolve(profile, known)
+        except ProfileError:
+            continue
+        wanted = {normalise_header(h) for h in whole.referenced_headers()}
+        if wanted and wanted <= present:
+            fits.append(profile)
+    parents = {p.extends for p in fits}
+    return [p for p in fits if p.name not in parents]
+
+
+# ---------------------------------------------------------------------------- grid registers
+
+_DATE_PATTERNS = (
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), ("y", "m", "d")),
+    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})"), ("d", "m", "y")),
+)
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
+
+
+def _time_of(text: str) -> dt.time | None:
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59 or int(match[3] or 0) > 59:
+        return None
+    return dt.time(hour, minute)
+
+
+def header_date(text: str) -> tuple[dt.date, dt.time | None] | None:
+    """A grid column's date (and time, if the header has one), or None if it is not a date."""
+    text = text.strip()
+    parts = re.split(r"[ T]+", text, maxsplit=1)
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.fullmatch(parts[0])
+        if not match:
+            continue
+        got = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+        year = got["y"] + 2000 if len(match.groups()[order.index("y")]) == 2 else got["y"]
+        try:
+            day = dt.date(year, got["m"], got["d"])
+        except ValueError:
+            return None
+        if len(parts) == 1:
+            return day, None
+        time = _time_of(parts[1])
+        if time is None:
+            return None
+        # Excel's date cells carry midnight: that is a date, not a session at midnight.
+        return day, (None if time == dt.time(0, 0) else time)
+    return None
+
+
+def marks_of(profile: Profile) -> dict[str, str]:
+    """Mark (as a code key) -> attendance code: the contract's codes and synonyms, the default
+    marks, and the profile's own (added, never replacing)."""
+    marks = dict(CODE_LISTS["attendance"])
+    for mark, code in DEFAULT_MARKS.items():
+        marks.setdefault(code_key(mark), code)
+    for mark, code in profile.values.get("attendance", {}).items():
+        ours = code_for("attendance", code)
+        if ours is not None:
+            marks.setdefault(code_key(mark), ours)
+    return marks
+
+
+_LATE_WITH_TIME = re.compile(r"(\S+)\s+(\d{1,2}[:.]\d{2})")
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: how a spreadsheet names a column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass
+class GridCell:
+    row: int  # the sheet's row number
+    original: dict[str, str | None]  # the mentor cell and the marked cell, by header
+    values: dict[str, str | None]  # register-form columns
+    problem: str | None = None
+
+
+def grid_rows(
+    profile: Profile,
+    sheet: str | None,
+    headers: list[str],
+    rows: list[tuple[int, list[str | None]]],
+) -> tuple[list[GridCell], list[str]]:
+    """Each marked cell of a grid as one register-form row; the headers that are not dates."""
+    assert profile.grid is not None
+    grid = profile.grid
+    settings = {k: v for k, v in grid.items() if k not in ("mentor_column", "sheets")}
+    if sheet is not None:
+        for name, extra in grid.get("sheets", {}).items():
+            if normalise_header(name) == normalise_header(sheet):
+                settings |= extra
+    where = f'sheet "{sheet}", ' if sheet is not None else ""
+    wanted = normalise_header(str(grid["mentor_column"]))
+    columns = [normalise_header(h) for h in headers]
+    if wanted not in columns:
+        raise ProfileError(
+            f"{where}the grid has no column {grid['mentor_column']!r} of mentor codes"
+        )
+    mentor = columns.index(wanted)
+    missing = [k for k in ("session_type", "duration_minutes") if k not in settings]
+    if missing:
+        raise ProfileError(f"{profile.name}: {where}the grid's mapping lacks {', '.join(missing)}")
+    dates: dict[int, tuple[dt.date, dt.time | None]] = {}
+    not_dates: list[str] = []
+    for i, header in enumerate(headers):
+        if i == mentor:
+            continue
+        when = header_date(header)
+        if when is None:
+            if header.strip():
+                not_dates.append(header)
+        else:
+            dates[i] = when
+    start = _time_of(str(settings.get("start_time", "")))
+    marks = marks_of(profile)
+    out: list[GridCell] = []
+    for number, cells in rows:
+        code = cells[mentor] if mentor < len(cells) else None
+        for i, (day, time) in dates.items():
+            raw = cells[i] if i < len(cells) else None
+            if raw is None or not str(raw).strip():
+                continue
+            mark = str(raw).strip()
+            arrival = None
+            late = _LATE_WITH_TIME.fullmatch(mark)
+            if late and _time_of(late[2]) is not None:
+                mark, arrival = late[1], late[2].replace(".", ":")
+            attendance = marks.get(code_key(mark))
+            start_at = time or start
+            problem = None
+            if attendance is None:
+                problem = (
+                    f"{where}row {number}, column {column_letter(i)} "
+                    f'({day.strftime("%d/%m/%Y")}): mark "{_shown(mark)}" is not a known mark'
+                )
+            elif start_at is None:
+                problem = (
+                    f"{where}row {number}, column {column_letter(i)} "
+                    f"({day.strftime('%d/%m/%Y')}): the column has no time and the grid's "
+                    "mapping gives no start_time"
+                )
+            if arrival is not None and attendance not in ("late", "attended"):
+                arrival = None
+            values: dict[str, str | None] = {
+                "mentor_id": code,
+                "session_type": str(settings["session_type"]),
+                "scheduled_start": (
+                    f"{day.isoformat()} {start_at.strftime('%H:%M')}"
+                    if start_at
+                    else day.isoformat()
+                ),
+                "duration_minutes": str(settings["duration_minutes"]),
+                "attendance": attendance,
+                "staff_id": settings.get("staff_id"),
+                "event_name": settings.get("event_name"),
+                "location": settings.get("location"),
+                "arrival_time": arrival,
+            }
+            original = {headers[mentor]: code, headers[i]: str(raw)}
+            out.append(GridCell(number, original, values, problem))
+    return out, not_dates
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
