@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import audit_store, clock, database, snapshots
+from analysis import audit_store, clock, database, profiles, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = (
@@ -70,6 +70,23 @@ def create_demo(
     with tempfile.TemporaryDirectory(prefix="pm-demo-") as tmp:
         paths = demo_data.write_csv(Path(tmp), mentors=mentors, seed=seed, end=end)
         return import_files(db_path, [ImportSource.of(p) for p in paths], user="demo", demo=True)
+
+
+def save_profile(db_path: str | Path, profile: profiles.Profile, user: str | None) -> bool:
+    """Store a mapping profile made on the Data page (replacing one of its name), logged."""
+    with database.connect(db_path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            replaced = profiles.save(con, profile, user)
+            database.write_audit(
+                con, user, "profile saved", f"{profile.name} ({profile.record_type})"
+            )
+            database.bump_data_version(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return replaced
 
 
 def has_demo(db_path: str | Path) -> bool:

@@ -114,19 +114,126 @@ def import_history(
 def rejected_rows(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 1000
 ) -> pd.DataFrame:
-    """Rejected rows with their reasons (the original values as JSON text)."""
+    """Open rejected rows with their reasons (the original values as JSON text)."""
     return con.execute(
-        "SELECT rejected_id AS id, file_name AS file, record_type AS type, "
+        "SELECT rejected_id AS id, file_name AS file, sheet, record_type AS type, "
         "row_number AS \"row\", array_to_string(reasons, '; ') AS reasons, "
         "CAST(original_values AS VARCHAR) AS original_values "
-        "FROM rejected_rows ORDER BY file_name, row_number LIMIT $limit",
+        "FROM rejected_rows WHERE status = 'open' "
+        "ORDER BY file_name, sheet NULLS FIRST, row_number LIMIT $limit",
         {"limit": limit},
     ).df()
 
 
 def rejected_count(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> int:
-    row = con.execute("SELECT count(*) FROM rejected_rows").fetchone()
+    """Rejected rows still open (not resolved by a later import, not dismissed)."""
+    row = con.execute("SELECT count(*) FROM rejected_rows WHERE status = 'open'").fetchone()
     return int(row[0]) if row else 0
+
+
+def profile_names(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> list[str]:
+    """The mapping profiles an import can use: built-in, then saved."""
+    from analysis import profiles
+
+    return list(profiles.available(con))
+
+
+def getting_started(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> dict[str, int]:
+    """What an empty dashboard's checklist ticks: records imported (not the demo), mentors,
+    saved mapping profiles, targets set (when the database has targets)."""
+    imported = con.execute(
+        "SELECT count(*) FROM import_files f JOIN imports i USING (import_id) WHERE NOT i.is_demo"
+    ).fetchone()
+    mentors = con.execute("SELECT count(*) FROM mentors").fetchone()
+    saved = con.execute("SELECT count(*) FROM mapping_profiles").fetchone()
+    has_targets = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'targets'"
+    ).fetchone()
+    targets = (0,)
+    if has_targets and has_targets[0]:
+        targets = con.execute("SELECT count(*) FROM targets").fetchone() or (0,)
+    return {
+        "imported_files": int(imported[0]) if imported else 0,
+        "mentors": int(mentors[0]) if mentors else 0,
+        "profiles": int(saved[0]) if saved else 0,
+        "targets": int(targets[0]),
+    }
+
+
+REJECTED_STATUSES = ("open", "resolved", "dismissed")
+
+
+def rejected_status_counts(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> dict[str, int]:
+    """How many rejected rows are open, resolved (their key landed later) and dismissed."""
+    rows = dict(con.execute("SELECT status, count(*) FROM rejected_rows GROUP BY 1").fetchall())
+    return {status: int(rows.get(status, 0)) for status in REJECTED_STATUSES}
+
+
+def rejected_files(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> list[dict[str, Any]]:
+    """The files (and sheets) with open rejected rows: one correction table each."""
+    rows = con.execute(
+        "SELECT file_name, sheet, any_value(record_type), count(*) FROM rejected_rows "
+        "WHERE status = 'open' GROUP BY file_name, sheet ORDER BY file_name, sheet NULLS FIRST"
+    ).fetchall()
+    return [{"file": f, "sheet": sh, "type": t, "open": int(n)} for f, sh, t, n in rows]
+
+
+def rejected_of_file(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    file: str = "",
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """One file's open rejected rows in the file's own columns (its header's order), with the
+    id, the row number and the reasons: what the correction table shows and the download holds."""
+    import json
+
+    found = con.execute(
+        "SELECT rejected_id, row_number, original_values, array_to_string(reasons, '; ') "
+        "FROM rejected_rows WHERE status = 'open' AND file_name = $f "
+        "AND sheet IS NOT DISTINCT FROM $s ORDER BY row_number, rejected_id",
+        {"f": file, "s": sheet},
+    ).fetchall()
+    records: list[dict[str, Any]] = []
+    columns: list[str] = []
+    for rid, number, values, reasons in found:
+        original = json.loads(values)
+        for key in original:
+            if key not in columns:
+                columns.append(key)
+        records.append({"id": int(rid), "row": int(number), "values": original, "reasons": reasons})
+    frame = pd.DataFrame(
+        [
+            [r["id"], r["row"], *[r["values"].get(c) for c in columns], r["reasons"]]
+            for r in records
+        ],
+        columns=pd.Index(["id", "row", *columns, "reasons"]),
+        dtype=object,
+    )
+    frame.attrs["columns"] = columns
+    return frame
+
+
+def rejected_history(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, limit: int = 500
+) -> pd.DataFrame:
+    """Closed rejected rows: resolved or dismissed, when, by whom and why."""
+    return con.execute(
+        'SELECT rejected_id AS id, file_name AS file, sheet, row_number AS "row", status, '
+        'closed_at AS "when", closed_by AS "by", closed_note AS note '
+        "FROM rejected_rows WHERE status <> 'open' ORDER BY closed_at DESC NULLS LAST "
+        "LIMIT $limit",
+        {"limit": limit},
+    ).df()
 
 
 def audit_log(

@@ -253,3 +253,12 @@ def aggregates_csv(summary: impact.ImpactSummary, settings: Settings) -> bytes:
 def aggregates(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> bytes:
     """The CSV download, computed from the database (the page's cached loader calls this)."""
     return aggregates_csv(impact.summary(con, scope, settings), settings)
+
+
+def rejected_file_csv(rows: pd.DataFrame) -> bytes:
+    """One file's rejected rows in its own columns and nothing else, so the corrected file
+    imports as it is (through the same mapping profile, if one read it). Cells are made safe."""
+    columns = list(
+        rows.attrs.get("columns", [c for c in rows.columns if c not in ("id", "row", "reasons")])
+    )
+    return frame_to_csv(rows[columns])

@@ -193,8 +193,12 @@ def import_files(
     progress: Progress | None = None,
     kind: str = "import",
     profile: str | profiles.Profile | None = None,
+    peek: dict[str, list[dict[str, object]]] | None = None,
 ) -> ImportResult:
     """Import files in one transaction (or, with dry_run, say what would happen).
+
+    `peek`, if given, receives each file's first rows as they are read (the contract's columns,
+    parsed, with the outcome and reasons), keyed by file and sheet: the mapping step's preview.
 
     `profile` (a saved or built-in profile's name, or a profile not yet saved, as the Data
     page's mapping step previews one) reads every file; without it each file is read as the
@@ -219,7 +223,7 @@ def import_files(
             return ImportResult(False, [], str(exc), dry_run=dry_run)
         con.execute("BEGIN TRANSACTION")
         try:
-            result = _run_import(con, staged, user, settings, demo, progress, kind)
+            result = _run_import(con, staged, user, settings, demo, progress, kind, peek)
             if dry_run:
                 con.execute("ROLLBACK")
             else:
@@ -244,6 +248,33 @@ def audit_detail(result: ImportResult) -> str:
         for f in result.files
     )
     return f"import {result.import_id}: {files}"
+
+
+@dataclass
+class SheetColumns:
+    """A file's (or sheet's) header and a sample of each column's distinct values."""
+
+    sheet: str | None
+    headers: list[str]
+    values: dict[str, list[str]]
+
+
+def file_columns(source: ImportSource, sample: int = 30) -> list[SheetColumns]:
+    """What the mapping step shows of a file: each sheet's header and each column's first
+    distinct values (read into a private in-memory database; nothing is stored)."""
+    out: list[SheetColumns] = []
+    with duckdb.connect() as con:
+        for sf in readers.stage_file(con, source.path, source.name, "peek"):
+            values: dict[str, list[str]] = {}
+            for i, header in enumerate(sf.headers):
+                found = con.execute(
+                    f"SELECT v FROM (SELECT trim(c{i}) AS v, min(_row) AS first FROM {sf.table} "
+                    f"WHERE nullif(trim(c{i}), '') IS NOT NULL GROUP BY 1) ORDER BY first "
+                    f"LIMIT {int(sample) + 1}"
+                ).fetchall()
+                values[header] = [str(v[0]) for v in found]
+            out.append(SheetColumns(sf.sheet, list(sf.headers), values))
+    return out
 
 
 def _current_user() -> str:
@@ -454,6 +485,7 @@ def _run_import(
     demo: bool,
     progress: Progress | None,
     kind: str,
+    peek: dict[str, list[dict[str, object]]] | None = None,
 ) -> ImportResult:
     row = con.execute("SELECT nextval('import_seq')").fetchone()
     assert row is not None
@@ -467,7 +499,9 @@ def _run_import(
     order = sorted(range(len(staged)), key=lambda i: IMPORT_ORDER.index(staged[i].rtype.name))
     for done, i in enumerate(order):
         sf = staged[i].sf
-        report = _import_one(con, sf, staged[i].rtype, import_id, settings, demo, staged[i].mapping)
+        report = _import_one(
+            con, sf, staged[i].rtype, import_id, settings, demo, staged[i].mapping, peek
+        )
         reports[sf.table] = report
         if progress:
             progress(done + 1, len(order), sf.where)
@@ -717,6 +751,7 @@ def _import_one(
     settings: Settings,
     demo: bool,
     mapping: ColumnMapping | None = None,
+    peek: dict[str, list[dict[str, object]]] | None = None,
 ) -> FileReport:
     t = sf.table
     index = sf.column_index()
@@ -901,12 +936,35 @@ def _import_one(
             "ignored": report.ignored_columns,
         },
     )
+    if peek is not None:
+        peek[sf.where] = _first_rows(con, t, rtype)
     con.execute(f"DROP {'TABLE' if stored_any and stored_any[0] else 'VIEW'} {t}_a")
     con.execute(f"DROP VIEW {t}_f")
     for suffix in ("_p", "_k", "_codes"):
         con.execute(f"DROP TABLE IF EXISTS {t}{suffix}")
     readers.drop_staged(con, t)
     return report
+
+
+PEEK_ROWS = 10
+
+
+def _first_rows(
+    con: duckdb.DuckDBPyConnection, t: str, rtype: RecordType
+) -> list[dict[str, object]]:
+    """A file's first rows as the import read them: row number, the contract's columns, the
+    outcome and the reasons."""
+    names = [c.name for c in rtype.columns if not (rtype is REGISTER and c.name == "session_id")]
+    stored = [_STORED_NAME.get(n, n) for n in names]
+    cells = ", ".join(f"f.{c}" for c in stored)
+    rows = con.execute(
+        f"SELECT f._origin_row, {cells}, f.outcome, array_to_string(f.reasons, '; ') "
+        f"FROM {t}_f f ORDER BY f._row LIMIT {PEEK_ROWS}"
+    ).fetchall()
+    return [
+        {"row": r[0], **dict(zip(names, r[1:-2], strict=True)), "outcome": r[-2], "reasons": r[-1]}
+        for r in rows
+    ]
 
 
 def _note_cancelled_sessions(

@@ -613,3 +613,87 @@ def grid_rows(
 
 def _shown(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+# ------------------------------------------------------------------ guesses for the mapping step
+
+# Words other systems use for our columns (compared as headers are: case, spaces and hyphens
+# aside). The Data page offers these as first guesses; the user confirms or changes each.
+COLUMN_WORDS: dict[str, tuple[str, ...]] = {
+    "mentor_id": (
+        "mentor",
+        "mentor code",
+        "member code",
+        "member",
+        "participant",
+        "peer mentor",
+        "contact",
+        "person code",
+        "code",
+        "id",
+    ),
+    "cohort": ("intake", "group", "cohort name"),
+    "start_date": ("start", "joined", "date joined", "enrolled", "enrolment date"),
+    "end_date": ("end", "left", "date left", "finished", "leaving date"),
+    "status": ("state", "stage", "mentor status"),
+    "leaving_reason": ("reason for leaving", "reason left", "why left", "exit reason"),
+    "session_id": ("session", "session code", "meeting id", "event id"),
+    "session_type": ("type", "activity", "session kind", "activity type"),
+    "scheduled_start": ("date", "start", "session date", "when", "date and time", "start time"),
+    "duration_minutes": ("duration", "minutes", "length", "mins"),
+    "staff_id": ("staff", "worker", "staff member", "facilitator"),
+    "beneficiary_id": ("beneficiary", "client"),
+    "event_name": ("event",),
+    "location": ("venue", "place", "where"),
+    "attendance": ("attended", "came", "present", "mark", "attendance status", "status"),
+    "arrival_time": ("arrived", "arrival", "time in", "signed in"),
+    "minutes_attended": ("minutes present", "time spent"),
+    "notes": ("comments", "comment", "note", "remarks"),
+    "assessed_on": ("date", "assessment date", "assessed"),
+    "stage": ("curve stage", "transition stage"),
+    "self_esteem": ("rosenberg", "self esteem score", "rses"),
+    "assessor": ("assessed by", "worker"),
+    "milestone": ("achievement", "outcome"),
+    "achieved_on": ("date", "achieved", "date achieved"),
+}
+
+
+def guess_columns(record_type: str, headers: list[str]) -> dict[str, str]:
+    """For each contract column, the file's column that most likely holds it (each used once):
+    the same name first, then the words other systems use."""
+    by_key = {normalise_header(h): h for h in headers if h.strip()}
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    columns = list(_contract_columns(record_type))
+    for col in columns:  # exact names first, so "Date" is not taken by a guess before its owner
+        if col in by_key:
+            out[col] = by_key[col]
+            taken.add(col)
+    for col in columns:
+        if col in out:
+            continue
+        for word in COLUMN_WORDS.get(col, ()):
+            key = normalise_header(word)
+            if key in by_key and key not in taken:
+                out[col] = by_key[key]
+                taken.add(key)
+                break
+    return out
+
+
+def guess_value(column: str, value: str) -> str | None:
+    """What a file's value most likely means in a code column (the contract's synonyms and, for
+    attendance, the marks a register uses)."""
+    code = code_for(column, value)
+    if code is None and column == "attendance":
+        code = DEFAULT_MARKS.get(value.strip().lower())
+    return code
+
+
+def code_choices(column: str) -> list[str]:
+    """The codes a code column takes (the stage: 1 to 7)."""
+    from analysis.records import ALLOWED_TEXT
+
+    if column == "stage":
+        return [str(i) for i in range(1, 8)]
+    return list(ALLOWED_TEXT[column])

@@ -7,7 +7,17 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import admin, audit_store, catalog, clock, exports, importer, snapshots
+from analysis import (
+    admin,
+    audit_store,
+    catalog,
+    clock,
+    exports,
+    importer,
+    profiles,
+    readers,
+    snapshots,
+)
 from analysis.records import IMPORT_ORDER, template_csv
 from pages import frame, recovery
 
@@ -16,6 +26,8 @@ def _show(bar: "st.delta_generator.DeltaGenerator", done: int, total: int, name:
     """The import's progress bar (the importer's callback returns nothing)."""
     bar.progress(done / total, text=f"Imported {name} ({done} of {total})")
 
+
+MAP_MYSELF = "Map the columns myself"
 
 ctx = frame.require(frame.MANAGER)
 user = ctx.access.user
@@ -93,6 +105,18 @@ with tab_import:
         name.replace("_", " ").capitalize(): name for name in IMPORT_ORDER
     }
     chosen_type = st.selectbox("Record type", list(type_labels), key="import_type")
+    profile_labels: dict[str, str | None] = {
+        "Work it out from the header": None,
+        MAP_MYSELF: MAP_MYSELF,
+    } | {name: name for name in frame.load_catalog(ctx, catalog.profile_names)}
+    chosen_profile = st.selectbox(
+        "Mapping profile",
+        list(profile_labels),
+        key="import_profile",
+        help="A file in another system's columns (a Salesforce export, a sign-in sheet, an "
+        "attendance grid) is read through a mapping profile. A saved profile is used by itself "
+        "when a file has its columns.",
+    )
     try:
         uploads = st.file_uploader(
             "CSV or Excel (.xlsx) files: one or several, imported together in one go",
@@ -120,13 +144,227 @@ with tab_import:
             path = folder / f"{len(sources)}{suffix}"
             path.write_bytes(upload.getvalue())
             sources.append(importer.ImportSource(path, name))
-        with frame.acting():
-            preview = importer.import_files(
-                ctx.db_path, sources, record_type=type_labels[chosen_type], user=user, dry_run=True
+        profile_choice = profile_labels[chosen_profile]
+        mapping_step = profile_choice == MAP_MYSELF
+        preview = importer.ImportResult(False, [], None)
+        if not mapping_step:
+            with frame.acting():
+                preview = importer.import_files(
+                    ctx.db_path,
+                    sources,
+                    record_type=type_labels[chosen_type],
+                    user=user,
+                    dry_run=True,
+                    profile=profile_choice,
+                )
+            if not preview.landed and "fits no record type" in (preview.error or ""):
+                mapping_step = len(sources) == 1
+        if mapping_step:
+            st.subheader("Map the file's columns")
+            st.write(
+                "This file's columns are not the dashboard's. Say which of its columns holds "
+                "what (the guesses are a start), what its values mean, and check the first rows "
+                "as they will be read. Save the mapping as a profile and the next file with the "
+                "same columns is read without asking."
             )
-        if not preview.landed:
+            with frame.acting():
+                try:
+                    sheets = importer.file_columns(sources[0])
+                except readers.FileRefused as exc:
+                    st.error(f"The file cannot be read: {exc}")
+                    st.stop()
+            first = sheets[0]
+            if len(sheets) > 1:
+                st.caption(
+                    f"The workbook has {len(sheets)} sheets with records; the mapping is made on "
+                    "the first and read every sheet."
+                )
+            NOT_THERE, FIXED, JOINED = (
+                "(not in the file)",
+                "(the same value on every row)",
+                ("(a date column and a time column)"),
+            )
+            form_choice = st.radio(
+                "The file is",
+                ["a table: one record per row", "an attendance grid: mentors down, dates across"],
+                key="map_form",
+            )
+            definition: dict[str, object] = {"name": "new mapping"}
+            if form_choice.startswith("an attendance grid"):
+                definition |= {"record_type": "register", "form": "grid"}
+                grid: dict[str, object] = {
+                    "mentor_column": st.selectbox(
+                        "The column of mentor codes", first.headers, key="map_grid_mentor"
+                    ),
+                    "session_type": st.selectbox(
+                        "Session type",
+                        profiles.code_choices("session_type"),
+                        index=2,
+                        key="map_grid_type",
+                    ),
+                    "start_time": st.text_input(
+                        "Start time (when a column's heading has none)",
+                        "10:00",
+                        key="map_grid_start",
+                    ),
+                    "duration_minutes": int(
+                        st.number_input("Duration (minutes)", 1, 1440, 120, key="map_grid_minutes")
+                    ),
+                }
+                staff = st.text_input("Staff code (optional)", key="map_grid_staff").strip()
+                if staff:
+                    grid["staff_id"] = staff
+                definition["grid"] = grid
+                marks = sorted(
+                    {
+                        v.strip()
+                        for h in first.headers
+                        if h != grid["mentor_column"]
+                        for v in first.values.get(h, [])
+                    }
+                )
+                unknown_marks = [m for m in marks if profiles.guess_value("attendance", m) is None]
+                mark_values: dict[str, str] = {}
+                if unknown_marks:
+                    st.write("**Marks the dashboard does not know**: what does each mean?")
+                for n, mark in enumerate(unknown_marks[:30]):
+                    meaning = st.selectbox(
+                        f"Mark {mark}",
+                        ["(not a mark: reject the cell)", *profiles.code_choices("attendance")],
+                        key=f"map_mark_{n}",
+                    )
+                    if not meaning.startswith("("):
+                        mark_values[mark] = meaning
+                if mark_values:
+                    definition["values"] = {"attendance": mark_values}
+            else:
+                type_names = [n for n in IMPORT_ORDER]
+                guesses_by_type = {n: profiles.guess_columns(n, first.headers) for n in type_names}
+                best = max(
+                    type_names,
+                    key=lambda n: sum(
+                        c in guesses_by_type[n] for c in profiles.Profile("x", n).rtype.required
+                    ),
+                )
+                record_type = st.selectbox(
+                    "The file holds",
+                    type_names,
+                    index=type_names.index(best),
+                    format_func=lambda n: n.replace("_", " "),
+                    key="map_type",
+                )
+                definition["record_type"] = record_type
+                rtype_columns = profiles.Profile("x", record_type).rtype.columns
+                guesses = guesses_by_type[record_type]
+                columns: dict[str, object] = {}
+                fixed: dict[str, str] = {}
+                values: dict[str, dict[str, str]] = {}
+                for col in rtype_columns:
+                    if record_type == "register" and col.name == "session_id":
+                        continue
+                    options = [NOT_THERE, FIXED, *first.headers]
+                    if col.kind == "datetime":
+                        options.insert(2, JOINED)
+                    guess = guesses.get(col.name)
+                    source = st.selectbox(
+                        f"{col.name}{' (required)' if col.required else ''}",
+                        options,
+                        index=options.index(guess) if guess in options else 0,
+                        key=f"map_col_{record_type}_{col.name}",
+                    )
+                    if source == FIXED:
+                        if col.kind in ("enum", "stage"):
+                            value = st.selectbox(
+                                f"{col.name} for every row",
+                                profiles.code_choices(col.name),
+                                key=f"map_fixed_{record_type}_{col.name}",
+                            )
+                        else:
+                            value = st.text_input(
+                                f"{col.name} for every row",
+                                key=f"map_fixed_{record_type}_{col.name}",
+                            )
+                        if value.strip():
+                            fixed[col.name] = value.strip()
+                    elif source == JOINED:
+                        day_col, time_col = st.columns(2)
+                        columns[col.name] = {
+                            "date": day_col.selectbox(
+                                "the date column",
+                                first.headers,
+                                key=f"map_date_{record_type}_{col.name}",
+                            ),
+                            "time": time_col.selectbox(
+                                "the time column",
+                                first.headers,
+                                key=f"map_time_{record_type}_{col.name}",
+                            ),
+                        }
+                    elif source != NOT_THERE:
+                        columns[col.name] = source
+                        if col.kind in ("enum", "stage"):
+                            seen = first.values.get(source, [])
+                            unknown = [v for v in seen if profiles.code_for(col.name, v) is None]
+                            mapped: dict[str, str] = {}
+                            for n, theirs in enumerate(unknown[:30]):
+                                guess_code = profiles.guess_value(col.name, theirs)
+                                choices = ["(not known: reject the row)"]
+                                choices += profiles.code_choices(col.name)
+                                meaning = st.selectbox(
+                                    f"{col.name}: the file's {theirs!r} means",
+                                    choices,
+                                    index=choices.index(guess_code) if guess_code in choices else 0,
+                                    key=f"map_val_{record_type}_{col.name}_{n}",
+                                )
+                                if not meaning.startswith("("):
+                                    mapped[theirs] = meaning
+                            if mapped:
+                                values[col.name] = mapped
+                definition |= {"columns": columns, "fixed": fixed, "values": values}
+            try:
+                draft = profiles.parse(definition)
+            except profiles.ProfileError as exc:
+                st.error(f"The mapping is not complete: {exc}")
+                st.stop()
+            peek: dict[str, list[dict[str, object]]] = {}
+            with frame.acting():
+                preview = importer.import_files(
+                    ctx.db_path, sources, user=user, dry_run=True, profile=draft, peek=peek
+                )
+            if not preview.landed:
+                st.error(f"Nothing can be imported with this mapping: {preview.error}")
+                st.stop()
+            st.write("**The first rows as they will be read:**")
+            for where, rows in peek.items():
+                st.caption(where)
+                st.dataframe(pd.DataFrame(rows), hide_index=True)
+            name_col, save_col = st.columns([3, 1])
+            profile_name = name_col.text_input(
+                "Save this mapping as a profile named", key="map_profile_name"
+            ).strip()
+            save_col.button(
+                "Save profile",
+                disabled=not profile_name,
+                on_click=st.session_state.__setitem__,
+                args=("data_action", "save profile"),
+            )
+            if st.session_state.get("data_action") == "save profile" and profile_name:
+                del st.session_state["data_action"]
+                named = profiles.parse(definition | {"name": profile_name})
+                with frame.acting():
+                    try:
+                        admin.save_profile(ctx.db_path, named, user)
+                    except profiles.ProfileError as exc:
+                        st.error(str(exc))
+                        st.stop()
+                st.session_state["data_message"] = (
+                    f"Saved the mapping profile {profile_name!r}: files with these columns are "
+                    "now read with it."
+                )
+                st.rerun()
+        if not preview.landed and not mapping_step:
             st.error(frame.plain(f"Nothing can be imported: {preview.error}"))
-        else:
+        elif preview.landed:
             st.write("**Before anything lands**, this is what the import would do:")
             st.dataframe(
                 pd.DataFrame([f.summary() for f in preview.files]),
@@ -167,7 +405,8 @@ with tab_import:
                     result = importer.import_files(
                         ctx.db_path,
                         sources,
-                        record_type=type_labels[chosen_type],
+                        record_type=None if mapping_step else type_labels[chosen_type],
+                        profile=draft if mapping_step else profile_choice,
                         user=user,
                         progress=lambda done, total, name: _show(bar, done, total, name),
                     )
@@ -199,40 +438,116 @@ with tab_rejected:
     st.subheader("Rejected rows")
     if "rejected_message" in st.session_state:
         st.success(st.session_state.pop("rejected_message"))
-    rejected = frame.load_catalog(ctx, catalog.rejected_rows)
-    total_rejected = frame.load_catalog(ctx, catalog.rejected_count)
-    if rejected.empty:
+    counts = frame.load_catalog(ctx, catalog.rejected_status_counts)
+    open_col, resolved_col, dismissed_col = st.columns(3)
+    open_col.metric("Open", f"{counts['open']:,}")
+    resolved_col.metric(
+        "Resolved",
+        f"{counts['resolved']:,}",
+        help=("Imported since: corrected here, re-checked, or their key landed in a later import."),
+    )
+    dismissed_col.metric("Dismissed", f"{counts['dismissed']:,}", help="Closed with a reason.")
+    rejected_files = frame.load_catalog(ctx, catalog.rejected_files)
+    if not rejected_files:
         st.success("No rejected rows are waiting.")
     else:
         st.write(
-            f"{total_rejected:,} row(s) were not imported. Download them, correct them, and "
-            "import the corrected file, or re-check them after importing the mentors or sessions "
-            "they refer to."
+            f"{counts['open']:,} row(s) were not imported. Correct them in the table below and "
+            "save, or download a file's rejected rows in its own columns, correct them in a "
+            "spreadsheet and import that file as it is. After importing the mentors or sessions "
+            "they refer to, re-check them. A row whose record arrives in a later import is "
+            "resolved by itself."
         )
-        st.dataframe(
-            rejected.drop(columns=["original_values"]),
+        file_labels = [
+            f"{f['file']}"
+            + (f" (sheet {f['sheet']})" if f["sheet"] is not None else "")
+            + f": {f['open']:,} open"
+            for f in rejected_files
+        ]
+        picked = st.selectbox(
+            "File",
+            range(len(rejected_files)),
+            format_func=file_labels.__getitem__,
+            key="rejected_file",
+        )
+        chosen_file = rejected_files[picked]
+        rows = frame.load_catalog(
+            ctx, catalog.rejected_of_file, file=chosen_file["file"], sheet=chosen_file["sheet"]
+        )
+        value_columns = [c for c in rows.columns if c not in ("id", "row", "reasons")]
+        st.caption(
+            "Correct the values in place (the file's own columns), then save: the corrected "
+            "rows are checked again, and those that pass are imported."
+        )
+        edited = st.data_editor(
+            rows,
+            disabled=["id", "row", "reasons"],
             hide_index=True,
+            key=f"rejected_editor_{picked}_{ctx.version}",
+            column_config={c: st.column_config.TextColumn(c) for c in value_columns},
         )
-        st.download_button(
-            "Download rejected rows (CSV)",
+        corrections: dict[int, dict[str, str | None]] = {}
+        for before, after in zip(rows.to_dict("records"), edited.to_dict("records"), strict=True):
+            new_values = {
+                c: (
+                    None
+                    if after[c] is None or str(after[c]).strip() == "" or after[c] != after[c]
+                    else str(after[c])
+                )
+                for c in value_columns
+            }
+            old_values = {c: before[c] for c in value_columns}
+            if new_values != old_values:
+                corrections[int(before["id"])] = new_values
+        save_col, download_col, recheck_col = st.columns(3)
+        save_col.button(
+            f"Save {len(corrections)} correction(s) and re-check",
+            type="primary",
+            disabled=not corrections,
+            on_click=st.session_state.__setitem__,
+            args=("data_action", "correct"),
+        )
+        stem = Path(chosen_file["file"]).stem or "file"
+        sheet_part = f"-{chosen_file['sheet']}" if chosen_file["sheet"] is not None else ""
+        download_col.download_button(
+            "Download these rows (CSV, the file's own columns)",
             data=frame.on_click(
                 ctx,
-                "rejected_rows.csv",
-                lambda con: exports.frame_to_csv(
-                    exports.rejected_for_download(
-                        catalog.rejected_rows(con, ctx.scope, ctx.settings)
+                f"{stem}{sheet_part}-rejected.csv",
+                lambda con: exports.rejected_file_csv(
+                    catalog.rejected_of_file(
+                        con,
+                        ctx.scope,
+                        ctx.settings,
+                        file=chosen_file["file"],
+                        sheet=chosen_file["sheet"],
                     )
                 ),
             ),
-            file_name="rejected_rows.csv",
+            file_name=f"{stem}{sheet_part}-rejected.csv",
             mime="text/csv",
         )
-        st.button(
+        recheck_col.button(
             "Re-check rejected rows",
             icon=":material/refresh:",
             on_click=st.session_state.__setitem__,
             args=("data_action", "re-check"),
         )
+        if st.session_state.get("data_action") == "correct" and corrections:
+            del st.session_state["data_action"]
+            with frame.acting():
+                result = importer.recheck_rejected(
+                    ctx.db_path,
+                    user=user,
+                    rejected_ids=list(corrections),
+                    corrections=corrections,
+                )
+            accepted = sum(f.inserted + f.updated + f.unchanged for f in result.files)
+            still = sum(f.rejected for f in result.files)
+            st.session_state["rejected_message"] = (
+                f"Saved: {accepted:,} corrected row(s) imported, {still:,} still rejected."
+            )
+            st.rerun()
         if st.session_state.get("data_action") == "re-check":
             del st.session_state["data_action"]
             with frame.acting():
@@ -243,6 +558,29 @@ with tab_rejected:
                 f"Re-checked: {accepted:,} row(s) now imported, {still:,} still rejected."
             )
             st.rerun()
+        with st.expander("Dismiss rows that will not be imported"):
+            to_dismiss = st.multiselect(
+                "Rows of this file",
+                rows["id"].tolist(),
+                format_func=lambda rid: f"row {int(rows.loc[rows['id'] == rid, 'row'].iloc[0])}",
+                key=f"dismiss_rows_{picked}",
+            )
+            why = st.text_input("Why (kept in the audit log)", key="dismiss_reason").strip()
+            st.button(
+                "Dismiss",
+                disabled=not to_dismiss or not why,
+                on_click=st.session_state.__setitem__,
+                args=("data_action", "dismiss"),
+            )
+            if st.session_state.get("data_action") == "dismiss" and to_dismiss and why:
+                del st.session_state["data_action"]
+                with frame.acting():
+                    done = importer.dismiss_rejected(ctx.db_path, to_dismiss, why, user)
+                st.session_state["rejected_message"] = f"Dismissed {done:,} row(s)."
+                st.rerun()
+    if counts["resolved"] or counts["dismissed"]:
+        with st.expander("Resolved and dismissed rows"):
+            st.dataframe(frame.load_catalog(ctx, catalog.rejected_history), hide_index=True)
 
 with tab_quality:
     st.subheader("Data quality")

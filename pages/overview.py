@@ -1,11 +1,32 @@
 import streamlit as st
 
-from analysis import charts, clock, targets, views
+from analysis import catalog, charts, clock, targets, views
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
 
 st.title("Overview")
+if frame.freshness(ctx)["mentors"] == 0:
+    # No records yet (or the demo was removed): a checklist, not zeros over an empty window.
+    steps = frame.load_catalog(ctx, catalog.getting_started)
+    st.subheader("Getting started")
+    st.write("There are no records yet. Four steps to a dashboard of your own programme:")
+    checklist = [
+        (
+            steps["imported_files"] > 0 or steps["profiles"] > 0,
+            "Get your records into shape: download a template for each record type, or map "
+            "your own export's columns (Salesforce PMM exports are read as they are).",
+        ),
+        (steps["mentors"] > 0, "Import your records: mentors first, then sessions and the rest."),
+        (steps["targets"] > 0, "Set the targets you agreed with your funders."),
+        (ctx.access.signed_in_mode, "Turn on sign-in so your team and funders can see it."),
+    ]
+    for done, text in checklist:
+        icon = ":material/check_circle:" if done else ":material/radio_button_unchecked:"
+        st.markdown(f"{icon} {'~~' + text + '~~' if done else text}")
+    st.page_link("pages/data.py", label="Import records", icon=":material/upload_file:")
+    st.caption("Sign-in is set up in `.streamlit/secrets.toml`: see the README.")
+    st.stop()
 st.caption(
     f"{ctx.window[0]:%-d %b %Y} to {ctx.window[1]:%-d %b %Y}. Changes compare with the "
     "previous period of the same length; hover over a figure for that period's value."

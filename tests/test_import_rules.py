@@ -1054,7 +1054,10 @@ def test_a_workbook_of_many_sheets_loses_no_row(seeded_db: Path, tmp_path: Path)
     every row of every sheet is accounted for."""
     sheets: dict[str, list[list[Any]]] = {
         "Read me": [["This workbook holds the registers, one sheet a month."]],
-        "Mentors": [MENTOR_HEADER, *[[f"PM-{n}", "2025 spring", "2025-01-01", "active"] for n in range(10, 20)]],
+        "Mentors": [
+            MENTOR_HEADER,
+            *[[f"PM-{n}", "2025 spring", "2025-01-01", "active"] for n in range(10, 20)],
+        ],
     }
     expected = 0
     for k in range(24):
@@ -1062,7 +1065,7 @@ def test_a_workbook_of_many_sheets_loses_no_row(seeded_db: Path, tmp_path: Path)
         people = [f"PM-{10 + (k + j) % 10}" for j in range(1 + k % 7)]
         rows: list[list[Any]] = [REGISTER_HEADER]
         rows += [[m, "group_day", T(year, month, 15, 10, 0), 300, "present"] for m in people]
-        sheets[f"{month:02d}.{year} \"Registers\""] = rows
+        sheets[f'{month:02d}.{year} "Registers"'] = rows
         expected += len(people)
     path = _workbook(tmp_path / "two years.xlsx", sheets)
     result = run_import(seeded_db, [path])

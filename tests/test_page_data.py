@@ -114,10 +114,17 @@ def test_rejected_rows_are_rechecked_after_the_missing_mentor_arrives(
     assert not at.exception
     assert "1 row(s) now imported" in _texts(at)
     assert _count(db, "SELECT count(*) FROM stage_assessments WHERE mentor_id = 'PM-LATER'") == 1
+    # kept, and closed: the tab counts it as resolved
     assert (
-        _count(db, "SELECT count(*) FROM rejected_rows WHERE file_name = 'late_assessment.csv'")
-        == 0
+        _count(
+            db,
+            "SELECT count(*) FROM rejected_rows WHERE file_name = 'late_assessment.csv' "
+            "AND status = 'resolved'",
+        )
+        == 1
     )
+    assert _count(db, "SELECT count(*) FROM rejected_rows WHERE status = 'open'") == 0
+    assert [m.value for m in at.metric if m.label == "Resolved"] == ["1"]
 
 
 def test_erasure_removes_the_mentor_everywhere_and_is_audited(
@@ -160,3 +167,87 @@ def test_the_demo_is_removed_after_one_question(db: Path, monkeypatch: pytest.Mo
     assert _count(db, "SELECT count(*) FROM mentors") == 0
     assert _count(db, "SELECT count(*) FROM attendance") == 0
     assert not any("demo data" in str(i.value) for i in at.info)
+
+
+def _upload_and_import(at: AppTest, name: str, data: bytes) -> None:
+    at.file_uploader[0].upload(name, data, "text/csv").run()
+    assert not at.exception
+    [b for b in at.button if b.label == "Import these files"][0].click().run()
+    assert not at.exception
+
+
+def test_a_rejected_row_is_corrected_in_the_table_and_lands(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _data_page(db, monkeypatch)
+    _upload_and_import(
+        at,
+        "joiners.csv",
+        b"Mentor ID,Cohort,Start date,Status\nPM-FIX-1,2026 Q3,31/02/2026,active\n"
+        b"PM-FIX-2,2026 Q3,01/07/2026,retired\n",
+    )
+    assert _count(db, "SELECT count(*) FROM rejected_rows WHERE status = 'open'") == 2
+    # the rows are shown in an editable table (AppTest cannot type into one: the browser test
+    # does); saving calls recheck_rejected with the edited rows, as below
+    editors = [d for d in at.dataframe if d.proto.editing_mode != d.proto.EditingMode.READ_ONLY]
+    assert len(editors) == 1
+    shown = editors[0].value
+    assert list(shown.columns) == [
+        "id",
+        "row",
+        "Mentor ID",
+        "Cohort",
+        "Start date",
+        "Status",
+        "reasons",
+    ]
+    assert shown["row"].tolist() == [2, 3]
+    assert [m.value for m in at.metric if m.label == "Open"] == ["2"]
+    first = _count(db, "SELECT min(rejected_id) FROM rejected_rows WHERE status = 'open'")
+    from analysis.importer import recheck_rejected
+
+    # what the Save button calls with the edited cells
+    result = recheck_rejected(
+        db,
+        user="local",
+        rejected_ids=[first],
+        corrections={
+            first: {
+                "Mentor ID": "PM-FIX-1",
+                "Cohort": "2026 Q3",
+                "Start date": "28/02/2026",
+                "Status": "active",
+            }
+        },
+    )
+    assert [f.inserted for f in result.files] == [1]
+    assert _count(db, "SELECT count(*) FROM mentors WHERE mentor_id = 'PM-FIX-1'") == 1
+    assert _count(db, "SELECT count(*) FROM rejected_rows WHERE status = 'resolved'") == 1
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE action = 'correction'") == 1
+    at.run()
+    assert [m.value for m in at.metric if m.label in ("Open", "Resolved")] == ["1", "1"]
+
+
+def test_dismissing_a_rejected_row_with_a_reason(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _data_page(db, monkeypatch)
+    _upload_and_import(
+        at, "one.csv", b"Mentor ID,Cohort,Start date,Status\nPM-X,2026 Q3,31/02/2026,active\n"
+    )
+    at.multiselect(key="dismiss_rows_0").select(
+        _count(db, "SELECT min(rejected_id) FROM rejected_rows")
+    ).run()
+    at.text_input(key="dismiss_reason").input("a test row, never a mentor").run()
+    [b for b in at.button if b.label == "Dismiss"][0].click().run()
+    assert not at.exception
+    assert "Dismissed 1 row(s)." in _texts(at)
+    assert _count(db, "SELECT count(*) FROM rejected_rows WHERE status = 'dismissed'") == 1
+    assert (
+        _count(
+            db,
+            "SELECT count(*) FROM audit_log WHERE action = 'rejected rows dismissed' "
+            "AND contains(detail, 'never a mentor')",
+        )
+        == 1
+    )
+    assert [m.value for m in at.metric if m.label == "Dismissed"] == ["1"]
+    assert "No rejected rows are waiting." in _texts(at)
