@@ -251,3 +251,89 @@ def test_dismissing_a_rejected_row_with_a_reason(db: Path, monkeypatch: pytest.M
     )
     assert [m.value for m in at.metric if m.label == "Dismissed"] == ["1"]
     assert "No rejected rows are waiting." in _texts(at)
+
+
+FOREIGN = (
+    b"Member code,Date,Start,Came?,Branch\n"
+    b"PM-MAP-1,03/04/2026,10:00,Came,Leeds\n"
+    b"PM-MAP-2,03/04/2026,10:00,Sick,Leeds\n"
+    b"PM-MAP-1,10/04/2026,10:00,Asleep,Leeds\n"
+)
+
+
+def test_a_foreign_file_is_mapped_previewed_saved_and_imported(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with duckdb.connect(str(db)) as con:
+        for code in ("PM-MAP-1", "PM-MAP-2"):
+            con.execute(
+                "INSERT INTO mentors (mentor_id, cohort, start_date, status, gender) "
+                "VALUES (?, '2026 Q1', '2026-01-05', 'active', 'female')",
+                [code],
+            )
+    at = _data_page(db, monkeypatch)
+    at.file_uploader[0].upload("riverside.csv", FOREIGN, "text/csv").run()
+    assert not at.exception
+    # the header fits no record type: the mapping step opens, with its guesses
+    assert any(s.value == "Map the file's columns" for s in at.subheader)
+    at.selectbox(key="map_type").select("register").run()
+    assert at.selectbox(key="map_col_register_mentor_id").value == "Member code"
+    at.selectbox(key="map_col_register_scheduled_start").select(
+        "(a date column and a time column)"
+    ).run()
+    at.selectbox(key="map_date_register_scheduled_start").select("Date")
+    at.selectbox(key="map_time_register_scheduled_start").select("Start")
+    at.selectbox(key="map_col_register_session_type").select("(the same value on every row)").run()
+    at.selectbox(key="map_fixed_register_session_type").select("group_day")
+    at.selectbox(key="map_col_register_duration_minutes").select(
+        "(the same value on every row)"
+    ).run()
+    at.text_input(key="map_fixed_register_duration_minutes").input("300")
+    at.selectbox(key="map_col_register_attendance").select("Came?").run()
+    # the file's values of a code column: Came and Sick are given meanings, Asleep is not
+    labels = [s.label for s in at.selectbox if s.key and s.key.startswith("map_val_")]
+    assert labels == [
+        "attendance: the file's 'Came' means",
+        "attendance: the file's 'Sick' means",
+        "attendance: the file's 'Asleep' means",
+    ]
+    at.selectbox(key="map_val_register_attendance_0").select("attended")
+    at.selectbox(key="map_val_register_attendance_1").select("notified_absence").run()
+    assert not at.exception
+    # the first rows as they will be read
+    first_rows = [d.value for d in at.dataframe if "outcome" in d.value.columns][0]
+    assert first_rows["attendance"].tolist()[:2] == ["attended", "notified_absence"]
+    assert first_rows["reasons"].tolist()[2].startswith('attendance: "Asleep" is not one of')
+    assert first_rows["outcome"].tolist() == ["accepted", "accepted", "rejected"]
+    assert str(first_rows["scheduled_start"][0]).startswith("2026-04-03 10:00")
+    # saved as a profile, in the audit log
+    at.text_input(key="map_profile_name").input("Riverside sign-in").run()
+    [b for b in at.button if b.label == "Save profile"][0].click().run()
+    assert not at.exception
+    assert _count(db, "SELECT count(*) FROM mapping_profiles WHERE name = 'Riverside sign-in'") == 1
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE action = 'profile saved'") == 1
+    # the same columns again: read by the saved profile without asking
+    at.file_uploader[0].upload("riverside-may.csv", FOREIGN, "text/csv").run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert preview.loc[0, "profile"] == "Riverside sign-in"
+    assert (preview.loc[0, "inserted"], preview.loc[0, "rejected"]) == (2, 1)
+    [b for b in at.button if b.label == "Import these files"][0].click().run()
+    assert not at.exception
+    assert _count(db, "SELECT count(*) FROM attendance WHERE mentor_id LIKE 'PM-MAP-%'") == 2
+    assert _count(db, "SELECT count(*) FROM import_files WHERE profile = 'Riverside sign-in'") == 1
+
+
+def test_the_empty_dashboard_shows_a_getting_started_checklist(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin.remove_demo(db, user="tester")
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at.run()
+    assert not at.exception
+    assert any(s.value == "Getting started" for s in at.subheader)
+    steps = [m.value for m in at.markdown if "material/" in m.value]
+    assert len(steps) == 4
+    assert all("radio_button_unchecked" in s for s in steps[1:])
+    assert not at.metric  # no zeros over an empty window
