@@ -697,3 +697,18 @@ def code_choices(column: str) -> list[str]:
     if column == "stage":
         return [str(i) for i in range(1, 8)]
     return list(ALLOWED_TEXT[column])
+
+
+def guess_date_and_time(headers: list[str]) -> tuple[str, str]:
+    """The columns most likely to hold a session's date and its start time."""
+
+    def first_with(words: tuple[str, ...], default: str) -> str:
+        for word in words:
+            for header in headers:
+                if word in normalise_header(header):
+                    return header
+        return default
+
+    day = first_with(("date", "day", "when"), headers[0])
+    time = first_with(("start", "time", "from"), headers[min(1, len(headers) - 1)])
+    return day, time

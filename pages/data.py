@@ -288,15 +288,18 @@ with tab_import:
                             fixed[col.name] = value.strip()
                     elif source == JOINED:
                         day_col, time_col = st.columns(2)
+                        day_guess, time_guess = profiles.guess_date_and_time(first.headers)
                         columns[col.name] = {
                             "date": day_col.selectbox(
                                 "the date column",
                                 first.headers,
+                                index=first.headers.index(day_guess),
                                 key=f"map_date_{record_type}_{col.name}",
                             ),
                             "time": time_col.selectbox(
                                 "the time column",
                                 first.headers,
+                                index=first.headers.index(time_guess),
                                 key=f"map_time_{record_type}_{col.name}",
                             ),
                         }
@@ -412,7 +415,8 @@ with tab_import:
                     )
                 if result.landed:
                     st.session_state["data_message"] = "Imported: " + "; ".join(
-                        f"{f.file}: {f.inserted:,} new, {f.updated:,} updated, "
+                        f"{f.file}{'' if f.sheet is None else f' (sheet {f.sheet})'}: "
+                        f"{f.inserted:,} new, {f.updated:,} updated, "
                         f"{f.unchanged:,} unchanged, {f.rejected:,} rejected"
                         for f in result.files
                     )

@@ -29,6 +29,7 @@ CONTRACT = {
         "age_band",
         "outreach_worker",
         "region",
+        "leaving_reason",
     ],
     "sessions": [
         "session_id",
@@ -66,6 +67,16 @@ CODES = {
     ("mentors", "status"): {"active", "paused", "completed", "withdrawn"},
     ("mentors", "gender"): {"female", "male", "non-binary", "not stated"},
     ("mentors", "age_band"): {"18-24", "25-34", "35-44", "45-54", "55+"},
+    ("mentors", "leaving_reason"): {
+        "employment",
+        "education",
+        "moved_away",
+        "health",
+        "caring",
+        "custody",
+        "disengaged",
+        "other",
+    },
     ("sessions", "session_type"): {
         "shadowing",
         "beneficiary_meeting",
@@ -389,3 +400,11 @@ def test_write_csv_writes_one_readable_file_per_record_type(tmp_path: Path) -> N
         read = pd.read_csv(path, dtype=str, keep_default_na=False)
         assert len(read) == len(frames[name]) > 0
         assert read[KEYS[name][0]].ne("").all()
+
+
+def test_withdrawn_mentors_mostly_say_why_they_left(demo: dict[str, pd.DataFrame]) -> None:
+    mentors = demo["mentors"]
+    withdrawn = mentors[mentors["status"] == "withdrawn"]
+    assert mentors.loc[mentors["status"] != "withdrawn", "leaving_reason"].isna().all()
+    recorded = withdrawn["leaving_reason"].notna().mean()
+    assert 0.8 < recorded < 1.0  # some reasons are not recorded, as in life
