@@ -103,6 +103,7 @@ def import_history(
     """One row per imported file, newest first."""
     return con.execute(
         'SELECT i.imported_at AS "when", i.user_name AS "by", i.kind, f.file_name AS file, '
+        "f.sheet, f.profile, "
         'f.record_type AS type, f.rows_read AS "read", f.inserted, f.updated, f.unchanged, '
         "f.duplicates, f.rejected, f.warnings, f.encoding, left(f.sha256, 12) AS sha256 "
         "FROM import_files f JOIN imports i USING (import_id) "

@@ -1,5 +1,6 @@
 """Data: import files (with a preview first), history, rejected rows, quality, erasure."""
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,14 @@ def _show(bar: "st.delta_generator.DeltaGenerator", done: int, total: int, name:
 
 
 MAP_MYSELF = "Map the columns myself"
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+
+
+def _plain(text: object) -> str:
+    """Text from a file (a name, a heading, a value) as literal text wherever Streamlit reads
+    Markdown: every character Markdown or Streamlit's own syntax would act on is escaped."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
 
 ctx = frame.require(frame.MANAGER)
 user = ctx.access.user
@@ -171,7 +180,7 @@ with tab_import:
                 try:
                     sheets = importer.file_columns(sources[0])
                 except readers.FileRefused as exc:
-                    st.error(f"The file cannot be read: {exc}")
+                    st.error(f"The file cannot be read: {_plain(exc)}")
                     st.stop()
             first = sheets[0]
             if len(sheets) > 1:
@@ -229,7 +238,7 @@ with tab_import:
                     st.write("**Marks the dashboard does not know**: what does each mean?")
                 for n, mark in enumerate(unknown_marks[:30]):
                     meaning = st.selectbox(
-                        f"Mark {mark}",
+                        f"Mark {_plain(mark)}",
                         ["(not a mark: reject the cell)", *profiles.code_choices("attendance")],
                         key=f"map_mark_{n}",
                     )
@@ -314,7 +323,7 @@ with tab_import:
                                 choices = ["(not known: reject the row)"]
                                 choices += profiles.code_choices(col.name)
                                 meaning = st.selectbox(
-                                    f"{col.name}: the file's {theirs!r} means",
+                                    f"{col.name}: the file's {_plain(repr(theirs))} means",
                                     choices,
                                     index=choices.index(guess_code) if guess_code in choices else 0,
                                     key=f"map_val_{record_type}_{col.name}_{n}",
@@ -327,7 +336,7 @@ with tab_import:
             try:
                 draft = profiles.parse(definition)
             except profiles.ProfileError as exc:
-                st.error(f"The mapping is not complete: {exc}")
+                st.error(f"The mapping is not complete: {_plain(exc)}")
                 st.stop()
             peek: dict[str, list[dict[str, object]]] = {}
             with frame.acting():
@@ -335,11 +344,11 @@ with tab_import:
                     ctx.db_path, sources, user=user, dry_run=True, profile=draft, peek=peek
                 )
             if not preview.landed:
-                st.error(f"Nothing can be imported with this mapping: {preview.error}")
+                st.error(f"Nothing can be imported with this mapping: {_plain(preview.error)}")
                 st.stop()
             st.write("**The first rows as they will be read:**")
             for where, rows in peek.items():
-                st.caption(where)
+                st.text(where)
                 st.dataframe(pd.DataFrame(rows), hide_index=True)
             name_col, save_col = st.columns([3, 1])
             profile_name = name_col.text_input(
@@ -361,7 +370,8 @@ with tab_import:
                         st.error(str(exc))
                         st.stop()
                 st.session_state["data_message"] = (
-                    f"Saved the mapping profile {profile_name!r}: files with these columns are "
+                    f"Saved the mapping profile {_plain(repr(profile_name))}: files with these "
+                    "columns are "
                     "now read with it."
                 )
                 st.rerun()

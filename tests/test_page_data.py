@@ -337,3 +337,18 @@ def test_the_empty_dashboard_shows_a_getting_started_checklist(
     assert len(steps) == 4
     assert all("radio_button_unchecked" in s for s in steps[1:])
     assert not at.metric  # no zeros over an empty window
+
+
+def test_the_mapping_step_shows_a_files_values_as_text_never_markdown(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _data_page(db, monkeypatch)
+    hostile = b"Member code,Came?\nPM-1,[click](http://e.vil) :red[x] **b**\n"
+    at.file_uploader[0].upload("[x](y).csv", hostile, "text/csv").run()
+    assert not at.exception
+    at.selectbox(key="map_type").select("register").run()
+    at.selectbox(key="map_col_register_attendance").select("Came?").run()
+    labels = [s.label for s in at.selectbox if s.key and s.key.startswith("map_val_")]
+    assert labels == [
+        r"attendance: the file's '\[click\]\(http\://e\.vil\) \:red\[x\] \*\*b\*\*' means"
+    ]
