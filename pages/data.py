@@ -29,6 +29,7 @@ def _show(bar: "st.delta_generator.DeltaGenerator", done: int, total: int, name:
 
 
 MAP_MYSELF = "Map the columns myself"
+PMM_SESSIONS = "salesforce-pmm-sessions"
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
 
 
@@ -383,6 +384,60 @@ with tab_import:
                 pd.DataFrame([f.summary() for f in preview.files]),
                 hide_index=True,
             )
+            # Salesforce has no session types of ours: asked once, kept as a profile that
+            # extends the built-in one (a file it fits is then read with it).
+            pmm_sessions = [
+                source
+                for source in sources
+                if any(f.file == source.name and f.profile == PMM_SESSIONS for f in preview.files)
+            ]
+            if pmm_sessions:
+                st.warning(
+                    "Salesforce has no session types of ours. Say once what each service "
+                    "schedule is: it is saved as a profile and used for every later export."
+                )
+                with frame.acting():
+                    schedules = importer.file_columns(pmm_sessions[0])[0].values.get(
+                        "pmdm__ServiceSchedule__c", []
+                    )
+                session_types: dict[str, str] = {}
+                for n, schedule in enumerate(schedules[:30]):
+                    meaning = st.selectbox(
+                        f"Service schedule {_plain(schedule)} is",
+                        ["(choose)", *profiles.code_choices("session_type")],
+                        key=f"pmm_type_{n}",
+                    )
+                    if meaning != "(choose)":
+                        session_types[schedule] = meaning
+                pmm_name = st.text_input(
+                    "Save as the profile named", "our Salesforce sessions", key="pmm_profile_name"
+                ).strip()
+                st.button(
+                    "Save the session types",
+                    disabled=not pmm_name or len(session_types) < len(schedules[:30]),
+                    on_click=st.session_state.__setitem__,
+                    args=("data_action", "save pmm types"),
+                )
+                if st.session_state.get("data_action") == "save pmm types":
+                    del st.session_state["data_action"]
+                    with frame.acting():
+                        try:
+                            admin.save_profile(
+                                ctx.db_path,
+                                profiles.parse(
+                                    {
+                                        "name": pmm_name,
+                                        "record_type": "sessions",
+                                        "extends": PMM_SESSIONS,
+                                        "values": {"session_type": session_types},
+                                    }
+                                ),
+                                user,
+                            )
+                        except profiles.ProfileError as exc:
+                            st.error(_plain(exc))
+                            st.stop()
+                    st.rerun()
             for report in preview.files:
                 for note in report.notes:
                     st.caption(frame.plain(note))

@@ -352,3 +352,27 @@ def test_the_mapping_step_shows_a_files_values_as_text_never_markdown(
     assert labels == [
         r"attendance: the file's '\[click\]\(http\://e\.vil\) \:red\[x\] \*\*b\*\*' means"
     ]
+
+
+def test_salesforce_sessions_ask_for_session_types_once(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = Path(__file__).parent / "samples_round2" / "pmm" / "pmdm__ServiceSession__c.csv"
+    at = _data_page(db, monkeypatch)
+    at.file_uploader[0].upload("pmdm__ServiceSession__c.csv", sessions.read_bytes(), "text/csv")
+    at.run()
+    assert not at.exception
+    assert any("no session types of ours" in w.value for w in at.warning)
+    preview = at.dataframe[0].value
+    assert preview.loc[0, "profile"] == "salesforce-pmm-sessions"
+    assert preview.loc[0, "rejected"] == 923  # no session type yet
+    meanings = ["beneficiary_meeting", "shadowing", "group_day", "event"]
+    for n, meaning in enumerate(meanings):
+        at.selectbox(key=f"pmm_type_{n}").select(meaning)
+    at.run()
+    [b for b in at.button if b.label == "Save the session types"][0].click().run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert preview.loc[0, "profile"] == "our Salesforce sessions"
+    assert (preview.loc[0, "inserted"], preview.loc[0, "rejected"]) == (923, 0)
+    assert not any("no session types of ours" in w.value for w in at.warning)
