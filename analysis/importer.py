@@ -371,7 +371,9 @@ def _stage_grid(
     row and its two original cells, for rejections and corrections)."""
     width = len(sf.headers)
     cells = ", ".join(f"c{i}" for i in range(width))
-    fetched = con.execute(f"SELECT _row, {cells} FROM {sf.table} ORDER BY _row").fetchall()
+    raw_cols = {c[0] for c in con.execute(f"DESCRIBE {sf.table}").fetchall()}
+    number = "CAST(_origin_row AS INTEGER)" if "_origin_row" in raw_cols else "_row"
+    fetched = con.execute(f"SELECT {number}, {cells} FROM {sf.table} ORDER BY _row").fetchall()
     rows = [(int(r[0]), list(r[1:])) for r in fetched]
     try:
         made, not_dates = profiles.grid_rows(profile, sf.sheet, sf.headers, rows)
@@ -804,7 +806,8 @@ def _import_one(
                 else "(SELECT CAST(NULL AS VARCHAR) AS v)"
             )
     clean_items.append("r._overflow" if overflow else "CAST(NULL AS VARCHAR) AS _overflow")
-    clean_items.append("r._problem" if origin else "CAST(NULL AS VARCHAR) AS _problem")
+    problem = "_problem" in raw_cols
+    clean_items.append("r._problem" if problem else "CAST(NULL AS VARCHAR) AS _problem")
     codes = _profile_codes(con, t, mapping.profile) if mapping is not None else "code_map"
     items, reasons, joins, pre = _parse_expressions(rtype, codes)
     for n, join in enumerate(joins):

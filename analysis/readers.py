@@ -566,9 +566,16 @@ def stage_rows(
     import pandas as pd
 
     columns = _check_headers(headers, name)
-    data = [[str(number), *[values.get(h) for h in headers]] for number, values in rows]
+    # Rows kept from different imports of one file may share a row number: each gets its own
+    # `_row`, and `_origin_row` keeps the number the file gave it.
+    data = [
+        [str(n), *[values.get(h) for h in headers], str(number)]
+        for n, (number, values) in enumerate(rows, start=1)
+    ]
     frame = pd.DataFrame(
-        data, columns=["_row", *[f"c{i}" for i in range(len(headers))]], dtype=object
+        data,
+        columns=["_row", *[f"c{i}" for i in range(len(headers))], "_origin_row"],
+        dtype=object,
     )
     _register_frame(con, frame, table)
     return StagedFile(name, table, headers, columns, "stored", "", [])
