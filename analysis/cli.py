@@ -318,7 +318,7 @@ def _profiles(args: argparse.Namespace) -> int:
         if args.action == "list":
             known = dict(profiles.BUILTINS)
             if Path(args.db).exists():
-                with database.connect(args.db) as con:
+                with database.read(args.db) as con:
                     known = profiles.available(con)
             for name, profile in known.items():
                 origin = "built-in" if profile.builtin else "saved"
@@ -327,7 +327,8 @@ def _profiles(args: argparse.Namespace) -> int:
                     _one_line(f"{name}  ({profile.record_type}, {profile.form}, {origin}{extends})")
                 )
             return 0
-        with database.connect(args.db) as con:
+        opener = database.connect if args.action == "delete" else database.read
+        with opener(args.db) as con:
             known = profiles.available(con)
             if args.target not in known:
                 raise profiles.ProfileError(f"no mapping profile named {args.target!r}")
