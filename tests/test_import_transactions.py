@@ -194,7 +194,13 @@ def test_recheck_imports_rows_whose_mentor_has_arrived(seeded_db: Path, tmp_path
     assert query(seeded_db, "SELECT stage FROM stage_assessments WHERE mentor_id = 'PM-7'") == [
         (5,)
     ]
-    left = query(seeded_db, "SELECT file_name, row_number, reasons FROM rejected_rows")
+    # the rows that landed stay on the list as resolved; one is still open
+    left = query(
+        seeded_db, "SELECT file_name, row_number, reasons FROM rejected_rows WHERE status = 'open'"
+    )
+    assert query(seeded_db, "SELECT count(*) FROM rejected_rows WHERE status = 'resolved'") == [
+        (3,)
+    ]
     assert len(left) == 1
     assert left[0][:2] == ("attendance.csv", 3)
     assert any('"PM-8" is not a known mentor' in r for r in left[0][2])
