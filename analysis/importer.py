@@ -594,7 +594,7 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
     shared = {t.name: len(set(t.column_names) & present) for t in candidates}
     if not any(shared.values()):
         raise ImportRefused(
-            f"{sf.name}: the header fits no record type (none of its columns is one the "
+            f"{sf.where}: the header fits no record type (none of its columns is one the "
             "dashboard reads: most files need mentor_id, sessions need session_id, targets "
             "need figure; the Data page has a template for each)"
         )
@@ -1261,12 +1261,12 @@ def resolve_landed(con: duckdb.DuckDBPyConnection, import_id: int, user: str | N
             continue
         total += int(row[0])
         con.execute(
-            "UPDATE rejected_rows r SET status = 'resolved', closed_at = current_localtimestamp(), "
+            "UPDATE rejected_rows r SET status = 'resolved', closed_at = $now, "
             "closed_by = $user, closed_note = 'its key was imported (import ' || $id || ')' "
             "WHERE r.status = 'open' AND r.record_type = $t "
             f"AND EXISTS (SELECT 1 FROM {rtype.table} s WHERE [{key}] = r.row_key "
             "AND s.import_id > r.import_id)",
-            {"t": rtype.name, "user": user, "id": import_id},
+            {"t": rtype.name, "user": user, "id": import_id, "now": clock.now()},
         )
     if total:
         database.write_audit(
@@ -1385,10 +1385,10 @@ def _close_rechecked(
             con.execute("DELETE FROM rejected_rows WHERE rejected_id = $r", {"r": rid})
         else:
             con.execute(
-                "UPDATE rejected_rows SET status = 'resolved', closed_at = "
-                "current_localtimestamp(), closed_by = $user, closed_note = "
+                "UPDATE rejected_rows SET status = 'resolved', closed_at = $now, "
+                "closed_by = $user, closed_note = "
                 "'imported on re-check (import ' || $id || ')' WHERE rejected_id = $r",
-                {"r": rid, "user": user, "id": import_id},
+                {"r": rid, "user": user, "id": import_id, "now": clock.now()},
             )
 
 
@@ -1412,10 +1412,10 @@ def dismiss_rejected(
             ).fetchone()
             count = int(row[0]) if row else 0
             con.execute(
-                "UPDATE rejected_rows SET status = 'dismissed', closed_at = "
-                "current_localtimestamp(), closed_by = $user, closed_note = $reason "
+                "UPDATE rejected_rows SET status = 'dismissed', closed_at = $now, "
+                "closed_by = $user, closed_note = $reason "
                 "WHERE status = 'open' AND list_contains($ids, rejected_id)",
-                {"ids": ids, "user": user, "reason": reason},
+                {"ids": ids, "user": user, "reason": reason, "now": clock.now()},
             )
             database.write_audit(con, user, "rejected rows dismissed", f"{count} row(s): {reason}")
             database.bump_data_version(con)

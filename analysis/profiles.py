@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from analysis import clock
 from analysis.records import (
     CODE_LISTS,
     RECORD_TYPES,
@@ -375,8 +376,13 @@ def save(con: duckdb.DuckDBPyConnection, profile: Profile, user: str | None) -> 
     ).fetchone()
     con.execute("DELETE FROM mapping_profiles WHERE name = $n", {"n": profile.name})
     con.execute(
-        "INSERT INTO mapping_profiles VALUES ($n, $d, current_localtimestamp(), $u)",
-        {"n": profile.name, "d": json.dumps(profile.as_json(), ensure_ascii=False), "u": user},
+        "INSERT INTO mapping_profiles VALUES ($n, $d, $now, $u)",
+        {
+            "n": profile.name,
+            "d": json.dumps(profile.as_json(), ensure_ascii=False),
+            "u": user,
+            "now": clock.now(),
+        },
     )
     return bool(existed and existed[0])
 

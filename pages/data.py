@@ -1,6 +1,5 @@
 """Data: import files (with a preview first), history, rejected rows, quality, erasure."""
 
-import re
 import tempfile
 from pathlib import Path
 
@@ -25,19 +24,11 @@ from pages import frame, recovery
 
 def _show(bar: "st.delta_generator.DeltaGenerator", done: int, total: int, name: str) -> None:
     """The import's progress bar (the importer's callback returns nothing)."""
-    bar.progress(done / total, text=f"Imported {name} ({done} of {total})")
+    bar.progress(done / total, text=frame.plain(f"Imported {name} ({done} of {total})"))
 
 
 MAP_MYSELF = "Map the columns myself"
 PMM_SESSIONS = "salesforce-pmm-sessions"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
-
-
-def _plain(text: object) -> str:
-    """Text from a file (a name, a heading, a value) as literal text wherever Streamlit reads
-    Markdown: every character Markdown or Streamlit's own syntax would act on is escaped."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
-
 
 ctx = frame.require(frame.MANAGER)
 user = ctx.access.user
@@ -181,7 +172,7 @@ with tab_import:
                 try:
                     sheets = importer.file_columns(sources[0])
                 except readers.FileRefused as exc:
-                    st.error(f"The file cannot be read: {_plain(exc)}")
+                    st.error(f"The file cannot be read: {frame.plain(exc)}")
                     st.stop()
             first = sheets[0]
             if len(sheets) > 1:
@@ -239,7 +230,7 @@ with tab_import:
                     st.write("**Marks the dashboard does not know**: what does each mean?")
                 for n, mark in enumerate(unknown_marks[:30]):
                     meaning = st.selectbox(
-                        f"Mark {_plain(mark)}",
+                        f"Mark {frame.plain(mark)}",
                         ["(not a mark: reject the cell)", *profiles.code_choices("attendance")],
                         key=f"map_mark_{n}",
                     )
@@ -324,7 +315,7 @@ with tab_import:
                                 choices = ["(not known: reject the row)"]
                                 choices += profiles.code_choices(col.name)
                                 meaning = st.selectbox(
-                                    f"{col.name}: the file's {_plain(repr(theirs))} means",
+                                    f"{col.name}: the file's {frame.plain(repr(theirs))} means",
                                     choices,
                                     index=choices.index(guess_code) if guess_code in choices else 0,
                                     key=f"map_val_{record_type}_{col.name}_{n}",
@@ -337,7 +328,7 @@ with tab_import:
             try:
                 draft = profiles.parse(definition)
             except profiles.ProfileError as exc:
-                st.error(f"The mapping is not complete: {_plain(exc)}")
+                st.error(f"The mapping is not complete: {frame.plain(exc)}")
                 st.stop()
             peek: dict[str, list[dict[str, object]]] = {}
             with frame.acting():
@@ -345,7 +336,7 @@ with tab_import:
                     ctx.db_path, sources, user=user, dry_run=True, profile=draft, peek=peek
                 )
             if not preview.landed:
-                st.error(f"Nothing can be imported with this mapping: {_plain(preview.error)}")
+                st.error(f"Nothing can be imported with this mapping: {frame.plain(preview.error)}")
                 st.stop()
             st.write("**The first rows as they will be read:**")
             for where, rows in peek.items():
@@ -368,10 +359,10 @@ with tab_import:
                     try:
                         admin.save_profile(ctx.db_path, named, user)
                     except profiles.ProfileError as exc:
-                        st.error(str(exc))
+                        st.error(frame.plain(exc))
                         st.stop()
                 st.session_state["data_message"] = (
-                    f"Saved the mapping profile {_plain(repr(profile_name))}: files with these "
+                    f"Saved the mapping profile {profile_name!r}: files with these "
                     "columns are "
                     "now read with it."
                 )
@@ -403,7 +394,7 @@ with tab_import:
                 session_types: dict[str, str] = {}
                 for n, schedule in enumerate(schedules[:30]):
                     meaning = st.selectbox(
-                        f"Service schedule {_plain(schedule)} is",
+                        f"Service schedule {frame.plain(schedule)} is",
                         ["(choose)", *profiles.code_choices("session_type")],
                         key=f"pmm_type_{n}",
                     )
@@ -435,7 +426,7 @@ with tab_import:
                                 user,
                             )
                         except profiles.ProfileError as exc:
-                            st.error(_plain(exc))
+                            st.error(frame.plain(exc))
                             st.stop()
                     st.rerun()
             for report in preview.files:
