@@ -228,6 +228,52 @@ def test_a_rejected_row_is_corrected_in_the_table_and_lands(
     assert [m.value for m in at.metric if m.label in ("Open", "Resolved")] == ["1", "1"]
 
 
+def test_a_rejected_row_corrected_in_the_table_is_saved_rechecked_and_resolved(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's own Save: the edit state of the table, as the browser sends it."""
+    at = _data_page(db, monkeypatch)
+    _upload_and_import(
+        at,
+        "joiners.csv",
+        b"Mentor ID,Cohort,Start date,Status\nPM-FIX-1,2026 Q3,31/02/2026,active\n"
+        b"PM-FIX-2,2026 Q3,01/07/2026,retired\n",
+    )
+    last_import = _count(db, "SELECT max(import_id) FROM imports")
+    editor = at.data_editor[0]
+    assert editor.key is not None
+    # row 0 (file row 2) gets a real date; row 1 is left as it was
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"Start date": "28/02/2026"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    save = [b for b in at.button if b.label.startswith("Save 1 correction(s)")]
+    assert len(save) == 1 and not save[0].disabled
+    save[0].click().run()
+    assert not at.exception
+    assert "Saved: 1 corrected row(s) imported, 0 still rejected." in _texts(at)
+    # the correction landed in the published database, as one more import
+    assert _count(db, "SELECT count(*) FROM mentors WHERE mentor_id = 'PM-FIX-1'") == 1
+    assert _count(db, "SELECT max(import_id) FROM imports") == last_import + 1
+    assert (
+        _count(
+            db,
+            "SELECT count(*) FROM rejected_rows WHERE status = 'resolved' AND row_number = 2 "
+            "AND closed_by = 'local'",
+        )
+        == 1
+    )
+    assert _count(db, "SELECT count(*) FROM rejected_rows WHERE status = 'open'") == 1
+    assert _count(db, "SELECT count(*) FROM audit_log WHERE action = 'correction'") == 1
+    assert [m.value for m in at.metric if m.label in ("Open", "Resolved")] == ["1", "1"]
+    # the table now holds the one row still open, and no edit is pending
+    assert at.data_editor[0].value["row"].tolist() == [3]
+    assert [b for b in at.button if b.label.startswith("Save 0 correction(s)")][0].disabled
+
+
 def test_dismissing_a_rejected_row_with_a_reason(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _data_page(db, monkeypatch)
     _upload_and_import(
