@@ -62,7 +62,7 @@ started AS (
     SELECT * FROM active WHERE start_date BETWEEN $from AND $to
 ),
 journey AS (
-    SELECT s.cohort, s.start_date, s.status, s.end_date, {reason} AS leaving_reason,
+    SELECT s.cohort, s.start_date, s.status, s.end_date, s.leaving_reason,
            EXISTS (SELECT 1 FROM milestones m
                    WHERE m.mentor_id = s.mentor_id AND m.milestone = 'training_completed'
                      AND m.achieved_on <= $to) AS training_completed,
@@ -113,14 +113,6 @@ class MentorJourney:
         return self.outcome == "withdrawn"
 
 
-def _has_leaving_reason(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.columns "
-        "WHERE table_name = 'mentors' AND column_name = 'leaving_reason'"
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def mentor_journeys(
     con: duckdb.DuckDBPyConnection,
     scope: metrics.Scope,
@@ -132,12 +124,7 @@ def mentor_journeys(
     p = metrics.params(scope, settings, window) | {
         "target_minutes": settings.shadowing_target_hours * 60
     }
-    reason = "s.leaving_reason" if _has_leaving_reason(con) else "CAST(NULL AS VARCHAR)"
-    sql = (
-        metrics.scope_sql(metrics.rows_table(con, p))
-        + _SHADOWING_DONE_CTES
-        + _JOURNEY_SELECT.replace("{reason}", reason)
-    )
+    sql = metrics.scope_sql(metrics.rows_table(con, p)) + _SHADOWING_DONE_CTES + _JOURNEY_SELECT
     rows = con.execute(sql, metrics.bind(sql, p)).fetchall()
     return [MentorJourney(*row) for row in rows]
 

@@ -74,7 +74,6 @@ WINDOW = Scope(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
 
 def _with_reasons(db: Path, reasons: dict[str, str]) -> None:
     with database.connect(db) as con:
-        con.execute("ALTER TABLE mentors ADD COLUMN IF NOT EXISTS leaving_reason VARCHAR")
         for mentor_id, reason in reasons.items():
             con.execute(
                 "UPDATE mentors SET leaving_reason = $r WHERE mentor_id = $m",
@@ -175,18 +174,49 @@ def test_nobody_started() -> None:
     assert figures.values["retention"] == {"w4": None, "w12": None, "w26": None, "w52": None}
 
 
-def test_leaving_reason_is_optional(tmp_path: Path) -> None:
-    """A database without the leaving_reason column reads every reason as not recorded."""
-    db = build(tmp_path / "old.duckdb", mentors=[M("P1", "2025-02-01", "2025-03-01", "withdrawn")])
+def test_withdrawn_by_reason_reads_the_imported_leaving_reason(tmp_path: Path) -> None:
+    """leaving_reason as imported (codes, synonyms, blank): only withdrawn mentors count, each
+    under its code, a blank as not_recorded; the counts partition the withdrawn."""
+    db = tmp_path / "reasons.duckdb"
+    mentors = (
+        "mentor_id,cohort,start_date,status,end_date,leaving_reason\n"
+        "R1,A,2025-02-01,withdrawn,2025-03-01,paid work\n"  # synonym of employment
+        "R2,A,2025-02-01,withdrawn,2025-04-01,Employment\n"
+        "R3,A,2025-02-01,withdrawn,2025-04-02,lost contact\n"  # synonym of disengaged
+        "R4,A,2025-02-01,withdrawn,2025-04-03,\n"  # not recorded
+        "R5,A,2025-02-01,completed,2025-05-01,employment\n"  # completed: not a withdrawal
+        "R6,A,2025-02-01,withdrawn,2025-08-01,custody\n"  # leaves after `to`: still in
+        "R7,A,2025-02-01,withdrawn,2025-03-05,prison\n"  # synonym of custody
+    )
+    result = run_import(db, {"mentors.csv": mentors}, tmp_path / "in")
+    assert result.landed and result.files[0].rejected == 0
     with database.connect(db) as con:
-        has_column = con.execute(
-            "SELECT count(*) FROM information_schema.columns "
-            "WHERE table_name = 'mentors' AND column_name = 'leaving_reason'"
-        ).fetchone()
-        if has_column and has_column[0]:
-            con.execute("ALTER TABLE mentors DROP COLUMN leaving_reason")
         f = journey.compute(con, WINDOW, Settings()).values["funnel"]
-    assert f["withdrawn_by_reason"] == {"not_recorded": 1}
+    assert f["withdrawn"] == 5
+    assert f["withdrawn_by_reason"] == {
+        "custody": 1,
+        "disengaged": 1,
+        "employment": 2,
+        "not_recorded": 1,
+    }
+    assert sum(f["withdrawn_by_reason"].values()) == f["withdrawn"]
+    # a later import that records the missing reason changes the breakdown
+    run_import(
+        db,
+        {
+            "mentors.csv": "mentor_id,cohort,start_date,status,end_date,leaving_reason\n"
+            "R4,A,2025-02-01,withdrawn,2025-04-03,moved away\n"
+        },
+        tmp_path / "in2",
+    )
+    with database.connect(db) as con:
+        f = journey.compute(con, WINDOW, Settings()).values["funnel"]
+    assert f["withdrawn_by_reason"] == {
+        "custody": 1,
+        "disengaged": 1,
+        "employment": 2,
+        "moved_away": 1,
+    }
 
 
 # --- funder suppression --------------------------------------------------------------------
