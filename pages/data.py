@@ -257,7 +257,7 @@ with tab_import:
                 definition["record_type"] = record_type
                 rtype_columns = profiles.Profile("x", record_type).rtype.columns
                 guesses = guesses_by_type[record_type]
-                columns: dict[str, object] = {}
+                sources_of: dict[str, object] = {}
                 fixed: dict[str, str] = {}
                 values: dict[str, dict[str, str]] = {}
                 for col in rtype_columns:
@@ -290,7 +290,7 @@ with tab_import:
                     elif source == JOINED:
                         day_col, time_col = st.columns(2)
                         day_guess, time_guess = profiles.guess_date_and_time(first.headers)
-                        columns[col.name] = {
+                        sources_of[col.name] = {
                             "date": day_col.selectbox(
                                 "the date column",
                                 first.headers,
@@ -305,7 +305,7 @@ with tab_import:
                             ),
                         }
                     elif source != NOT_THERE:
-                        columns[col.name] = source
+                        sources_of[col.name] = source
                         if col.kind in ("enum", "stage"):
                             seen = first.values.get(source, [])
                             unknown = [v for v in seen if profiles.code_for(col.name, v) is None]
@@ -324,7 +324,7 @@ with tab_import:
                                     mapped[theirs] = meaning
                             if mapped:
                                 values[col.name] = mapped
-                definition |= {"columns": columns, "fixed": fixed, "values": values}
+                definition |= {"columns": sources_of, "fixed": fixed, "values": values}
             try:
                 draft = profiles.parse(definition)
             except profiles.ProfileError as exc:
@@ -339,9 +339,9 @@ with tab_import:
                 st.error(f"Nothing can be imported with this mapping: {frame.plain(preview.error)}")
                 st.stop()
             st.write("**The first rows as they will be read:**")
-            for where, rows in peek.items():
+            for where, first_rows in peek.items():
                 st.text(where)
-                st.dataframe(pd.DataFrame(rows), hide_index=True)
+                st.dataframe(pd.DataFrame(first_rows), hide_index=True)
             name_col, save_col = st.columns([3, 1])
             profile_name = name_col.text_input(
                 "Save this mapping as a profile named", key="map_profile_name"
