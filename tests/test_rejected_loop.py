@@ -103,7 +103,10 @@ def test_corrections_are_rechecked_and_rows_from_two_imports_keep_their_own_numb
         seeded_db, "SELECT kind, user_name FROM imports ORDER BY import_id DESC LIMIT 1"
     ) == [("correction", "ana")]
     assert query(seeded_db, "SELECT detail FROM audit_log WHERE action = 'correction'") == [
-        ("3 rejected row(s) re-checked, 2 corrected",)
+        (
+            "import 4: joiners.csv: 3 read, 1 new, 0 updated, 2 rejected "
+            "(3 rejected row(s) re-checked, 2 corrected)",
+        )
     ]
 
 
