@@ -171,9 +171,35 @@ def entries(db_path: str | Path) -> list[dict[str, Any]]:
     return [e for e in (_parse(line) for line in data.splitlines()) if e is not None]
 
 
-def frame(db_path: str | Path) -> pd.DataFrame:
-    """The entries as a table: logged_at (UTC, naive), user_name, action, detail."""
-    rows = entries(db_path)
+def last_entries(db_path: str | Path, limit: int) -> list[dict[str, Any]]:
+    """The last `limit` whole entries, read from the end of the file (the Data page shows the
+    newest few hundred; the file may hold years of them)."""
+    path = store_path(db_path)
+    try:
+        f = path.open("rb")
+    except FileNotFoundError:
+        return []
+    with f:
+        end = f.seek(0, os.SEEK_END)
+        block, data = 1 << 16, b""
+        start = end
+        while start > 0 and data.count(b"\n") <= limit:
+            start = max(0, start - block)
+            f.seek(start)
+            data = f.read(end - start)
+            block *= 2
+    data = data[: data.rfind(b"\n") + 1]
+    lines = data.splitlines()
+    if start > 0:
+        lines = lines[1:]  # the first line read may be cut at its start
+    found = [e for e in (_parse(line) for line in lines) if e is not None]
+    return found[-limit:] if limit else []
+
+
+def frame(db_path: str | Path, limit: int | None = None) -> pd.DataFrame:
+    """The entries (the last `limit`, or all) as a table: logged_at (UTC, naive), user_name,
+    action, detail."""
+    rows = entries(db_path) if limit is None else last_entries(db_path, limit)
     table = pd.DataFrame(
         {
             "logged_at": pd.to_datetime(

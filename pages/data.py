@@ -663,7 +663,7 @@ with tab_history:
     # The light path's entries are read on every run: a sign-in changes no data version.
     st.dataframe(
         catalog.audit_view(
-            frame.load_catalog(ctx, catalog.audit_log), audit_store.frame(ctx.db_path)
+            frame.load_catalog(ctx, catalog.audit_log), audit_store.frame(ctx.db_path, limit=200)
         ),
         hide_index=True,
     )

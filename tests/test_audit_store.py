@@ -232,3 +232,18 @@ def test_a_download_is_made_on_click_and_audited_without_a_database_change(
     raw = audit_store.store_path(seeded_db).read_text(encoding="utf-8")
     assert code not in raw and "Jo Staff" not in raw  # the file's contents and staff: never
     assert (seeded_db.stat().st_ino, seeded_db.stat().st_mtime_ns) == published
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 3000])
+def test_the_last_entries_are_read_from_the_end(tmp_path: Path, count: int) -> None:
+    db = tmp_path / "programme.duckdb"
+    for i in range(count):
+        audit_store.append(db, "m@x.org", "download", f"file-{i}.csv; " + "x" * (i % 97))
+    with audit_store.store_path(db).open("ab") as f:
+        f.write(b'{"id":"half-written"')  # a line still being written is not read
+    for limit in (1, 200, 5000):
+        got = [e["detail"].split(";")[0] for e in audit_store.last_entries(db, limit)]
+        assert got == [f"file-{i}.csv" for i in range(max(0, count - limit), count)]
+    assert audit_store.frame(db, limit=2)["detail"].tolist() == [
+        e["detail"] for e in audit_store.entries(db)[-2:]
+    ]
