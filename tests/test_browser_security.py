@@ -311,19 +311,29 @@ def test_with_sign_in_off_it_refuses_to_serve_on_every_interface(
 # -- finding 2: the rejected rows (codes and notes) at a /media/ address ------------------------
 
 
-def media_url_of_rejected_rows(db: Path) -> str:
-    """Where Streamlit would have put the rejected-rows CSV had the page built it on opening:
-    the address is a hash of the content, so anyone who can work out the content can ask."""
-    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+def rejected_download_of(db: Path) -> tuple[str, bytes]:
+    """The name and bytes of the rejected-rows file the Data page offers first (its file's own
+    columns): what Streamlit would have put at a /media/ address had the page built it on
+    opening."""
+    from pathlib import PurePath
 
     from analysis import catalog, database, exports, metrics
     from analysis.settings import Settings
 
     with database.read(db) as con:
-        rejected = catalog.rejected_rows(con, metrics.Scope(), Settings())
-    data = exports.frame_to_csv(exports.rejected_for_download(rejected))
-    assert b"PM-REJECTED-7" in data
-    return f"/media/{_calculate_file_id(data, 'text/csv', 'rejected_rows.csv')}.csv"
+        first = catalog.rejected_files(con, metrics.Scope(), Settings())[0]
+        rows = catalog.rejected_of_file(
+            con, metrics.Scope(), Settings(), file=first["file"], sheet=first["sheet"]
+        )
+    sheet = f"-{first['sheet']}" if first["sheet"] is not None else ""
+    return f"{PurePath(first['file']).stem}{sheet}-rejected.csv", exports.rejected_file_csv(rows)
+
+
+def media_url_of(name: str, data: bytes) -> str:
+    """The address is a hash of the content: anyone who can work out the content can ask."""
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+    return f"/media/{_calculate_file_id(data, 'text/csv', name)}.csv"
 
 
 def status_of(url: str) -> int:
@@ -340,11 +350,13 @@ def test_the_rejected_rows_are_made_only_when_downloaded_and_each_download_is_au
     page = tab.page
     open_page(tab, f"{server}/data")
     page.get_by_role("tab", name="Rejected rows").click()  # type: ignore[attr-defined]
-    button = page.get_by_role("button", name="Download rejected rows (CSV)")  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name="Download these rows (CSV, the file's own columns)")  # type: ignore[attr-defined]
     button.wait_for()
     # Opened, not clicked: nothing at the address, and the page neither links to it nor asks
     # for it (the templates' blank CSVs are at /media/ addresses: they name nobody).
-    address = media_url_of_rejected_rows(hostile_db)
+    name, data = rejected_download_of(hostile_db)
+    assert len(data.splitlines()) >= 2  # a header and at least one rejected row
+    address = media_url_of(name, data)
     assert status_of(server + address) == 404
     assert page.locator(f'a[href*="{address}"]').count() == 0  # type: ignore[attr-defined]
     assert [u for u in tab.requests if address in u] == []
@@ -352,11 +364,11 @@ def test_the_rejected_rows_are_made_only_when_downloaded_and_each_download_is_au
     published = hostile_db.stat().st_ino
     with page.expect_download() as download:  # type: ignore[attr-defined]
         button.click()
-    assert "PM-REJECTED-7" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert Path(download.value.path()).read_bytes() == data
     rows = downloads(hostile_db)
     assert len(rows) == len(before) + 1
     assert rows[-1]["user"] == "local"
-    assert str(rows[-1]["detail"]).startswith("rejected_rows.csv; page data; window ")
+    assert str(rows[-1]["detail"]).startswith(f"{name}; page data; window ")
     assert hostile_db.stat().st_ino == published  # the log's light path: no database change
 
 
