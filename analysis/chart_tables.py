@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis import privacy
 from analysis.cells import safe_frame
 
 NOT_DATA = "not-data"  # a trace's meta: drawn for reading the chart, not one of its figures
@@ -198,27 +199,30 @@ def _cell(value: Any) -> Any:
 def with_suppression(
     labels: Sequence[str], values: Sequence[Any], hidden: Sequence[bool], k: int, what: str
 ) -> pd.DataFrame:
-    """A funder's table: each category with its value, or `<k` where it is suppressed."""
+    """A funder's table: each category with its value, or words where it is suppressed."""
     return pd.DataFrame(
         {
             "Category": list(labels),
-            what: [f"<{k}" if h else v for v, h in zip(values, hidden, strict=True)],
+            what: [
+                privacy.hidden_words(k) if h else v for v, h in zip(values, hidden, strict=True)
+            ],
         }
     )
 
 
 def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:
     """The funders' tables behind the impact summary's key charts (an `ImpactSummary`): the
-    suppressed figures only, a hidden one shown as `<k`, never its value."""
+    suppressed figures only, a hidden one in words ('not shown: fewer than 5 people'), never
+    its value."""
     from analysis.journey import OUTCOMES, STEPS
     from analysis.journey_charts import LABELS
 
     k = summary.k
 
     def shown(value: Any, hidden: bool, rate: bool = False) -> str:
-        """As the funder reads it: `<k` when hidden, `–` when undefined, else the number."""
+        """As the funder reads it: words when hidden, `–` when undefined, else the number."""
         if hidden:
-            return f"<{k}"
+            return privacy.hidden_words(k)
         if value is None or pd.isna(value):
             return "–"
         return f"{value:.1%}" if rate else f"{value:,.0f}"

@@ -67,7 +67,8 @@ STAGE_DESCRIPTIONS = (
 
 SUPPRESSION = (
     "Funders and trustees see totals only. A figure that rests on fewer than {k} people is "
-    "hidden and shown as '<{k}'. Where one part of a breakdown is hidden and the total is shown, "
+    "hidden: it reads 'not shown: fewer than {k} people' (a chart marks its bar '<{k}' and "
+    "says so beneath). Where one part of a breakdown is hidden and the total is shown, "
     "the next-smallest part is hidden too, so the hidden number cannot be worked out. A count "
     "of 0 is shown as 0."
 )

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import cells, figures, impact, journey_charts, metrics
+from analysis import cells, figures, impact, journey_charts, metrics, privacy
 from analysis.settings import Settings
 
 # Safe cells are defined in analysis.cells (which imports nothing of the analysis).
@@ -63,7 +63,9 @@ def figure_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                     "figure": path,
                     "value": None if hidden else value,
                     "suppressed": "yes" if hidden else "no",
-                    "shown_as": f"<{k}" if hidden else ("" if value is None else value),
+                    "shown_as": privacy.hidden_words(k)
+                    if hidden
+                    else ("" if value is None else value),
                     "window_from": report["window"]["from"],
                     "window_to": report["window"]["to"],
                     "audience": report["audience"],
@@ -234,10 +236,50 @@ def aggregate_rows(summary: impact.ImpactSummary, settings: Settings) -> list[di
                     "window_to": month_to.isoformat(),
                     "value": value,
                     "suppressed": "yes" if hidden else "no",
-                    "shown_as": f"<{k}" if hidden else ("" if value is None else value),
+                    "shown_as": privacy.hidden_words(k)
+                    if hidden
+                    else ("" if value is None else value),
+                }
+            )
+    rows += target_rows(summary)
+    return rows
+
+
+def target_rows(summary: impact.ImpactSummary) -> list[dict[str, Any]]:
+    """The pack's targets (`ImpactSummary.targets`, as the page and the PDF show them): four
+    rows each, `targets.N.target/actual/projected/status` as in the funder report, over the
+    target's own period; a hidden actual, projection and status have no value, only words."""
+    rows: list[dict[str, Any]] = []
+    for t in summary.targets:
+        name = f"{t.heading} ({t.who})"
+        for part, value, shown in (
+            ("target", t.target, t.target_text),
+            ("actual", t.actual, t.actual_text),
+            ("projected", t.projected, t.projected_text),
+            ("status", t.status, t.status_text),
+        ):
+            hidden = t.hidden and part != "target"
+            rows.append(
+                {
+                    "figure": f"targets.{t.index}.{part}",
+                    "label": f"{name}: {TARGET_PARTS[part]}",
+                    "period": "target period",
+                    "window_from": t.period[0],
+                    "window_to": t.period[1],
+                    "value": None if hidden else value,
+                    "suppressed": "yes" if hidden else "no",
+                    "shown_as": shown,
                 }
             )
     return rows
+
+
+TARGET_PARTS = {
+    "target": "target",
+    "actual": "so far",
+    "projected": "at this rate by the end of the period",
+    "status": "status",
+}
 
 
 def aggregates_csv(summary: impact.ImpactSummary, settings: Settings) -> bytes:

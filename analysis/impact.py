@@ -6,9 +6,10 @@ charts are suppressed by the same function, month by month. Nothing here reads a
 beneficiary code, a note or any other free text into its output: only counts, rates and the
 names of the programme's events (which the funder report already carries).
 
-A suppressed figure reads "fewer than k" in a sentence and `<k` on screen and in the CSV; no
-change is given for it, and none against a suppressed previous figure, so neither can be worked
-back from the other.
+A suppressed figure reads "fewer than k" in a sentence and "Not shown" with "fewer than k people"
+on a card, the PDF and the CSV (never "<k" beside a unit, which reads as a value); no change is
+given for it, and none against a suppressed previous figure, so neither can be worked back from
+the other.
 """
 
 from __future__ import annotations
@@ -21,8 +22,18 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import catalog, charts, figures, journey_charts, learning_log, metrics, privacy, query
-from analysis.records import MILESTONE_CODES
+from analysis import (
+    catalog,
+    charts,
+    figures,
+    journey_charts,
+    learning_log,
+    metrics,
+    privacy,
+    query,
+    targets,
+)
+from analysis.records import LOWER_IS_BETTER, MILESTONE_CODES
 from analysis.report import build_report
 from analysis.settings import Settings
 
@@ -109,7 +120,7 @@ class Headline:
     label: str  # tile label
     value: Any  # None when suppressed (or undefined)
     suppressed: bool
-    shown: str  # on screen: "40", "86%", "<5", "–"
+    shown: str  # on screen: "40", "86%", "Not shown", "–"
     spoken: str  # in a sentence: "40", "86%", "fewer than 5"
     previous_shown: str | None  # None when there is no previous period to compare with
     change: str | None  # "up 12 from 28 in the previous 12 months", or None
@@ -123,6 +134,29 @@ class Freshness:
     latest_session: dt.date | None
     last_import: dt.datetime | None
     has_demo: bool
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One target of a funder's pack as the page, its CSV and the PDF show it: in the funder's
+    own wording, each figure in words, a suppressed one as words and never a number."""
+
+    index: int  # N of `targets.N` in the funder report (its suppressed paths)
+    figure: str
+    heading: str  # the funder's own wording, else the registry's funder label
+    who: str  # the stream's name, or "whole programme"
+    period: tuple[str, str]  # ISO dates
+    period_text: str  # "1 April 2025 to 31 March 2026"
+    hidden: bool  # actual, projection and status not shown (fewer than k people)
+    target: float
+    actual: float | None
+    projected: float | None
+    status: str | None  # None when hidden
+    target_text: str  # "at least 85%", "at most 10%", "120"
+    actual_text: str
+    projected_text: str
+    status_text: str  # "On track", "Not shown: fewer than 5 people"
+    sentence: str
 
 
 @dataclass
@@ -151,6 +185,7 @@ class ImpactSummary:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (heading, text)
     caveats: list[str] = field(default_factory=list)
     learned: list[Any] = field(default_factory=list)  # learning-log notes shared with funders
+    targets: list[TargetRow] = field(default_factory=list)  # the pack's targets, suppressed
 
     @property
     def suppressed(self) -> list[str]:
@@ -222,9 +257,10 @@ FORMATS = {"count": _count_text, "hours": _count_text, "rate": _percent_text}
 
 
 def figure_text(value: Any, suppressed: bool, kind: str, k: int) -> tuple[str, str]:
-    """(on screen, in a sentence) for a figure: '<5' / 'fewer than 5' when suppressed."""
+    """(on screen, in a sentence) for a figure: 'Not shown' / 'fewer than 5' when suppressed
+    (a card says why beneath it: `privacy.hidden_reason`)."""
     if suppressed:
-        return f"<{k}", f"fewer than {k}"
+        return privacy.HIDDEN_SHORT, f"fewer than {k}"
     if value is None:
         return "–", "no figure"
     text = FORMATS[kind](value)
@@ -392,6 +428,104 @@ def _milestone_sentence(report: dict[str, Any], k: int) -> str | None:
     else:
         listed = "; ".join(parts[:-1]) + "; and " + parts[-1]
     return f"Milestones reached in the period: {listed}."
+
+
+# -- targets ------------------------------------------------------------------------------------
+
+
+def target_heading(entry: dict[str, Any]) -> str:
+    """A target's name for a funder: their own wording, else the registry's funder label (a
+    milestone's with the milestone's name)."""
+    if entry.get("wording"):
+        return str(entry["wording"])
+    figure = str(entry["figure"])
+    if figure.startswith("milestones."):
+        code = figure.split(".", 1)[1]
+        return f"{figures.get(figure).funder_label}: {MILESTONE_LABELS.get(code, code)}"
+    return figures.get(figure).funder_label
+
+
+def target_rows(report: dict[str, Any], k: int) -> list[TargetRow]:
+    """The targets a funder's pack shows (`targets.in_pack`: the programme-wide ones and those
+    of the pack's stream), from the funder report, so each is already through suppression
+    (`targets.for_report`): a hidden actual, projection and status read as words."""
+    streams = (report.get("filters") or {}).get("funding_streams") or []
+    hidden_paths = set(report.get("suppressed", []))
+    rows = []
+    for n, entry in enumerate(report.get("targets", [])):
+        if not targets.in_pack(entry, streams):
+            continue
+        figure = entry["figure"]
+        hidden = f"targets.{n}.actual" in hidden_paths
+        goal = targets.value_text(figure, entry["target"])
+        goal = f"at most {goal}" if figure in LOWER_IS_BETTER else f"at least {goal}"
+        heading = target_heading(entry)
+        period = (entry["period"]["from"], entry["period"]["to"])
+        words = privacy.hidden_words(k)
+        if hidden:
+            actual_text = projected_text = words
+        elif entry["status"] == "not_started":
+            actual_text = projected_text = "not started yet"
+        elif entry["actual"] is None:
+            actual_text = projected_text = "no records yet"
+        else:
+            actual_text = targets.value_text(figure, entry["actual"])
+            projected_text = targets.value_text(figure, entry["projected"])
+        rows.append(
+            TargetRow(
+                index=n,
+                figure=figure,
+                heading=heading,
+                who=entry["funding_stream"] or "whole programme",
+                period=period,
+                period_text=" to ".join(long_date(dt.date.fromisoformat(day)) for day in period),
+                hidden=hidden,
+                target=float(entry["target"]),
+                actual=None if hidden else entry["actual"],
+                projected=None if hidden else entry["projected"],
+                status=None if hidden else entry["status"],
+                target_text=goal,
+                actual_text=actual_text,
+                projected_text=projected_text,
+                status_text=(
+                    _capitalised(words) if hidden else targets.STATUS_WORDS[entry["status"]]
+                ),
+                sentence=targets.entry_sentence(entry, k, heading),
+            )
+        )
+    return rows
+
+
+TARGET_COLUMNS = (
+    "Target",
+    "For",
+    "Period",
+    "Agreed",
+    "So far",
+    "At this rate by the end",
+    "Status",
+)
+
+
+def targets_table(rows: list[TargetRow]) -> pd.DataFrame:
+    """The pack's targets as the page's table: every cell words or a formatted figure."""
+    return pd.DataFrame(
+        [
+            (
+                t.heading,
+                t.who,
+                t.period_text,
+                t.target_text,
+                t.actual_text,
+                t.projected_text,
+                t.status_text
+                if t.status is None
+                else f"{targets.STATUS_SYMBOLS[t.status]} {t.status_text}",
+            )
+            for t in rows
+        ],
+        columns=list(TARGET_COLUMNS),
+    )
 
 
 # -- chart data --------------------------------------------------------------------------------
@@ -611,7 +745,8 @@ def _notes(summary_parts: dict[str, Any], settings: Settings) -> list[tuple[str,
         (
             "Small numbers",
             f"To protect the people in the programme, any figure that rests on fewer than {k} "
-            f"people is not shown: it appears as '<{k}' ('fewer than {k}'). Where hiding one "
+            f"people is not shown: it reads '{privacy.hidden_words(k)}', and on a chart its bar "
+            f"is marked '<{k}' (the chart's caption says so). Where hiding one "
             "part of a breakdown would let it be worked out from the total, the next smallest "
             "part is hidden too. A month of the attendance chart resting on fewer than "
             f"{k} mentors is left out. For a rate or a number of hours it is the number of "
@@ -726,4 +861,5 @@ def summary(
         notes=_notes(parts, settings),
         caveats=_caveats(window, previous_window, fresh, filters),
         learned=learning_log.notes(con, window[0], window[1], shared_only=True),
+        targets=target_rows(report, settings.suppression_k),
     )

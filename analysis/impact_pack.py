@@ -25,7 +25,7 @@ import plotly.io as pio
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from analysis import clock, impact, learning_log, metrics, targets
+from analysis import clock, impact, learning_log, metrics, privacy, targets
 from analysis.charts import OKABE_ITO, Chart
 from analysis.settings import Settings
 
@@ -285,7 +285,7 @@ class _Pack(FPDF):
             0,
             4,
             self.text_for_font(
-                f"Figures resting on fewer than {k} people are shown as <{k}. "
+                f"Figures resting on fewer than {k} people are not shown. "
                 "Nothing in this summary identifies a person."
             ),
             new_x=XPos.LMARGIN,
@@ -308,6 +308,8 @@ def _tiles(pdf: _Pack, summary: impact.ImpactSummary) -> None:
             change = headline.change.split(" in the previous")[0]
             change = change.replace(" percentage point", " point")  # short enough for a tile
             change = change.replace("compared with", "previously")
+        if headline.suppressed:  # in words: "Not shown", and why beneath it
+            change = privacy.hidden_reason(summary.k)
         texts.append((headline, change))
     inner = width - 6
 
@@ -325,7 +327,7 @@ def _tiles(pdf: _Pack, summary: impact.ImpactSummary) -> None:
         pdf.set_fill_color(*ACCENT)
         pdf.rect(x, top, 1.2, height, style="F")
         pdf.set_xy(x + 4, top + 3.5)
-        pdf.font(22, "B")
+        pdf.font(16 if headline.suppressed else 22, "B")
         pdf.cell(inner, 10, pdf.text_for_font(headline.shown))
         pdf.set_xy(x + 4, top + 14.5)
         pdf.font(9, "B")
@@ -420,8 +422,7 @@ def _cover(pdf: _Pack, summary: impact.ImpactSummary) -> None:
 
 def _targets(pdf: _Pack, summary: impact.ImpactSummary) -> None:
     """The targets agreed (with this funder, and for the whole programme), in their words."""
-    entries = summary.report.get("targets", [])
-    if not entries:
+    if not summary.targets:
         return
     pdf.ln(3)
     pdf.heading("Our targets")
@@ -433,9 +434,9 @@ def _targets(pdf: _Pack, summary: impact.ImpactSummary) -> None:
         size=9.5,
         gap=2.5,
     )
-    k = summary.k
-    for entry in entries:
-        pdf.bullet(f"{targets.entry_status(entry, k)}. {targets.entry_sentence(entry, k)}")
+    for row in summary.targets:
+        symbol = "" if row.status is None else targets.STATUS_SYMBOLS[row.status] + " "
+        pdf.bullet(f"{symbol}{row.status_text}. {row.sentence}")
 
 
 def _charts(pdf: _Pack, summary: impact.ImpactSummary, images: dict[str, bytes]) -> None:

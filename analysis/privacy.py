@@ -95,10 +95,26 @@ def suppress(
     return out, hidden
 
 
+# How a suppressed figure reads for a funder: in words, never "<k" beside a unit ("Hours of
+# peer support <5" reads as a value). Only a chart may mark a hidden bar "<k", where its caption
+# or legend says in words what the mark means.
+HIDDEN_SHORT = "Not shown"
+
+
+def hidden_reason(k: int) -> str:
+    """Why a figure is not shown: 'fewer than 5 people'."""
+    return f"fewer than {k} people"
+
+
+def hidden_words(k: int) -> str:
+    """A suppressed figure in words, where its value would be: 'not shown: fewer than 5 people'."""
+    return f"not shown: {hidden_reason(k)}"
+
+
 def shown(value: Any, suppressed: bool, k: int, fmt: str = "{:,}") -> str:
-    """How a figure reads on a funder's screen: `<k` when suppressed, `–` when undefined."""
+    """How a figure reads on a funder's screen: in words when suppressed, `–` when undefined."""
     if suppressed:
-        return f"<{k}"
+        return hidden_words(k)
     if value is None:
         return "–"
     return fmt.format(value)

@@ -231,9 +231,9 @@ def build_message(
     lines = [f"{settings.organisation_name}: impact summary{who}, {words}.", ""]
     if report.audience == "funder":
         lines += [summary.lead, ""]
-        for entry in summary.report.get("targets", []):
-            lines.append(f"- {targets.entry_sentence(entry, settings.suppression_k)}")
-        if summary.report.get("targets"):
+        for row in summary.targets:  # the pack's targets, as in the attached PDF
+            lines.append(f"- {row.sentence}")
+        if summary.targets:
             lines.append("")
         lines.append(
             f"The attached PDF has the figures, charts and how we count. Figures resting on "

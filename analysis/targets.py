@@ -218,6 +218,12 @@ def page_evaluations(
     return evaluate(con, load(con, scope.funding_streams or None), settings, on)
 
 
+def in_pack(entry: dict[str, Any], streams: list[str] | tuple[str, ...] | None) -> bool:
+    """Whether a funder's pack shows a target: the programme-wide ones always, a stream's only
+    in the pack made for that stream (a pack for no stream shows no funder's own targets)."""
+    return entry["funding_stream"] is None or entry["funding_stream"] in (streams or ())
+
+
 def with_stream(scope: metrics.Scope, stream: str | None) -> metrics.Scope:
     """The scope for one funder's pack: only that stream's mentors."""
     return dataclasses.replace(scope, funding_streams=(stream,) if stream else ())
@@ -341,18 +347,19 @@ def entry_heading(entry: dict[str, Any]) -> str:
 def entry_status(entry: dict[str, Any], k: int) -> str:
     """The status as words a funder reads, with its symbol; a suppressed one says why."""
     if entry["status"] is None:
-        return f"Not shown: fewer than {k} people"
+        return privacy.hidden_words(k).capitalize()
     return f"{STATUS_SYMBOLS[entry['status']]} {STATUS_WORDS[entry['status']]}"
 
 
-def entry_sentence(entry: dict[str, Any], k: int) -> str:
+def entry_sentence(entry: dict[str, Any], k: int, heading: str | None = None) -> str:
     """One target of the (funder) report in a plain sentence, suppression in words."""
     figure = entry["figure"]
     period = f"{_long(entry['period']['from'])} to {_long(entry['period']['to'])}"
     goal = value_text(figure, entry["target"])
     if figure in LOWER_IS_BETTER:
         goal = f"at most {goal}"
-    head = f"{entry_heading(entry)} ({entry['funding_stream'] or 'whole programme'}, {period})"
+    name = heading or entry_heading(entry)
+    head = f"{name} ({entry['funding_stream'] or 'whole programme'}, {period})"
     if entry["status"] is None:
         return f"{head}: target {goal}; progress not shown: fewer than {k} people."
     if entry["status"] == "not_started":

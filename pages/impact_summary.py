@@ -23,20 +23,23 @@ st.title("Impact summary")
 st.caption(frame.plain(f"{summary.organisation} · {summary.period_title}"))
 if ctx.is_manager:
     st.info(
-        f"This is the page funders see: any figure resting on fewer than {k} people shows as "
-        f"<{k}, and nothing on it identifies a person.",
+        f"This is the page funders see: any figure resting on fewer than {k} people reads "
+        f"'{privacy.hidden_words(k)}', and nothing on it identifies a person.",
         icon=":material/visibility:",
     )
 
 st.markdown(f"#### {summary.lead}")
 for start in range(0, len(summary.headlines), 4):
     for column, headline in zip(st.columns(4), summary.headlines[start : start + 4], strict=False):
+        hidden = headline.suppressed  # "Not shown", and why beneath it, never "<5"
         column.metric(
             headline.label,
             headline.shown,
-            headline.delta,
+            privacy.hidden_reason(k) if hidden else headline.delta,
+            "off" if hidden else "normal",
             help=frame.plain(headline.sentence),
             border=True,
+            delta_arrow="off" if hidden else "auto",
         )
 if summary.comparable:
     st.caption(
@@ -53,6 +56,16 @@ st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
 for caveat in summary.caveats:
     if not caveat.startswith("These figures come from demo"):  # the frame's banner says so
         st.caption(frame.plain(caveat))
+
+if summary.targets:
+    st.subheader("Our targets")
+    st.caption(
+        f"Each target as agreed, measured from the start of its period to "
+        f"{impact.long_date(summary.window[1])} (or to the period's end, if sooner); 'at this "
+        "rate' continues the pace so far to the end of the period."
+    )
+    # st.table draws Markdown: the funders' wording and the streams' names are record text.
+    st.table(impact.targets_table(summary.targets).map(frame.plain), hide_index=True)
 
 st.subheader("Key charts")
 key_charts = impact.key_charts(summary)
@@ -91,7 +104,10 @@ with left:
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         icon=":material/table:",
-        help=f"Every figure of this summary and the monthly rates; suppressed ones marked <{k}.",
+        help=(
+            "Every figure of this summary, the monthly rates and the targets; a suppressed one "
+            f"has no value and reads '{privacy.hidden_words(k)}'."
+        ),
     )
 with right:
     # Drawing the charts takes a few seconds, so the PDF is made only when asked for, once

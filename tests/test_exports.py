@@ -109,7 +109,7 @@ def test_funder_csv_carries_no_suppressed_value_and_no_code(db: Path) -> None:
         assert (rows[path]["value"], rows[path]["suppressed"], rows[path]["shown_as"]) == (
             "",
             "yes",
-            "<5",
+            "not shown: fewer than 5 people",
         )
     for code in CODES + ["HYPERLINK", "=BEN()"]:
         assert code not in text

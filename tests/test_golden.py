@@ -29,7 +29,8 @@ REASONS = {
     "added": re.compile(r"started|completed|withdrawn"),  # the flows of people (added)
     "label": re.compile(r"impact\.headlines/.*/label$"),  # the registry's one funder label
     "journey": re.compile(r"funnel|retention"),  # the journey's figures (added, #14)
-    "targets": re.compile(r"/targets/|/targets\.|/funding_streams$"),  # targets, streams (#12)
+    "targets": re.compile(r"/targets/|[/ ]targets\.|/funding_streams$"),  # targets, streams (#12)
+    "words": re.compile(r"/shown(_as)?$"),  # a suppressed figure in words, not "<5" (#12)
 }
 
 
@@ -120,6 +121,8 @@ def classify(path: str, difference: dict[str, Any]) -> str:
         return "targets"
     if difference["old"] == "(absent)" and any(a in path for a in added):
         return "added"
+    if re.search(REASONS["words"], path) and "ot shown" in str(difference["new"]):
+        return "words"
     if "impact.headlines" in path and path.endswith("/label"):
         return "label"
     if "shadow" in path or "milestone" in path:

@@ -180,7 +180,7 @@ def test_suppressed_figures_read_fewer_than_k_and_have_no_change(impact_db: Path
         assert headline.suppressed == (headline.key in summary.report["suppressed"])
         if headline.suppressed:
             assert headline.value is None
-            assert headline.shown == f"<{K}"
+            assert headline.shown == "Not shown"  # in words, never "<5" beside a unit
             assert f"fewer than {K}" in headline.sentence.lower()
             assert headline.change is None and headline.delta is None
     hidden = [h.key for h in summary.headlines if h.suppressed]
@@ -247,8 +247,8 @@ def test_change_words(
         (889.55, False, "hours", ("890", "890")),
         (0.8623, False, "rate", ("86%", "86%")),
         (0, False, "count", ("0", "0")),
-        (None, True, "count", ("<5", "fewer than 5")),
-        (None, True, "rate", ("<5", "fewer than 5")),
+        (None, True, "count", ("Not shown", "fewer than 5")),
+        (None, True, "rate", ("Not shown", "fewer than 5")),
         (None, False, "rate", ("–", "no figure")),
     ],
 )
@@ -290,7 +290,7 @@ def test_a_suppressed_rate_or_hours_is_not_read_as_fewer_than_k_hours() -> None:
     assert lines["peer_support_hours"].sentence == (
         "The number of hours of peer support is not shown, as it rests on fewer than 5 mentors."
     )
-    assert lines["attendance_rate"].shown == "<5"
+    assert lines["attendance_rate"].shown == "Not shown"
     lead = impact._lead("between x and y", lines)
     assert lead.endswith("supported 38 beneficiaries through peer support.")
 
@@ -422,7 +422,11 @@ def test_the_csv_holds_the_funder_figures_with_their_marks(
     for path, value in figures.items():
         row = period[path]
         if path in report["suppressed"]:
-            assert (row["value"], row["suppressed"], row["shown_as"]) == ("", "yes", f"<{K}")
+            assert (row["value"], row["suppressed"], row["shown_as"]) == (
+                "",
+                "yes",
+                f"not shown: fewer than {K} people",
+            )
         elif value is None:
             assert (row["value"], row["suppressed"]) == ("", "no")
         else:
@@ -437,7 +441,7 @@ def test_the_csv_holds_the_funder_figures_with_their_marks(
     for row in months:
         assert row["suppressed"] in ("yes", "no")
         if row["suppressed"] == "yes":
-            assert (row["value"], row["shown_as"]) == ("", f"<{K}")
+            assert (row["value"], row["shown_as"]) == ("", f"not shown: fewer than {K} people")
     assert not [r for r in rows if r["period"] == "previous period"]  # nothing to compare with
 
 
@@ -457,7 +461,10 @@ def test_the_csv_has_the_previous_period_when_there_is_one(impact_db: Path) -> N
         "2024-12-31",
     )
     for path in summary.previous_report["suppressed"]:
-        assert (previous[path]["value"], previous[path]["shown_as"]) == ("", f"<{K}")
+        assert (previous[path]["value"], previous[path]["shown_as"]) == (
+            "",
+            f"not shown: fewer than {K} people",
+        )
 
 
 @pytest.mark.parametrize("scope", [metrics.Scope(), Q3, YEAR_2025], ids=["all", "Q3", "2025"])

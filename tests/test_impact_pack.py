@@ -91,7 +91,7 @@ def test_the_headline_figures_are_the_funder_reports(
         value = impact._get(report, path)
         said = "fewer than 5" if path in hidden else f"{value:,}"
         assert f"{said} {phrase}".lower() in text.lower()
-    assert "Figures resting on fewer than 5 people are shown as <5" in text
+    assert "Figures resting on fewer than 5 people are not shown." in text
 
 
 @pytest.mark.parametrize(("name", "expected", "scope"), CASES, ids=["all", "q3"])

@@ -74,7 +74,7 @@ def test_the_summary_and_its_csv_name_every_event(names_db: Path) -> None:
     labels = {r["label"]: r["shown_as"] for r in rows if r["figure"].startswith("events.by_event.")}
     assert labels["Mentors at St. George's Day"] == "6"
     assert labels['Mentors at Day 1.5 [pilot] "new"'] == "5"
-    assert labels["Mentors at It's. Small."] == "<5"
+    assert labels["Mentors at It's. Small."] == "not shown: fewer than 5 people"
     assert impact.key_charts(summary)["events"].figure.data
 
 

@@ -1,5 +1,5 @@
 """The Impact summary page in AppTest: a funder sees suppressed figures exactly where METRICS.md
-says, as <5; a manager sees the same page; nothing on it names or describes a person.
+says, in words ("Not shown", "fewer than 5 people"), never "<5" beside a unit; a manager sees the same page; nothing on it names or describes a person.
 """
 
 from __future__ import annotations
@@ -69,13 +69,14 @@ def tiles(at: AppTest) -> dict[str, tuple[str, str | None]]:
 
 
 def expected_tiles() -> dict[str, tuple[str, str | None]]:
-    """What METRICS.md says a funder sees for 2025 Q3: <5 for each suppressed figure."""
+    """What METRICS.md says a funder sees for 2025 Q3: each suppressed figure in words."""
     report = load_json(EXPECTED_Q3)
     out = {}
     for key, label, kind, _ in impact.HEADLINE_FIGURES:
         hidden = key in report["suppressed"]
         value = impact._get(report, key)
-        out[label] = (impact.figure_text(value, hidden, kind, 5)[0], None)
+        shown = impact.figure_text(value, hidden, kind, 5)[0]
+        out[label] = (shown, "fewer than 5 people" if hidden else None)
     return out
 
 
@@ -86,7 +87,8 @@ def test_a_funder_sees_suppressed_figures_as_less_than_k(
     assert [t.value for t in at.title] == ["Impact summary"]
     assert "Signed in as f@example.org (funder)" in shown_text(at)
     assert tiles(at) == expected_tiles()
-    hidden = {label for label, (value, _) in tiles(at).items() if value == "<5"}
+    hidden = {label for label, (value, _) in tiles(at).items() if value == "Not shown"}
+    assert not [m for m in at.metric if "<" in f"{m.value} {m.delta}"]  # never "<5" on a card
     # the tiles carry each figure's one funder label (the registry's)
     assert hidden == {
         "Mentors who completed shadowing",

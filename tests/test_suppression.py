@@ -111,8 +111,8 @@ def test_a_custom_k(k: int, hidden: list[str]) -> None:
 @pytest.mark.parametrize(
     ("value", "suppressed", "text"),
     [
-        (3, True, "<5"),
-        (None, True, "<5"),
+        (3, True, "not shown: fewer than 5 people"),
+        (None, True, "not shown: fewer than 5 people"),
         (None, False, "–"),
         (1234, False, "1,234"),
         (0, False, "0"),
