@@ -274,3 +274,23 @@ def test_the_page_shows_the_packs_targets(
     assert ("This is the page funders see" in page) == (not funder)
     for stream in OTHER_STREAMS:
         assert not [row for row in shown if stream in row[1]]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_a_suppressed_tile_in_the_pdf_reads_as_words(programme_db: Path, tmp_path: Path) -> None:
+    """A small cohort's quarter: its mentors, hours and attendance rest on fewer than 5."""
+    scope = metrics.Scope(dt.date(2025, 10, 1), dt.date(2025, 12, 31), cohorts=("2024 Q1",))
+    summary = summary_for(programme_db, scope)
+    tiles = ("mentors_active", "beneficiaries_reached", "peer_support_hours", "attendance_rate")
+    hidden = [key for key in tiles if summary.headline(key).suppressed]
+    assert {"peer_support_hours", "attendance_rate"} <= set(hidden)
+    text = pdftotext(
+        impact_pack.pdf_bytes(summary, Settings(), images={}, produced=dt.date(2026, 1, 5)),
+        tmp_path,
+    )
+    for key in hidden:
+        label = " ".join(summary.headline(key).label.split())
+        assert re.search(rf"Not shown .*{re.escape(label.split()[0])}", text)
+    assert text.count("fewer than 5 people") >= len(hidden)
+    assert "Hours of peer support <5" not in text and "Attendance rate <5" not in text
+    assert "<5" not in re.sub(r"marked '?<5'?", "", text)
