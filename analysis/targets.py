@@ -344,15 +344,9 @@ def entry_heading(entry: dict[str, Any]) -> str:
     return entry["wording"] or FIGURE_LABELS.get(entry["figure"], entry["figure"])
 
 
-def entry_status(entry: dict[str, Any], k: int) -> str:
-    """The status as words a funder reads, with its symbol; a suppressed one says why."""
-    if entry["status"] is None:
-        return privacy.hidden_words(k).capitalize()
-    return f"{STATUS_SYMBOLS[entry['status']]} {STATUS_WORDS[entry['status']]}"
-
-
 def entry_sentence(entry: dict[str, Any], k: int, heading: str | None = None) -> str:
-    """One target of the (funder) report in a plain sentence, suppression in words."""
+    """One target of the (funder) report in a plain sentence, suppression in words (a pack's
+    targets: `impact.target_rows`, which names each with `impact.target_heading`)."""
     figure = entry["figure"]
     period = f"{_long(entry['period']['from'])} to {_long(entry['period']['to'])}"
     goal = value_text(figure, entry["target"])
