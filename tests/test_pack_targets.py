@@ -294,3 +294,39 @@ def test_a_suppressed_tile_in_the_pdf_reads_as_words(programme_db: Path, tmp_pat
     assert text.count("fewer than 5 people") >= len(hidden)
     assert "Hours of peer support <5" not in text and "Attendance rate <5" not in text
     assert "<5" not in re.sub(r"marked '?<5'?", "", text)
+
+
+HOSTILE = '=HYPERLINK("http://evil.example") **Bold** [link](http://e.org) <b>x</b> a@b.org'
+
+
+@pytest.fixture(scope="module")
+def hostile_db(programme_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worked example with one more Lottery target, worded like an attack."""
+    folder = tmp_path_factory.mktemp("hostile")
+    db = folder / "hostile.duckdb"
+    shutil.copy(programme_db, db)
+    text = (
+        "figure,period_start,period_end,target,funding_stream,wording\n"
+        f'mentors_started,2025-04-01,2026-03-31,4,{LOTTERY},"{HOSTILE.replace(chr(34), chr(34) * 2)}"\n'
+    )
+    result = run_import(db, {"targets.csv": text}, folder / "in")
+    assert result.landed and result.files[0].rejected == 0, result.summary()
+    return db
+
+
+def test_a_wording_like_an_attack_is_shown_as_the_text_it_is(
+    hostile_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    summary = summary_for(hostile_db, LOTTERY_SCOPE)
+    assert [t.heading for t in summary.targets if t.figure == "mentors_started"] == [HOSTILE]
+    # In the CSV the cell cannot start a formula.
+    rows = read_csv(exports.aggregates_csv(summary, Settings()))
+    labels = [r["label"] for r in rows if r["label"].startswith(("=", "'="))]
+    assert labels and all(label.startswith("'=") for label in labels)
+    # On the page: the table shows the text itself (no link, no bold, no HTML).
+    at = open_page(hostile_db, monkeypatch, tmp_path, funder=True)
+    table = [t for t in at.table if list(t.value.columns) == list(impact.TARGET_COLUMNS)][0]
+    cells = [str(c) for c in table.value["Target"]]
+    hostile = [c for c in cells if "HYPERLINK" in c]
+    assert [as_shown(c) for c in hostile] == [HOSTILE]
+    assert all("**" not in c.replace("\\*", "") for c in hostile)
