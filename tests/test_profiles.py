@@ -483,6 +483,35 @@ def test_a_grid_with_a_bad_mark_rejects_that_cell_naming_sheet_row_column_and_da
     ) == [("notified_absence", "event")]
 
 
+def test_a_grids_warnings_name_the_sheet_row_of_their_cell(seeded_db: Path, tmp_path: Path) -> None:
+    """A late mark inside the grace period warns with the grid's own row (the sheet row of the
+    mentor), not the number of the cell among those read (3 here), and names the sheet."""
+    _save(seeded_db, GRID)
+    path = _grid_book(
+        tmp_path / "registers.xlsx",
+        {
+            "Cover": [["Hub registers, spring"]],
+            "April": [
+                ["Mentor", D(2025, 4, 4), D(2025, 4, 11)],
+                ["PM-1", "✓", "✓"],
+                [None, None, None],  # a blank row: not a record, but it keeps its number
+                ["PM-2", "L 10:03", "✓"],  # late by 3 minutes, inside the 5-minute grace
+            ],
+        },
+    )
+    result = _import(seeded_db, [path])
+    assert result.landed, result.error
+    (april,) = [f for f in result.files if f.sheet == "April"]
+    assert (april.read, april.inserted, april.warnings) == (4, 4, 1)
+    assert april.warning_messages == [
+        "row 4: marked late but arrived 3 minute(s) after the start, within the 5-minute grace "
+        "period, so it counts as on time"
+    ]
+    assert query(
+        seeded_db, "SELECT file_name, row_number FROM import_warnings ORDER BY row_number"
+    ) == [('registers.xlsx, sheet "April"', 4)]
+
+
 def test_a_csv_grid_with_dates_and_times_in_its_header(seeded_db: Path, tmp_path: Path) -> None:
     _save(seeded_db, GRID)
     path = write_file(
