@@ -245,3 +245,47 @@ def test_the_fixture_script_still_runs_on_this_release(tmp_path: Path) -> None:
     with database.read(made) as con:
         row = con.execute("SELECT count(*) FROM mentors WHERE is_demo").fetchone()
     assert row is not None and row[0] > 0
+
+
+def test_the_first_release_database_takes_part_in_the_rejected_rows_loop(tmp_path: Path) -> None:
+    """Upgraded, the first release's rejected rows are open, are corrected and re-checked in
+    their file's own columns, and can be dismissed; its mentors take a leaving reason."""
+    from analysis import catalog, importer, journey
+
+    release_1 = next(p for p in RELEASES if release_of(p) == 1)
+    db = tmp_path / "data" / "programme.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(release_1, db)
+    with database.read(db) as con:  # opening it upgrades it (after a snapshot)
+        assert database.schema_version(con) == database.SCHEMA_VERSION
+        counts = catalog.rejected_status_counts(con, Scope(), Settings())
+        rows = catalog.rejected_of_file(con, Scope(), Settings(), file="mentors.xlsx")
+    assert counts == {"open": 13, "resolved": 0, "dismissed": 0}
+    assert list(rows.columns[:4]) == ["id", "row", "Mentor ID", "Cohort"]
+    bad1 = rows.loc[rows["Mentor ID"] == "PM-BAD1"].iloc[0]
+    bad3 = rows.loc[rows["Mentor ID"] == "PM-BAD3"].iloc[0]
+    fixed = {c: bad1[c] for c in rows.attrs["columns"]} | {"Start date": "28/02/2025"}
+    result = importer.recheck_rejected(
+        db, user="tester", rejected_ids=[int(bad1["id"])], corrections={int(bad1["id"]): fixed}
+    )
+    assert [f.inserted for f in result.files] == [1]
+    assert importer.dismiss_rejected(db, [int(bad3["id"])], "not a real mentor", "tester") == 1
+    mentors = tmp_path / "reasons.csv"
+    mentors.write_text(
+        "mentor_id,cohort,start_date,status,end_date,leaving_reason\n"
+        "PM-BAD1,2025 Q1,28/02/2025,withdrawn,01/04/2025,recalled\n",
+        encoding="utf-8",
+    )
+    assert importer.import_files(db, [importer.ImportSource.of(mentors)], user="tester").landed
+    with database.read(db) as con:
+        assert catalog.rejected_status_counts(con, Scope(), Settings()) == {
+            "open": 11,
+            "resolved": 1,
+            "dismissed": 1,
+        }
+        assert con.execute(
+            "SELECT leaving_reason FROM mentors WHERE mentor_id = 'PM-BAD1'"
+        ).fetchall() == [("custody",)]
+        window = Scope(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+        funnel = journey.compute(con, window, Settings()).values["funnel"]
+    assert funnel["withdrawn_by_reason"].get("custody") == 1
