@@ -807,7 +807,8 @@ def _import_one(
             )
     clean_items.append("r._overflow" if overflow else "CAST(NULL AS VARCHAR) AS _overflow")
     problem = "_problem" in raw_cols
-    clean_items.append("r._problem" if problem else "CAST(NULL AS VARCHAR) AS _problem")
+    if problem:
+        clean_items.append("r._problem")
     codes = _profile_codes(con, t, mapping.profile) if mapping is not None else "code_map"
     items, reasons, joins, pre = _parse_expressions(rtype, codes)
     for n, join in enumerate(joins):
@@ -817,13 +818,15 @@ def _import_one(
     reasons.append(
         "CASE WHEN c._overflow IS NOT NULL THEN 'the row has more values than the header has columns' END"
     )
-    # A grid cell whose mark means nothing: its own reason (sheet, row, column and date) says
-    # it all, instead of "attendance is missing".
     reason_list = _reason_list(reasons)
-    reason_list = (
-        f"CASE WHEN c._problem IS NULL THEN {reason_list} ELSE list_prepend(c._problem, "
-        f"list_filter({reason_list}, lambda x: NOT starts_with(x, 'attendance'))) END"
-    )
+    if problem:
+        # A grid cell whose mark means nothing: its own reason (sheet, row, column and date)
+        # says it all, instead of "attendance is missing". (Only a grid's rows have one; other
+        # files keep the plain reason list.)
+        reason_list = (
+            f"CASE WHEN c._problem IS NULL THEN {reason_list} ELSE list_prepend(c._problem, "
+            f"list_filter({reason_list}, lambda x: NOT starts_with(x, 'attendance'))) END"
+        )
     checked = (
         f"SELECT c._row, c._origin_row, {', '.join(items)}, "
         f"{reason_list} AS reasons, "
