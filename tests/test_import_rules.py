@@ -22,7 +22,8 @@ import pytest
 from conftest import query, run_import, write_file
 
 from analysis import clock, database
-from analysis.importer import MAX_LISTED, FileReport, ImportResult
+from analysis.import_sql import MAX_LISTED
+from analysis.importer import FileReport, ImportResult
 
 D = dt.date
 T = dt.datetime
