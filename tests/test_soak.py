@@ -30,9 +30,12 @@ PAGES = (
     "pages/reliability.py",
     "pages/transitions.py",
     "pages/shadowing.py",
+    "pages/journey.py",
     "pages/mentor_journey.py",
+    "pages/targets.py",
     "pages/impact_summary.py",
     "pages/data.py",
+    "pages/learning_log.py",
     "pages/how_we_count.py",
 )
 WINDOWS = ("Last 3 months", "Last 12 months", "Programme to date", "Custom dates")
