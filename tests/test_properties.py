@@ -1,7 +1,7 @@
 """Property-based tests: the SQL readers of dates, times and codes against Python as the oracle,
 and import idempotence (importing any valid set twice changes nothing the second time).
 
-The macros are the importer's own (`analysis.importer._MACROS`), run in DuckDB. Each example
+The macros are the importer's own (`analysis.import_sql._MACROS`), run in DuckDB. Each example
 sends a batch of values in one query, so a few hundred examples run in seconds.
 """
 
@@ -24,7 +24,8 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from analysis import database  # noqa: E402
-from analysis.importer import _MACROS, ImportSource, import_files  # noqa: E402
+from analysis.import_sql import _MACROS  # noqa: E402
+from analysis.importer import ImportSource, import_files  # noqa: E402
 from analysis.records import CODE_LISTS, code_key  # noqa: E402
 from analysis.settings import Settings  # noqa: E402
 
