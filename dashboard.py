@@ -167,9 +167,19 @@ try:
             asked = (name and name == listed.url_path) or (script and script == listed._script_hash)
             if asked and listed.url_path not in allowed:
                 frame.record_refusal(access, listed.url_path)
-    navigation = st.navigation(manager_pages if ctx.is_manager else funder_pages)
+    # The page list is drawn as plain links under section captions, not by Streamlit's own
+    # navigation: its grouped list puts each section's header inside the list (invalid list
+    # markup that a screen reader announces wrongly, WCAG 1.3.1).
+    sections = manager_pages if ctx.is_manager else {"": funder_pages}
+    navigation = st.navigation(sections, position="hidden")
 
     with st.sidebar:
+        with st.container(key="pages"):
+            for section, listed_pages in sections.items():
+                if section:
+                    st.caption(section)
+                for listed in listed_pages:
+                    st.page_link(listed)
         if ctx.access.signed_in_mode:
             st.caption(frame.plain(f"Signed in as {ctx.access.user} ({ctx.access.role})"))
             if st.button("Sign out"):

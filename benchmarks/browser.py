@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 from benchmarks.measure import ROOT, vm_hwm, vm_rss
 from tests.browser_support import (
@@ -150,8 +150,10 @@ def _navigation(page: Any, known: set[str], attempts: int = 20) -> list[str]:
     draws from the pages/ folder on a server's first request (which lists frame.py too)."""
     hrefs: list[str] = []
     for _ in range(attempts):
-        links = page.locator('[data-testid="stSidebarNav"] a')
-        hrefs = [str(links.nth(i).get_attribute("href")) for i in range(links.count())]
+        links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
+        hrefs = [
+            urljoin(page.url, str(links.nth(i).get_attribute("href"))) for i in range(links.count())
+        ]
         if hrefs and all(_stem(h) in known or not _stem(h) for h in hrefs):
             return hrefs
         page.wait_for_timeout(500)
@@ -200,7 +202,10 @@ def visit_every_page(env: dict[str, str], log: Path, page_files: list[str]) -> d
                     continue
                 counter.reset()
                 start = time.perf_counter()
-                page.locator(f'[data-testid="stSidebarNav"] a[href="{href}"]').first.click()
+                relative = href.rstrip("/").rsplit("/", 1)[-1]
+                page.locator(
+                    f'[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"][href="{relative}"]'
+                ).first.click()
                 page.wait_for_url(f"{href}*", timeout=PAGE_TIMEOUT_MS)
                 wait_for_app(page, timeout_ms=PAGE_TIMEOUT_MS)
                 wait_for_charts(page, timeout_ms=PAGE_TIMEOUT_MS)

@@ -40,7 +40,7 @@ def page(server: str) -> Iterator[object]:
         browser.close()
 
 
-def tab_to(page: object, testid: str, label: str, most: int = 80) -> None:
+def tab_to(page: object, testid: str, label: str, most: int = 150) -> None:
     """Press Tab until the focus is in the widget `testid` whose label starts with `label`."""
     for _ in range(most):
         page.keyboard.press("Tab")  # type: ignore[attr-defined]

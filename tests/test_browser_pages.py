@@ -68,7 +68,9 @@ def test_every_page_opens_from_the_navigation_without_error(server: str, tab: ob
     page.goto(server)  # type: ignore[attr-defined]
     wait_for_app(page)
     for label, path, min_charts in PAGES:
-        nav = page.locator('[data-testid="stSidebarNav"] a', has_text=label).first  # type: ignore[attr-defined]
+        nav = page.locator(
+            '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]', has_text=label
+        ).first  # type: ignore[attr-defined]
         nav.click()
         page.wait_for_url(f"{server}/{path}*")  # type: ignore[attr-defined]
         wait_for_app(page)
@@ -100,7 +102,9 @@ def test_a_filtered_url_restores_the_filters_and_keeps_them_across_pages(
     sidebar.get_by_text(cohort).first.wait_for(timeout=30_000)
     from_box = sidebar.locator('[data-testid="stDateInput"] input').first
     assert from_box.input_value() in ("01/01/2025", "2025-01-01", "2025/01/01")
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Reliability").first.click()  # type: ignore[attr-defined]
+    page.locator(
+        '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]', has_text="Reliability"
+    ).first.click()  # type: ignore[attr-defined]
     page.wait_for_url(f"{server}/reliability*")  # type: ignore[attr-defined]
     wait_for_app(page)
     query = parse_qs(urlparse(page.url).query)  # type: ignore[attr-defined]

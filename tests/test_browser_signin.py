@@ -139,7 +139,9 @@ def test_a_manager_signs_in_and_reaches_every_page(chromium_browser: object, app
     page = _signed_in_page(chromium_browser, app, "manager")
     assert "Signed in as manager@example.org (manager)" in _text(page)
     for label in MANAGER_PAGES:
-        page.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()  # type: ignore[attr-defined]
+        page.locator(
+            '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]', has_text=label
+        ).first.click()  # type: ignore[attr-defined]
         wait_for_app(page)
         wait_for_charts(page)
         assert error_texts(page) == [], label
@@ -158,7 +160,9 @@ def test_a_funder_reaches_only_its_pages_and_a_typed_manager_url_shows_no_code(
     chromium_browser: object, app: str, mentor_codes: list[str]
 ) -> None:
     page = _signed_in_page(chromium_browser, app, "funder")
-    links = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()  # type: ignore[attr-defined]
+    nav = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')  # type: ignore[attr-defined]
+    nav.first.wait_for()
+    links = nav.all_inner_texts()
     # Each link's text starts with its icon's name (e.g. "menu_book"); the label ends it.
     labels = sorted(t.strip().splitlines()[-1].strip() for t in links)
     assert labels == ["How we count", "Impact summary"]
