@@ -13,7 +13,8 @@ DB     ?= $(if $(DASHBOARD_DB),$(DASHBOARD_DB),data/programme.duckdb)
 # `make test` runs every test once, in two runs side by side: the browser and slow tests with the
 # real clock, and all the others with the clock moved (Debian's faketime) to late on the last day
 # of a February, so a test or a figure that depends on today's date fails here, not on some later
-# day. (Each run alone keeps about one of a small machine's cores busy.)
+# day. The moved-clock run shares its tests between two workers (pytest-xdist); the browser run
+# spends much of its time waiting on Chromium and the servers.
 MOVED_CLOCK ?= 2029-02-28 23:30:00
 # So that CI stays within its time, `make test` runs the soak at 300 page runs (memory after the
 # first 200, open files, connections) and the three-server test with an import of about 250,000
@@ -57,7 +58,7 @@ test: venv
 	$(VENV)/bin/mypy
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	@mkdir -p test-artifacts
-	@faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest -m "not browser and not slow" -q \
+	@faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest -m "not browser and not slow" -q -n 2 \
 		-p no:cacheprovider --basetemp=test-artifacts/moved-clock-tmp \
 		> test-artifacts/moved-clock.log 2>&1 & moved=$$!; \
 	PM_SOAK_RUNS=$(SOAK_RUNS) PM_IMPORT_MENTORS=$(IMPORT_MENTORS) $(VENV)/bin/pytest -m "browser or slow"; main=$$?; \
