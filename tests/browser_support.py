@@ -146,3 +146,36 @@ def error_texts(page: object) -> list[str]:
             )).map(e => e.innerText)"""
         )
     )
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium under Playwright, for a module's tests (closed at the end)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(f"{CHROMIUM} is missing: install Debian's chromium package")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def signed_in_page(browser: object, app: str, who: str) -> object:
+    """A new tab signed in through the test OpenID provider as subject `who`."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(app)
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector('input[name="sub"]', timeout=30_000)
+    page.fill('input[name="sub"]', who)
+    page.get_by_role("button", name="Authorize").first.click()
+    page.wait_for_url(f"{app}/**", timeout=30_000)
+    wait_for_app(page)
+    return page
+
+
+def shown_text(page: object) -> str:
+    """The page's text as a reader sees it (the invisible word joiners taken out)."""
+    return str(page.locator("body").inner_text()).replace("\u2060", "")  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ import pytest
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    signed_in_page,
     streamlit_server,
     wait_for_app,
     wait_for_charts,
@@ -26,7 +27,6 @@ from tests.browser_support import (
 # The signed-in server (an OpenID Connect provider and the dashboard with its secrets) of the
 # sign-in tests, reused for the funder's pages.
 from tests.test_browser_signin import (  # noqa: E402, F401
-    _signed_in_page,
     app,
     provider,
 )
@@ -110,7 +110,7 @@ def test_no_wcag_violations_for_a_signed_in_funder(
     import axe_playwright_python
 
     axe_script = Path(axe_playwright_python.__file__).parent / "axe.min.js"
-    page = _signed_in_page(chromium, app, "funder")
+    page = signed_in_page(chromium, app, "funder")
     page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
     wait_for_app(page)
     page.wait_for_selector("h1")  # type: ignore[attr-defined]

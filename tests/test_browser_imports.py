@@ -16,8 +16,7 @@ import pytest
 from analysis.importer import ImportSource, import_files
 from tests.browser_support import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    chromium,
     error_texts,
     streamlit_server,
     wait_for_app,
@@ -44,14 +43,8 @@ def server(db: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[object]:
-    import playwright.sync_api as playwright_sync
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    with playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

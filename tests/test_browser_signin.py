@@ -17,10 +17,11 @@ import pytest
 
 from tests.browser_support import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    chromium,
     error_texts,
     free_port,
+    shown_text,
+    signed_in_page,
     streamlit_server,
     wait_for_app,
     wait_for_charts,
@@ -107,37 +108,13 @@ funders = ["funder@example.org"]
 
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def _signed_in_page(browser: object, app: str, who: str) -> object:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.goto(app)
-    wait_for_app(page)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector('input[name="sub"]', timeout=30_000)
-    page.fill('input[name="sub"]', who)
-    page.get_by_role("button", name="Authorize").first.click()
-    page.wait_for_url(f"{app}/**", timeout=30_000)
-    wait_for_app(page)
-    return page
-
-
-def _text(page: object) -> str:
-    return str(page.locator("body").inner_text()).replace("\u2060", "")  # type: ignore[attr-defined]
 
 
 def test_a_manager_signs_in_and_reaches_every_page(chromium_browser: object, app: str) -> None:
-    page = _signed_in_page(chromium_browser, app, "manager")
-    assert "Signed in as manager@example.org (manager)" in _text(page)
+    page = signed_in_page(chromium_browser, app, "manager")
+    assert "Signed in as manager@example.org (manager)" in shown_text(page)
     for label in MANAGER_PAGES:
         page.locator(
             '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]', has_text=label
@@ -145,7 +122,7 @@ def test_a_manager_signs_in_and_reaches_every_page(chromium_browser: object, app
         wait_for_app(page)
         wait_for_charts(page)
         assert error_texts(page) == [], label
-        assert "You do not have access" not in _text(page), label
+        assert "You do not have access" not in shown_text(page), label
     page.screenshot(path=str(ARTIFACTS / "signin-manager.png"), full_page=True)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign out").click()  # type: ignore[attr-defined]
     # Streamlit forgets the user, then sends the browser to the provider to end its session.
@@ -153,13 +130,13 @@ def test_a_manager_signs_in_and_reaches_every_page(chromium_browser: object, app
     page.goto(app)  # type: ignore[attr-defined]
     wait_for_app(page)
     page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)  # type: ignore[attr-defined]
-    assert "Signed in as" not in _text(page)
+    assert "Signed in as" not in shown_text(page)
 
 
 def test_a_funder_reaches_only_its_pages_and_a_typed_manager_url_shows_no_code(
     chromium_browser: object, app: str, mentor_codes: list[str]
 ) -> None:
-    page = _signed_in_page(chromium_browser, app, "funder")
+    page = signed_in_page(chromium_browser, app, "funder")
     nav = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')  # type: ignore[attr-defined]
     nav.first.wait_for()
     links = nav.all_inner_texts()
@@ -170,7 +147,7 @@ def test_a_funder_reaches_only_its_pages_and_a_typed_manager_url_shows_no_code(
         page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
         wait_for_app(page)
         wait_for_charts(page)
-        text = _text(page)
+        text = shown_text(page)
         assert [c for c in mentor_codes if c in text] == [], path
         assert page.locator('[data-testid="stFileUploader"]').count() == 0  # type: ignore[attr-defined]
         assert "Erase this mentor" not in text
@@ -180,11 +157,11 @@ def test_a_funder_reaches_only_its_pages_and_a_typed_manager_url_shows_no_code(
 def test_a_stranger_sees_no_chart_and_no_code(
     chromium_browser: object, app: str, mentor_codes: list[str]
 ) -> None:
-    page = _signed_in_page(chromium_browser, app, "stranger")
+    page = signed_in_page(chromium_browser, app, "stranger")
     for path in ("", "overview", "impact_summary", "data"):
         page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
         wait_for_app(page)
-        text = _text(page)
+        text = shown_text(page)
         assert "No access" in text
         assert page.locator('[data-testid="stPlotlyChart"]').count() == 0  # type: ignore[attr-defined]
         assert [c for c in mentor_codes if c in text] == []

@@ -15,9 +15,10 @@ import pytest
 
 from analysis import audit_store
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
+    chromium,
     free_port,
+    shown_text,
+    signed_in_page,
     streamlit_server,
     wait_for_app,
     wait_for_charts,
@@ -75,32 +76,8 @@ funders = ["funder@example.org"]
 
 @pytest.fixture(scope="module")
 def chromium_browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
-
-
-def sign_in(browser: object, app: str, who: str) -> object:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.goto(app)
-    wait_for_app(page)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector('input[name="sub"]', timeout=30_000)
-    page.fill('input[name="sub"]', who)
-    page.get_by_role("button", name="Authorize").first.click()
-    page.wait_for_url(f"{app}/**", timeout=30_000)
-    wait_for_app(page)
-    return page
-
-
-def text_of(page: object) -> str:
-    return str(page.locator("body").inner_text()).replace("\u2060", "")  # type: ignore[attr-defined]
 
 
 def gives_nothing(page: object) -> bool:
@@ -108,7 +85,7 @@ def gives_nothing(page: object) -> bool:
     for test_id in ("stPlotlyChart", "stMetric", "stDataFrame", "stFileUploader"):
         if page.locator(f'[data-testid="{test_id}"]').count():  # type: ignore[attr-defined]
             return False
-    return "Signed in as" not in text_of(page)
+    return "Signed in as" not in shown_text(page)
 
 
 def open_with_cookies(browser: object, app: str, cookies: list[dict[str, object]]) -> object:
@@ -145,8 +122,8 @@ def audit(db: Path, action: str) -> list[tuple[str, str]]:
 def test_an_unverified_address_gets_no_role_and_is_logged(
     chromium_browser: object, app: str, signin_db: Path, provider: str
 ) -> None:
-    page = sign_in(chromium_browser, app, "unverified")
-    assert "No access" in text_of(page)
+    page = signed_in_page(chromium_browser, app, "unverified")
+    assert "No access" in shown_text(page)
     assert gives_nothing(page)
     refused = [r for r in audit(signin_db, "sign in refused") if "subject unverified" in r[1]]
     assert len(refused) == 1
@@ -155,7 +132,7 @@ def test_an_unverified_address_gets_no_role_and_is_logged(
 
 
 def test_a_stranger_is_logged_once(chromium_browser: object, app: str, signin_db: Path) -> None:
-    page = sign_in(chromium_browser, app, "stranger")
+    page = signed_in_page(chromium_browser, app, "stranger")
     for path in ("", "overview", "data"):
         page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
         wait_for_app(page)
@@ -167,11 +144,11 @@ def test_a_stranger_is_logged_once(chromium_browser: object, app: str, signin_db
 def test_a_copied_cookie_is_refused_after_sign_out(
     chromium_browser: object, app: str, signin_db: Path
 ) -> None:
-    page = sign_in(chromium_browser, app, "manager")
+    page = signed_in_page(chromium_browser, app, "manager")
     for path in ("", "reliability", "impact_summary"):  # three page loads: one sign-in row
         page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
         wait_for_app(page)
-    assert "Signed in as manager@example.org (manager)" in text_of(page)
+    assert "Signed in as manager@example.org (manager)" in shown_text(page)
     sessions = [r for r in audit(signin_db, "sign in") if "subject manager" in r[1]]
     assert len(sessions) == 1
     copied = page.context.cookies()  # type: ignore[attr-defined]
@@ -192,8 +169,8 @@ def test_a_cookie_from_yesterday_is_refused(
         decode_signed_value,
     )
 
-    page = sign_in(chromium_browser, app, "funder")
-    assert "Signed in as funder@example.org (funder)" in text_of(page)
+    page = signed_in_page(chromium_browser, app, "funder")
+    assert "Signed in as funder@example.org (funder)" in shown_text(page)
     cookies = page.context.cookies()  # type: ignore[attr-defined]
     user = next(c for c in cookies if c["name"] == "_streamlit_user")
     claims = json.loads(decode_signed_value(COOKIE_SECRET, "_streamlit_user", user["value"]) or b"")
@@ -218,11 +195,11 @@ def test_a_cookie_from_yesterday_is_refused(
 def test_a_funder_typing_a_manager_address_is_refused_and_logged(
     chromium_browser: object, app: str, signin_db: Path, mentor_codes: list[str]
 ) -> None:
-    page = sign_in(chromium_browser, app, "funder")
+    page = signed_in_page(chromium_browser, app, "funder")
     for path in ("data", "mentor_journey"):
         page.goto(f"{app}/{path}")  # type: ignore[attr-defined]
         wait_for_app(page)
-        text = text_of(page)
+        text = shown_text(page)
         assert [c for c in mentor_codes if c in text] == []
     refused = [r for r in audit(signin_db, "page refused") if r[0] == "funder@example.org"]
     assert {d for _, d in refused} >= {"page data", "page mentor_journey"}
@@ -233,7 +210,7 @@ def test_a_funder_s_crafted_address_cannot_subtract_two_views(
 ) -> None:
     """Finding 1 with a real sign-in: the probe's address (one cohort and three regions) gives
     the funder the whole programme, with no way to choose a combination."""
-    page = sign_in(chromium_browser, app, "funder")
+    page = signed_in_page(chromium_browser, app, "funder")
     regions = "&".join(f"region={r}" for r in ("London", "Midlands", "North+West"))
     page.goto(f"{app}/impact_summary?window=to-date&cohort=2025+Q3&{regions}")  # type: ignore[attr-defined]
     wait_for_app(page)
