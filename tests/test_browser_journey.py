@@ -151,6 +151,10 @@ def test_a_printed_page_has_no_sidebar_its_whole_table_and_charts_within_the_pap
 ) -> None:
     open_path(page, f"{server}/reliability?window=to-date")
     wait_for_charts(page, 2, timeout_ms=120_000)
+    # The paper copy of the table is drawn after the charts: wait for it before printing.
+    page.locator('[class*="st-key-print_copy_"] table').first.wait_for(  # type: ignore[attr-defined]
+        state="attached", timeout=60_000
+    )
     page.emulate_media(media="print")  # type: ignore[attr-defined]
     hidden = page.evaluate(  # type: ignore[attr-defined]
         """() => getComputedStyle(document.querySelector('[data-testid="stSidebar"]')).display"""
