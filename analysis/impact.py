@@ -816,7 +816,7 @@ def summary(
     assert previous_scope.date_from is not None and previous_scope.date_to is not None
     previous_window = (previous_scope.date_from, previous_scope.date_to)
     report = build_report(con, scope, settings, "funder")
-    previous_report = build_report(con, previous_scope, settings, "funder")
+    previous_report = build_report(con, previous_scope, settings, "funder", with_targets=False)
     fresh = freshness(con)
     comparable = fresh.earliest_session is not None and previous_window[1] >= (
         fresh.earliest_session

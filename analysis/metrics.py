@@ -7,10 +7,12 @@ suppression in `analysis.privacy` needs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +126,23 @@ def share_rows(con: duckdb.DuckDBPyConnection) -> None:
 
 def unshare_rows(con: duckdb.DuckDBPyConnection) -> None:
     _SHARED.pop(id(con), None)
+
+
+@contextlib.contextmanager
+def shared_rows(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Share the scoped rows on `con` for the block (for a computation of many figure groups
+    on one connection whose records cannot change meanwhile, such as a report), unless they
+    are shared already."""
+    if id(con) in _SHARED:
+        yield
+        return
+    share_rows(con)
+    try:
+        yield
+    finally:
+        for table in sorted(_SHARED.get(id(con), ())):
+            con.execute(f"DROP TABLE IF EXISTS {table}")  # a generated name, never a value
+        unshare_rows(con)
 
 
 def _rows_key(p: dict[str, Any]) -> str:

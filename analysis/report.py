@@ -15,10 +15,26 @@ def build_report(
     scope: metrics.Scope,
     settings: Settings,
     audience: str = "manager",
+    *,
+    with_targets: bool = True,
 ) -> dict[str, Any]:
-    """The report of METRICS.md for managers, or its suppressed form for funders."""
+    """The report of METRICS.md for managers, or its suppressed form for funders.
+
+    `with_targets=False` leaves out the `targets` list (a previous period's report, whose
+    figures are compared but whose targets are not shown): it is the costliest part."""
     if audience not in ("manager", "funder"):
         raise ValueError(f"unknown audience {audience!r}: use manager or funder")
+    with metrics.shared_rows(con):
+        return _build(con, scope, settings, audience, with_targets)
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    audience: str,
+    with_targets: bool,
+) -> dict[str, Any]:
     figures = metrics.compute(con, scope, settings, with_at_risk=audience == "manager")
     journey_figures = journey.compute(con, scope, settings, figures.window)
     report: dict[str, Any] = {
@@ -31,10 +47,15 @@ def build_report(
             "suppression_k": settings.suppression_k,
         },
     }
-    agreed, hidden_targets = targets.for_report(con, scope, settings, figures.window[1], audience)
+    agreed, hidden_targets = (
+        targets.for_report(con, scope, settings, figures.window[1], audience)
+        if with_targets
+        else ([], [])
+    )
     if audience == "manager":
         report.update(figures.values | journey_figures.values)
-        report["targets"] = agreed
+        if with_targets:
+            report["targets"] = agreed
         report["at_risk"] = figures.at_risk
     else:
         values, suppressed = privacy.suppress(
@@ -44,6 +65,7 @@ def build_report(
             journey_figures.partitions,
         )
         report.update(values)
-        report["targets"] = agreed
+        if with_targets:
+            report["targets"] = agreed
         report["suppressed"] = sorted(suppressed + hidden_targets)
     return report

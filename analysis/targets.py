@@ -35,6 +35,9 @@ _PARTS: dict[str, tuple[str, ...]] = {
     "no_show_rate": ("attendance",),
     "events.mentors_attending": ("events",),
     "mentors_active": ("events",),  # every group gives it; events is the cheapest with rows
+    "mentors_started": ("milestones",),  # likewise (the flows of people come with every group)
+    "mentors_completed": ("milestones",),
+    "shadowing.completed_in_window": ("shadowing",),
     "stages.mentors_progressed": ("stages",),
 }
 
@@ -207,6 +210,12 @@ def for_report(
                     entry[key] = None
                     hidden.append(f"targets.{n}.{key}")
     return entries, hidden
+
+
+def evaluation_scope(scope: metrics.Scope) -> metrics.Scope:
+    """What the targets depend on: the window and the funding streams. A target counts its
+    whole stream or the whole programme, whatever mentors the page is filtered to."""
+    return metrics.Scope(scope.date_from, scope.date_to, funding_streams=scope.funding_streams)
 
 
 def page_evaluations(

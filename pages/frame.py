@@ -272,12 +272,25 @@ def _cached_call(
     return function(connection(db_path), scope, settings, **dict(kwargs))
 
 
-def load(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call an analysis function `(con, scope, settings, **kwargs)`, cached on small keys."""
+def load(
+    ctx: PageContext,
+    function: Callable[..., Any],
+    *,
+    scope: metrics.Scope | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Call an analysis function `(con, scope, settings, **kwargs)`, cached on small keys.
+    `scope`: the part of the page's scope the function depends on, when it is less (so a
+    change of the rest finds it cached)."""
     name = f"{function.__module__}.{function.__qualname__}"
     try:
         return _cached_call(
-            name, ctx.db_path, ctx.version, ctx.scope, ctx.settings, tuple(sorted(kwargs.items()))
+            name,
+            ctx.db_path,
+            ctx.version,
+            ctx.scope if scope is None else scope,
+            ctx.settings,
+            tuple(sorted(kwargs.items())),
         )
     except database.DatabaseBusy:
         busy()

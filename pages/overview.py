@@ -42,7 +42,9 @@ CARDS = (
     "shadowing.mentors_complete",
     "mentors_flagged",
 )
-on_track = targets.on_track_sentence(frame.load(ctx, targets.page_evaluations))
+on_track = targets.on_track_sentence(
+    frame.load(ctx, targets.page_evaluations, scope=targets.evaluation_scope(ctx.scope))
+)
 if on_track:
     st.markdown(f"**Targets:** {charts.markdown_safe(on_track)}")
     st.page_link("pages/targets.py", label="Targets", icon=":material/arrow_forward:")

@@ -27,7 +27,7 @@ st.caption(
     "one funding stream."
 )
 
-evaluations = frame.load(ctx, targets.page_evaluations)
+evaluations = frame.load(ctx, targets.page_evaluations, scope=targets.evaluation_scope(ctx.scope))
 sentence = targets.on_track_sentence(evaluations)
 if sentence:
     st.subheader(charts.markdown_safe(sentence))
