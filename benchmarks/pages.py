@@ -48,13 +48,59 @@ def _fresh(page: str) -> Any:
     return at
 
 
+class _SqlClock:
+    """Where a page run's time goes: the seconds spent inside DuckDB's `execute` (the queries
+    themselves, every TEMP table the run builds included) on the connections the dashboard
+    opens, counted by wrapping `analysis.database._attach_read_only`. The rest of a run is
+    Python: Streamlit, the frame, pandas, Plotly and fetching the results."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.queries = 0
+
+    def install(self) -> None:
+        from analysis import database
+
+        real = database._attach_read_only
+        clock = self
+
+        class Timed:
+            def __init__(self, con: Any) -> None:
+                self._con = con
+
+            def execute(self, *args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    self._con.execute(*args, **kwargs)
+                finally:
+                    clock.seconds += time.perf_counter() - start
+                    clock.queries += 1
+                return self
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._con, name)
+
+        database._attach_read_only = lambda path: Timed(real(path))  # type: ignore[assignment]
+
+    def reset(self) -> tuple[float, int]:
+        spent = (self.seconds, self.queries)
+        self.seconds, self.queries = 0.0, 0
+        return spent
+
+
+SQL = _SqlClock()
+
+
 def measure_page(page: str) -> dict[str, Any]:
-    """One cold run and one filter change of `page`: seconds and any error shown."""
+    """One cold run and one filter change of `page`: seconds (and the part of them inside
+    DuckDB) and any error shown."""
     at = _fresh(page)
+    SQL.reset()
     start, cpu = time.perf_counter(), time.process_time()
     at.run()
     cold = time.perf_counter() - start
     cold_cpu = time.process_time() - cpu
+    cold_sql, cold_queries = SQL.reset()
     errors = _errors(at)
     filtered: float | None = None
     filtered_cpu: float | None = None
@@ -70,6 +116,7 @@ def measure_page(page: str) -> dict[str, Any]:
             filtered = time.perf_counter() - start
             filtered_cpu = time.process_time() - cpu
             errors += _errors(at)
+    filtered_sql, filtered_queries = SQL.reset()
     # CPU time (this process, every thread) beside the wall time: it moves less when other
     # work shares the machine.
     return {
@@ -77,6 +124,10 @@ def measure_page(page: str) -> dict[str, Any]:
         "filter_change": filtered,
         "cold_cpu": cold_cpu,
         "filter_change_cpu": filtered_cpu,
+        "cold_sql": cold_sql,
+        "cold_queries": cold_queries,
+        "filter_change_sql": filtered_sql if filtered is not None else None,
+        "filter_change_queries": filtered_queries,
         "errors": errors,
     }
 
@@ -87,6 +138,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     pages = page_files()
+    SQL.install()
     for page in pages:  # warm the imports, not the caches
         _fresh(page).run()
     results: dict[str, list[dict[str, Any]]] = {page: [] for page in pages}
