@@ -8,6 +8,7 @@ part of an SQL statement.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -217,15 +218,17 @@ def _stage_csv(
             _stage_csv_slowly(con, source, name, table, len(headers))
             return StagedFile(name, table, headers, columns, encoding, digest, notes)
         try:
-            con.execute(
-                f"CREATE TEMP TABLE {table}_in AS SELECT * FROM read_csv($path, header = false, "
-                "skip = 1, delim = ',', quote = '\"', escape = '\"', columns = $spec, "
-                "auto_detect = false, null_padding = true, strict_mode = true, "
-                "max_line_size = $max_line, parallel = false)",
-                {"path": str(source), "spec": spec, "max_line": MAX_LINE_BYTES},
-            )
-            # A view that numbers the rows read (in file order: the read is not parallel),
-            # rather than a copy of them.
+            with _in_file_order(con):
+                con.execute(
+                    f"CREATE TEMP TABLE {table}_in AS SELECT * FROM read_csv($path, "
+                    "header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', "
+                    "columns = $spec, auto_detect = false, null_padding = true, "
+                    "strict_mode = true, max_line_size = $max_line, parallel = false)",
+                    {"path": str(source), "spec": spec, "max_line": MAX_LINE_BYTES},
+                )
+            # Not in parallel: DuckDB's parallel reader refuses quoted line breaks with
+            # null_padding (a note with a line break would send the whole file to the slow
+            # reader). A view numbers the rows read (in file order), rather than a copy.
             con.execute(
                 f"CREATE TEMP VIEW {table} AS SELECT CAST(rowid + 2 AS INTEGER) AS _row, * "
                 f"FROM {table}_in"
@@ -238,6 +241,20 @@ def _stage_csv(
         if source != path:
             source.unlink(missing_ok=True)
     return StagedFile(name, table, headers, columns, encoding, digest, notes)
+
+
+@contextlib.contextmanager
+def _in_file_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Rows stored in the order they are read, for the block, so that a row's number is its
+    place in the file: a writing connection otherwise leaves the order free
+    (analysis/database.py)."""
+    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    before = bool(row[0]) if row else True
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection, table: str) -> None:
