@@ -11,7 +11,9 @@ warnings), then measures on each, as medians of several runs:
   computation of the same headline figures from Parquet copies of the tables (target ≤ 0.2×);
 - every page's server-side run in AppTest, cold and after one filter change (≤ 2 s, ≤ 300 ms);
 - the dashboard server's peak memory while every page is visited in Chromium (≤ 1 GB);
-- the bytes each page sends to the browser over the websocket (≤ 5 MB).
+- the bytes each page sends to the browser over the websocket (≤ 5 MB);
+- three dashboard servers browsed in Chromium while the import lands: the slowest interaction
+  during the import (≤ 2 s), with no page error (benchmarks/readers.py).
 
 It prints one table and writes it, with the machine, to BENCHMARKS.md (between the result
 markers, keeping the rest of the file). Benchmarks are not timed tests: a target that is not met
@@ -70,6 +72,7 @@ PAGE_COLD_SECONDS = 2.0
 PAGE_FILTER_SECONDS = 0.3
 PEAK_BYTES = 1_000_000_000
 PAGE_BYTES = 5_000_000
+READERS_SECONDS = 2.0
 
 
 class BenchmarkFailed(RuntimeError):
@@ -247,6 +250,23 @@ def measure_browser(scratch: Path, runs: int, env: dict[str, str]) -> dict[str, 
     return {"runs": results}
 
 
+def measure_readers(
+    scratch: Path, files: list[Path], runs: int, env: dict[str, str]
+) -> dict[str, Any]:
+    """Three servers on a small programme, browsed while the shape's files are imported
+    into it (a new database each run)."""
+    from benchmarks.readers import measure, summary_line
+
+    results = []
+    for n in range(runs):
+        work = scratch / "readers"
+        shutil.rmtree(work, ignore_errors=True)
+        result = measure(work / "db" / "programme.duckdb", files, work, env)
+        results.append(result)
+        log(f"  readers run {n + 1}/{runs}: {summary_line(result)}")
+    return {"runs": results}
+
+
 # --- the table -----------------------------------------------------------------------------
 
 
@@ -404,6 +424,46 @@ def _page_rows(
     ]
 
 
+def _readers_row(readers: dict[str, Any] | None, notes: list[str]) -> Row:
+    what = "Readers: slowest interaction with three servers while the import lands"
+    target = f"≤ {READERS_SECONDS:g} s"
+    if not readers:
+        return _missing(what, target)
+    runs = readers["runs"]
+    errors = [e for r in runs for e in r["errors"]]
+    for error in errors[:3]:
+        notes.append(f"Readers during the import: {error}")
+    if len(errors) > 3:
+        notes.append(f"Readers during the import: {len(errors) - 3} more error(s) (results*.json).")
+    slowest = [float(r["during_max"]) for r in runs if r["during_max"] is not None]
+    after = [
+        float(r["figures"]["after"]["max"])
+        for r in runs
+        if r["figures"]["after"]["max"] is not None
+    ]
+    if after:
+        shown = all(all(r["new_data_shown"]) for r in runs)
+        notes.append(
+            f"Readers: after the import, each server's next interaction took up to "
+            f"{seconds(max(after))} (a new version is read whole once); "
+            + ("every server showed the new data." if shown else "not every server showed it.")
+        )
+    if not slowest:
+        return Row(what, "no interaction during the import", "", target, None, str(len(runs)))
+    typical = median([float(r["during_median"]) for r in runs if r["during_median"] is not None])
+    count = sum(int(r["during_count"]) for r in runs)
+    value = median(slowest)
+    return Row(
+        what,
+        seconds(value),
+        f"median interaction {seconds(typical)}; {count} interactions during the import, "
+        f"{len(errors)} error(s)",
+        target,
+        value <= READERS_SECONDS and not errors,
+        str(len(runs)),
+    )
+
+
 def build_rows(results: dict[str, Any], pages: list[str], notes: list[str]) -> list[Row]:
     """The table's rows, in order; a measure that did not run shows as not measured."""
     rows = _import_rows(results.get("import"))
@@ -422,6 +482,7 @@ def build_rows(results: dict[str, Any], pages: list[str], notes: list[str]) -> l
                     notes.append(f"Chromium showed an error on {page}: {visit['errors'][0][:300]}")
     else:
         rows.append(_missing(memory_what, "≤ 1 GB"))
+    rows.append(_readers_row(results.get("readers"), notes))
     return rows
 
 
@@ -617,6 +678,11 @@ def measure_shape(
             notes.append("The browser measurements were skipped (--skip-browser).")
         else:
             attempt("in Chromium", "browser", lambda: measure_browser(scratch, args.runs, env))
+            attempt(
+                "readers during an import, in Chromium",
+                "readers",
+                lambda: measure_readers(scratch, files, args.runs, env),
+            )
     rows = build_rows(results, page_files(), notes)
     return ShapeRun(shape, mentors, attendance_rows, results, notes, rows)
 
