@@ -6,7 +6,8 @@ The import builds the new version beside the published file and publishes it wit
 an error or the "import is updating" message, pages keep answering throughout the import, and
 each server shows the new data on its next interaction. How long each interaction took is
 written to test-artifacts/readers_during_import.json (the 2-second bar is a speed target,
-measured there and in docs/OPERATIONS.md, not asserted: the suite runs on shared machines).
+measured by benchmarks/readers.py, a row of `make bench`, not asserted: the suite runs on shared
+machines).
 
 Slow (a minute or more): marked `slow` and `browser`; `make test` runs it.
 """
