@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from analysis import metrics, privacy
+from analysis import database, metrics, privacy
 from analysis.records import LOWER_IS_BETTER, TARGET_FIGURE_KINDS, WHOLE_PROGRAMME
 from analysis.settings import Settings
 
@@ -156,10 +159,54 @@ def _figure(figures: metrics.Figures, path: str) -> tuple[Any, int, bool]:
     return node, figures.support.get(path, 0), True
 
 
+# Evaluations already made in this process, by the published file they were made on (its path,
+# inode, modification time and data version: a change publishes a new file under a new
+# version), the targets, the settings and the date. A target does not depend on a page's mentor
+# filters, so a filter change on a page that shows targets (the impact summary) finds them here
+# instead of computing every target again over the whole programme.
+_MEMO: OrderedDict[tuple[Any, ...], tuple[Evaluation, ...]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 64
+
+
+def _published(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """Which published file a read-only connection reads, or None (a connection that can
+    change what it reads is never memoised)."""
+    row = con.execute(
+        "SELECT path, readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if row is None or not row[0] or not row[1]:
+        return None
+    try:
+        stat = os.stat(row[0])
+    except OSError:
+        return None
+    return (row[0], stat.st_ino, stat.st_mtime_ns, database.data_version(con))
+
+
 def evaluate(
     con: duckdb.DuckDBPyConnection, targets: list[Target], settings: Settings, on: dt.date
 ) -> list[Evaluation]:
     """Each target on the date `on`; figures are computed once per stream and period."""
+    published = _published(con)
+    key = None if published is None else (published, tuple(targets), settings, on)
+    if key is not None:
+        with _MEMO_LOCK:
+            if key in _MEMO:
+                _MEMO.move_to_end(key)
+                return list(_MEMO[key])
+    out = _evaluate(con, targets, settings, on)
+    if key is not None:
+        with _MEMO_LOCK:
+            _MEMO[key] = tuple(out)
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return out
+
+
+def _evaluate(
+    con: duckdb.DuckDBPyConnection, targets: list[Target], settings: Settings, on: dt.date
+) -> list[Evaluation]:
     computed: dict[tuple[metrics.Scope, tuple[str, ...]], metrics.Figures] = {}
     out = []
     for target in targets:
