@@ -236,30 +236,38 @@ def retention(curves: dict[str, SurvivalCurve], weeks: tuple[int, ...] = AT_RISK
     styled(figure, title, x_title, y_title)
     charts._rate_axis(figure)
     # The number at risk beneath the axis: one line per curve, at the tick weeks.
+    # Gathered and set at once: Plotly checks the whole list again on every add_annotation, so
+    # adding the numbers one by one cost a tenth of a second on a page with many cohorts.
     row_height = 18
+    notes: list[dict[str, Any]] = []
     for i, (name, curve) in enumerate(shown.items()):
         for week in ticks:
-            figure.add_annotation(
-                x=week,
-                y=0,
-                yref="paper",
-                yshift=-96 - row_height * i,
-                text=f"{curve.at_risk_at(week * 7)}",
-                showarrow=False,
-                font={"size": 11, "color": "#52606d"},
+            notes.append(
+                {
+                    "x": week,
+                    "y": 0,
+                    "yref": "paper",
+                    "yshift": -96 - row_height * i,
+                    "text": f"{curve.at_risk_at(week * 7)}",
+                    "showarrow": False,
+                    "font": {"size": 11, "color": "#52606d"},
+                }
             )
-        figure.add_annotation(
-            x=0,
-            xref="paper",
-            xanchor="right",
-            xshift=-24,
-            y=0,
-            yref="paper",
-            yshift=-96 - row_height * i,
-            text=charts._plain(name)[:18],
-            showarrow=False,
-            font={"size": 11, "color": "#52606d"},
+        notes.append(
+            {
+                "x": 0,
+                "xref": "paper",
+                "xanchor": "right",
+                "xshift": -24,
+                "y": 0,
+                "yref": "paper",
+                "yshift": -96 - row_height * i,
+                "text": charts._plain(name)[:18],
+                "showarrow": False,
+                "font": {"size": 11, "color": "#52606d"},
+            }
         )
+    figure.update_layout(annotations=[*figure.layout.annotations, *notes])
     figure.add_annotation(
         x=0,
         xref="paper",
