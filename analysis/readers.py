@@ -218,17 +218,8 @@ def _stage_csv(
             _stage_csv_slowly(con, source, name, table, len(headers))
             return StagedFile(name, table, headers, columns, encoding, digest, notes)
         try:
-            with _in_file_order(con):
-                con.execute(
-                    f"CREATE TEMP TABLE {table}_in AS SELECT * FROM read_csv($path, "
-                    "header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', "
-                    "columns = $spec, auto_detect = false, null_padding = true, "
-                    "strict_mode = true, max_line_size = $max_line, parallel = false)",
-                    {"path": str(source), "spec": spec, "max_line": MAX_LINE_BYTES},
-                )
-            # Not in parallel: DuckDB's parallel reader refuses quoted line breaks with
-            # null_padding (a note with a line break would send the whole file to the slow
-            # reader). A view numbers the rows read (in file order), rather than a copy.
+            _read_csv(con, source, table, spec)
+            # A view numbers the rows read (in file order), rather than a copy of them.
             con.execute(
                 f"CREATE TEMP VIEW {table} AS SELECT CAST(rowid + 2 AS INTEGER) AS _row, * "
                 f"FROM {table}_in"
@@ -241,6 +232,37 @@ def _stage_csv(
         if source != path:
             source.unlink(missing_ok=True)
     return StagedFile(name, table, headers, columns, encoding, digest, notes)
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, source: Path, table: str, spec: dict[str, str]
+) -> None:
+    """Stage a CSV file's records as text, in file order, into `table`_in; raise duckdb.Error
+    if DuckDB cannot read it whole (the caller then reads it row by row).
+
+    First in parallel, which needs every row to have the header's width; a file with a short
+    row is read again on one thread with the missing values padded (DuckDB's parallel reader
+    refuses `null_padding` when a value holds a line break, so the two cannot be combined).
+    Either way the records and their order are the same."""
+    options = (
+        "header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', "
+        "columns = $spec, auto_detect = false, strict_mode = true, max_line_size = $max_line"
+    )
+    values = {"path": str(source), "spec": spec, "max_line": MAX_LINE_BYTES}
+    with _in_file_order(con):
+        try:
+            con.execute(
+                f"CREATE TEMP TABLE {table}_in AS SELECT * FROM read_csv($path, {options})",
+                values,
+            )
+            return
+        except duckdb.Error:
+            con.execute(f"DROP TABLE IF EXISTS {table}_in")
+        con.execute(
+            f"CREATE TEMP TABLE {table}_in AS SELECT * FROM read_csv($path, {options}, "
+            "null_padding = true, parallel = false)",
+            values,
+        )
 
 
 @contextlib.contextmanager

@@ -27,9 +27,12 @@ def _note(n: int, rng: random.Random) -> str:
     return kinds[n % len(kinds)]
 
 
+@pytest.mark.parametrize("short_row", [False, True], ids=["whole rows", "a short row"])
 def test_a_large_file_with_quoted_line_breaks_keeps_every_record_in_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short_row: bool
 ) -> None:
+    """Whole rows are read in parallel; a file with a short row is read again on one thread
+    with the missing values padded (analysis/readers.py). Both keep every record in order."""
     # A smaller longest line gives DuckDB smaller read buffers: many parts, many threads.
     monkeypatch.setattr(readers, "MAX_LINE_BYTES", 64 * 1024)
     rng = random.Random(7)
@@ -46,6 +49,10 @@ def test_a_large_file_with_quoted_line_breaks_keeps_every_record_in_order(
         plain = note[1:-1].replace('""', '"') if note.startswith('"') else note
         expected.append((f"S-{n:07d}", plain))
         n += 1
+    if short_row:  # near the end, a row with a plain note loses its last two values
+        i = next(i for i in range(len(expected) - 10, 0, -1) if expected[i][1] == "plain note")
+        lines[i + 1] = lines[i + 1].rsplit(",", 2)[0]  # lines[0] is the header
+        expected[i] = (expected[i][0], "")
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
 
     con = duckdb.connect(":memory:", config={"preserve_insertion_order": False, "threads": 8})
