@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import plotly.graph_objects as go
-import plotly.io as pio
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from analysis import clock, impact, learning_log, metrics, privacy, targets
+from analysis import clock, impact, learning_log, metrics, privacy, rendering, targets
 from analysis.charts import OKABE_ITO, Chart
 from analysis.settings import Settings
 
@@ -127,24 +125,17 @@ def render_charts(charts: dict[str, Chart], family: str = "DejaVu Sans") -> dict
     names = list(charts)
     figures = [print_figure(charts[name], family) for name in names]
     heights = [chart_height(name, charts[name].figure) for name in names]
-    with tempfile.TemporaryDirectory(prefix="impact-pack-") as tmp:
-        paths = [Path(tmp) / f"{name}.png" for name in names]
-        try:
-            pio.write_images(
-                figures,
-                paths,
-                format="png",
-                scale=2,
-                width=[CHART_PIXEL_WIDTH] * len(names),
-                height=heights,
-            )
-        except (RuntimeError, OSError) as exc:
-            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ChartsUnavailable(
-                "the charts of the impact pack cannot be drawn: Kaleido needs Chrome or "
-                f"Chromium on this computer ({detail})"
-            ) from exc
-        return {name: _flat_png(path.read_bytes()) for name, path in zip(names, paths, strict=True)}
+    try:
+        drawn = rendering.images(
+            figures, width=[CHART_PIXEL_WIDTH] * len(names), height=heights, scale=2
+        )
+    except (RuntimeError, OSError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ChartsUnavailable(
+            "the charts of the impact pack cannot be drawn: Kaleido needs Chrome or "
+            f"Chromium on this computer ({detail})"
+        ) from exc
+    return {name: _flat_png(png) for name, png in zip(names, drawn, strict=True)}
 
 
 class _Pack(FPDF):

@@ -188,8 +188,9 @@ def checks(points: list[dict[str, Any]]) -> list[tuple[str, str, str, bool | Non
 def draw(points: list[dict[str, Any]], path: Path) -> str | None:
     """The plot as a PNG at `path`; a sentence saying why not, if it cannot be drawn."""
     import plotly.graph_objects as go
-    import plotly.io as pio
     from plotly.subplots import make_subplots
+
+    from analysis import rendering
 
     figure = make_subplots(
         rows=1,
@@ -244,7 +245,8 @@ def draw(points: list[dict[str, Any]], path: Path) -> str | None:
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pio.write_image(figure, path, format="png", scale=1)
+        # In a child process with a time limit (analysis/rendering.py): Kaleido can hang.
+        path.write_bytes(rendering.images([figure], scale=1)[0])
     except (RuntimeError, OSError, ValueError) as exc:
         return f"the plot could not be drawn ({type(exc).__name__}: {str(exc)[:200]})"
     return None

@@ -18,7 +18,7 @@ from contract import as_in_contract
 from pypdf import PdfReader
 from test_impact import EXPECTED_ALL, EXPECTED_Q3, build_impact_db, cli_env, leaks, load_json
 
-from analysis import cli, database, impact, impact_pack, metrics
+from analysis import cli, database, impact, impact_pack, metrics, rendering
 from analysis.report import build_report
 from analysis.settings import Settings
 
@@ -196,10 +196,14 @@ def test_without_chrome_the_command_line_says_so_in_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     def no_chrome(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+        # What the drawing process says when Kaleido finds no browser (tests/test_rendering.py
+        # checks that its last line reaches here).
+        raise rendering.RenderFailed(
+            "RuntimeError: Kaleido requires Google Chrome to be installed."
+        )
 
     monkeypatch.setenv("DASHBOARD_SETTINGS", str(tmp_path / "none.toml"))
-    monkeypatch.setattr(impact_pack.pio, "write_images", no_chrome)
+    monkeypatch.setattr(rendering, "images", no_chrome)
     out = tmp_path / "pack.pdf"
     status = cli.main(["report", "--db", str(pack_db), "--format", "pdf", "--out", str(out)])
     assert status == 1

@@ -22,12 +22,11 @@ import sys
 from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 from conftest import DEMO_END, PROJECT_ROOT, cli_env
 from PIL import Image, ImageFont
 
-from analysis import charts, database, impact, impact_pack, metrics
+from analysis import charts, database, impact, impact_pack, metrics, rendering
 from analysis.settings import Settings
 
 STREAM = "Lottery Reaching Communities"
@@ -109,7 +108,7 @@ def drawn_labels(figure: go.Figure, width: int, height: int) -> dict[str, float]
     """Each y-axis tick label as Kaleido draws it (SVG), with where its ink starts (px from the
     picture's left edge): the right-anchored text's end less its width in the font."""
     assert FONT is not None
-    svg = pio.to_image(figure, format="svg", width=width, height=height).decode()
+    svg = rendering.images([figure], format="svg", width=width, height=height)[0].decode()
     size = figure.layout.font.size
     font = ImageFont.truetype(str(FONT), size)
     out: dict[str, float] = {}
