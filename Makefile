@@ -10,11 +10,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DB     ?= $(if $(DASHBOARD_DB),$(DASHBOARD_DB),data/programme.duckdb)
-# `make test` runs every test once, in two runs side by side: the browser tests with the real
-# clock, and all the others (the soak among them) with the clock moved (Debian's faketime) to late
-# on the last day of a February, so a test or a figure that depends on today's date fails here,
-# not on some later day. The moved-clock run shares its tests between two workers
-# (pytest-xdist); the browser run spends much of its time waiting on Chromium and the servers.
+# `make test` runs every test once, in two runs side by side: the browser and slow tests with the
+# real clock, and all the others with the clock moved (Debian's faketime) to late on the last day
+# of a February, so a test or a figure that depends on today's date fails here, not on some later
+# day. The moved-clock run shares its tests between two workers (pytest-xdist); the browser run
+# spends much of its time waiting on Chromium and the servers.
 MOVED_CLOCK ?= 2029-02-28 23:30:00
 # So that CI stays within its time, `make test` runs the soak at 300 page runs (memory after the
 # first 200, open files, connections); `make soak` runs the full 2,000. The three-server test
@@ -58,10 +58,10 @@ test: venv
 	$(VENV)/bin/mypy
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	@mkdir -p test-artifacts
-	@PM_SOAK_RUNS=$(SOAK_RUNS) faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest -m "not browser" -q -n 2 \
+	@faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest -m "not browser and not slow" -q -n 2 \
 		-p no:cacheprovider --basetemp=test-artifacts/moved-clock-tmp \
 		> test-artifacts/moved-clock.log 2>&1 & moved=$$!; \
-	PM_IMPORT_MENTORS=$(IMPORT_MENTORS) $(VENV)/bin/pytest -m "browser"; main=$$?; \
+	PM_SOAK_RUNS=$(SOAK_RUNS) PM_IMPORT_MENTORS=$(IMPORT_MENTORS) $(VENV)/bin/pytest -m "browser or slow"; main=$$?; \
 	wait $$moved; moved_rc=$$?; \
 	echo "== the other tests, with the clock moved to $(MOVED_CLOCK) =="; \
 	tail -n 45 test-artifacts/moved-clock.log; \
