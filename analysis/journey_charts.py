@@ -68,10 +68,17 @@ def funnel(values: dict[str, Any]) -> Chart:
             hovertemplate="%{y}: %{x:,} mentors<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(height=380, showlegend=False, margin={"l": 170, "r": 60})
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(range=[0, started * 1.25])
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        height=380,
+        showlegend=False,
+        margin={"l": 170, "r": 60},
+        yaxis={"autorange": "reversed"},
+        xaxis={"range": [0, started * 1.25]},
+    )
     summary = (
         f"Of {_plural(started, 'mentor', 'mentors')} who started, "
         f"{f['training_completed']:,} completed training, "
@@ -102,8 +109,7 @@ def cohort_funnel(values: dict[str, Any]) -> Chart:
                 hovertemplate="%{x}: %{y} mentors<extra>" + STEP_LABELS[step] + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(barmode="group", height=400)
+    styled(figure, title, x_title, y_title, barmode="group", height=400)
     best = max(cohorts, key=lambda c: (_rate(by_cohort[c], "first_mentoring"), c))
     summary = (
         f"{_plural(len(cohorts), 'cohort', 'cohorts')}; the largest share reaching a first "
@@ -137,8 +143,7 @@ def cohort_outcomes(values: dict[str, Any]) -> Chart:
                 hovertemplate="%{x}: %{y} mentors<extra>" + OUTCOME_LABELS[outcome] + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(barmode="stack", height=400)
+    styled(figure, title, x_title, y_title, barmode="stack", height=400)
     f = values["funnel"]
     summary = (
         f"Across {_plural(len(cohorts), 'cohort', 'cohorts')}: {f['completed']:,} completed, "
@@ -160,12 +165,17 @@ def _bars(title: str, labels: list[str], counts: list[int], colour: str) -> go.F
             hovertemplate="%{y}: %{x:,} mentors<extra></extra>",
         )
     )
-    styled(figure, title, "Mentors who withdrew", "")
-    figure.update_layout(height=max(260, 120 + 40 * len(labels)), showlegend=False)
-    figure.update_layout(margin={"l": 170, "r": 40})
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(range=[0, max(counts + [1]) * 1.2])
-    return figure
+    return styled(
+        figure,
+        title,
+        "Mentors who withdrew",
+        "",
+        height=max(260, 120 + 40 * len(labels)),
+        showlegend=False,
+        margin={"l": 170, "r": 40},
+        yaxis={"autorange": "reversed"},
+        xaxis={"range": [0, max(counts + [1]) * 1.2]},
+    )
 
 
 def withdrawals_by_step(values: dict[str, Any]) -> Chart:
@@ -233,11 +243,10 @@ def retention(curves: dict[str, SurvivalCurve], weeks: tuple[int, ...] = AT_RISK
                 hovertemplate="%{x:.0f} weeks: %{y:.0%} not withdrawn<extra>" + label + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    charts._rate_axis(figure)
     # The number at risk beneath the axis: one line per curve, at the tick weeks.
-    # Gathered and set at once: Plotly checks the whole list again on every add_annotation, so
-    # adding the numbers one by one cost a tenth of a second on a page with many cohorts.
+    # Gathered and set at once with the style: Plotly checks the whole list again on every
+    # add_annotation, so adding the numbers one by one cost a tenth of a second on a page with
+    # many cohorts.
     row_height = 18
     notes: list[dict[str, Any]] = []
     for i, (name, curve) in enumerate(shown.items()):
@@ -267,22 +276,36 @@ def retention(curves: dict[str, SurvivalCurve], weeks: tuple[int, ...] = AT_RISK
                 "font": {"size": 11, "color": "#52606d"},
             }
         )
-    figure.update_layout(annotations=[*figure.layout.annotations, *notes])
-    figure.add_annotation(
-        x=0,
-        xref="paper",
-        xanchor="right",
-        xshift=-24,
-        y=0,
-        yref="paper",
-        yshift=-76,
-        text="<b>At risk</b>",
-        showarrow=False,
-        font={"size": 11, "color": "#52606d"},
+    notes.append(
+        {
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "right",
+            "xshift": -24,
+            "y": 0,
+            "yref": "paper",
+            "yshift": -76,
+            "text": "<b>At risk</b>",
+            "showarrow": False,
+            "font": {"size": 11, "color": "#52606d"},
+        }
     )
     bottom = 110 + row_height * len(shown)
-    figure.update_xaxes(tickvals=ticks, range=[0, max(longest, 1) * 1.02], title_standoff=8)
-    figure.update_layout(height=420 + row_height * len(shown), margin={"l": 150, "b": bottom})
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        yaxis=charts._rate_axis(),
+        annotations=notes,
+        xaxis={
+            "tickvals": ticks,
+            "range": [0, max(longest, 1) * 1.02],
+            "title": {"standoff": 8},
+        },
+        height=420 + row_height * len(shown),
+        margin={"l": 150, "b": bottom},
+    )
     total = shown.get(ALL_COHORTS) or next(iter(shown.values()))
     parts = []
     for w in (26, 52):

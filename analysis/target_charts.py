@@ -110,19 +110,17 @@ def progress(evaluation: Evaluation, k: int = 5, hidden: bool = False) -> charts
     symbol = targets.STATUS_SYMBOLS[evaluation.status] if not hidden else "–"
     words = targets.STATUS_WORDS[evaluation.status] if not hidden else "Not shown"
     title = charts.impact_label(f"{symbol} {words}: {targets.label(t)} ({targets.who(t)})")
+    top = 100.0 if t.kind == "rate" else max(highest * 1.1, 1.0)
     charts.styled(
         figure,
         title,
         f"{targets.FIGURE_LABELS.get(t.figure, t.figure)}{' (%)' if unit else ''}",
         "",
-    )
-    top = 100.0 if t.kind == "rate" else max(highest * 1.1, 1.0)
-    figure.update_layout(
         height=190,
         margin={"l": 20, "r": 20, "t": 70, "b": 45},
         showlegend=True,
         bargap=0.5,
+        xaxis={"range": [0, top], "rangemode": "tozero", "showgrid": True, "gridcolor": "#e4e7eb"},
+        yaxis={"showticklabels": False, "range": [-0.6, 0.6]},
     )
-    figure.update_xaxes(range=[0, top], rangemode="tozero", showgrid=True, gridcolor="#e4e7eb")
-    figure.update_yaxes(showticklabels=False, range=[-0.6, 0.6])
     return charts.Chart(figure, summary(evaluation, k, hidden))

@@ -594,3 +594,48 @@ def test_record_text_is_never_plotly_markup() -> None:
     )
     (label,) = charts.cohort_comparison(frame).figure.data[0].x
     assert label == "&lt;a<br>href='http://x'&gt;2025&lt;/a&gt;"  # shown as typed, not a link
+
+
+def _a_chart() -> go.Figure:
+    """A figure as a chart builder leaves it before styling: traces, some layout of its own."""
+    figure = go.Figure(go.Bar(x=["a", "b"], y=[1, 2], yaxis="y2"))
+    figure.update_layout(
+        height=300,
+        margin={"l": 99, "t": 5},
+        annotations=[{"text": "note", "x": 0, "y": 0, "showarrow": False}],
+        legend={"title": {"text": "Kept"}},
+    )
+    figure.update_yaxes(range=[0, 5], title_standoff=3)
+    return figure
+
+
+@pytest.mark.parametrize("template", ["plotly", "streamlit", None])
+def test_styled_gives_what_plotly_s_own_update_gives(template: str | None) -> None:
+    """`styled` (and `relayout`) build the layout in one step for speed; the result must be
+    exactly Plotly's `update_layout` of the house style and then of the chart's changes: the
+    chart's own layout kept, dicts merged, lists and values replaced, the template kept."""
+    import plotly.io as pio
+    import streamlit.elements.plotly_chart  # noqa: F401 - registers the "streamlit" template
+
+    before = pio.templates.default
+    pio.templates.default = template
+    try:
+        changes: dict[str, Any] = {
+            "margin": {"b": 7},
+            "yaxis": {"tickformat": ".0%", "range": [0, 1]},
+            "yaxis2": {"overlaying": "y", "side": "right", "title": {"text": "Right"}},
+            "annotations": [{"text": "replaced", "x": 1, "y": 1, "showarrow": False}],
+            "showlegend": False,
+        }
+        fast = charts.styled(_a_chart(), "A title", "X (units)", "Y (units)", **changes)
+        slow = _a_chart()
+        slow.update_layout(charts.house_style("A title", "X (units)", "Y (units)"))
+        slow.update_layout(changes)
+    finally:
+        pio.templates.default = before
+    assert fast.to_plotly_json() == slow.to_plotly_json()
+    assert fast.layout.margin.l == 60 and fast.layout.margin.b == 7  # house, then the chart's
+    assert fast.layout.legend.title.text == "Kept" and fast.layout.yaxis.title.standoff == 3
+    assert [a.text for a in fast.layout.annotations] == ["replaced"]
+    if template is not None:
+        assert fast.layout.template == pio.templates[template]

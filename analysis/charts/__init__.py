@@ -92,6 +92,12 @@ from analysis.charts.base import (
     _wrap as _wrap,
 )
 from analysis.charts.base import (
+    house_style as house_style,
+)
+from analysis.charts.base import (
+    relayout as relayout,
+)
+from analysis.charts.base import (
     styled as styled,
 )
 from analysis.charts.impact import (

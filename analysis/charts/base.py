@@ -39,10 +39,34 @@ class Chart:
     summary: str  # one plain sentence, in numbers, of what the chart shows
 
 
-def styled(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    """The house style: title, axis titles with units, palette, quiet grid."""
-    figure.update_layout(
-        title={
+def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it: dicts merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in changes.items():
+        old = out.get(key)
+        out[key] = (
+            merged(old, value) if isinstance(value, dict) and isinstance(old, dict) else value
+        )
+    return out
+
+
+def relayout(figure: go.Figure, changes: dict[str, Any]) -> go.Figure:
+    """`figure.update_layout(changes)`, in one validation of the whole layout instead of one
+    walk of the figure per property (a quarter of the time; styling was a fifth of a page run).
+
+    `changes` is nested dicts, as Plotly's JSON has them: `{"xaxis": {"title": {"text": ..}}}`,
+    not `xaxis_title=` or a bare string for a title. The template is left out of the copy and
+    put back by Plotly as the layout is assigned (no chart sets a template of its own)."""
+    layout = figure.layout.to_plotly_json()
+    layout.pop("template", None)
+    figure.layout = merged(layout, changes)
+    return figure
+
+
+def house_style(title: str, x_title: str, y_title: str) -> dict[str, Any]:
+    """The house style as layout properties: title, axis titles with units, palette, quiet grid."""
+    return {
+        "title": {
             "text": title,
             "x": 0,
             "xanchor": "left",
@@ -50,20 +74,33 @@ def styled(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figu
             "yanchor": "top",
             "font": {"size": 16},
         },
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        colorway=list(OKABE_ITO),
-        font={"family": FONT, "size": 13, "color": "#1f2933"},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
+        "xaxis": {
+            "title": {"text": x_title},
+            "showgrid": False,
+            "linecolor": "#9aa5b1",
+            "ticks": "outside",
+        },
+        "yaxis": {
+            "title": {"text": y_title},
+            "gridcolor": "#e4e7eb",
+            "linecolor": "#9aa5b1",
+            "zeroline": False,
+        },
+        "colorway": list(OKABE_ITO),
+        "font": {"family": FONT, "size": 13, "color": "#1f2933"},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
         # The legend sits on its own line under the title, so a long title never runs into it.
-        margin={"l": 60, "r": 20, "t": 80, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
-        hoverlabel={"font": {"family": FONT}},
-    )
-    figure.update_xaxes(showgrid=False, linecolor="#9aa5b1", ticks="outside")
-    figure.update_yaxes(gridcolor="#e4e7eb", linecolor="#9aa5b1", zeroline=False)
-    return figure
+        "margin": {"l": 60, "r": 20, "t": 80, "b": 50},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+
+
+def styled(figure: go.Figure, title: str, x_title: str, y_title: str, **changes: Any) -> go.Figure:
+    """The house style, then the chart's own layout `changes` (nested dicts, as `relayout`)
+    over it, in one step. Charts have one x and one y axis when they are styled."""
+    return relayout(figure, merged(house_style(title, x_title, y_title), changes))
 
 
 NO_RECORDS = "No records in this window"
@@ -90,9 +127,7 @@ CURVE_HEIGHTS = (0.56, 0.63, 0.34, 0.22, 0.42, 0.66, 0.88)
 
 
 def _figure(height: int = 380) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(height=height)
-    return figure
+    return go.Figure(layout={"height": height})
 
 
 def _empty(title: str, x_title: str, y_title: str, height: int = 380) -> Chart:
@@ -106,9 +141,14 @@ def _empty(title: str, x_title: str, y_title: str, height: int = 380) -> Chart:
         showarrow=False,
         font={"size": 15, "color": "#52606d"},
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_xaxes(showticklabels=False)
-    figure.update_yaxes(showticklabels=False, showgrid=False)
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        xaxis={"showticklabels": False},
+        yaxis={"showticklabels": False, "showgrid": False},
+    )
     return Chart(figure, f"{title}: no records in this window.")
 
 
@@ -149,10 +189,10 @@ def _wrap(label: str, width: int = 12) -> str:
     return "<br>".join(lines)
 
 
-def _month_axis(figure: go.Figure, months: int) -> None:
+def _month_axis(months: int) -> dict[str, Any]:
     """Month ticks that never need turning: every 1, 2, 3 or 6 months, month over year."""
     step = 1 if months <= 6 else 2 if months <= 14 else 3 if months <= 30 else 6
-    figure.update_xaxes(dtick=f"M{step}", tickformat="%b<br>%Y", tickangle=0)
+    return {"dtick": f"M{step}", "tickformat": "%b<br>%Y", "tickangle": 0}
 
 
 def _group_starts(frame: pd.DataFrame) -> list[str]:
@@ -163,5 +203,5 @@ def _group_starts(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def _rate_axis(figure: go.Figure, low: float = 0.0) -> None:
-    figure.update_yaxes(tickformat=".0%", range=[low, 1.02])
+def _rate_axis(low: float = 0.0) -> dict[str, Any]:
+    return {"tickformat": ".0%", "range": [low, 1.02]}

@@ -50,9 +50,14 @@ def impact_monthly_rates(
             showarrow=False,
             font={"color": "#52606d", "size": 13},
         )
-    styled(figure, "Attendance and punctuality by month", "Month", "Share of sessions")
-    figure.update_yaxes(range=[0, 1.05], tickformat=".0%")
-    figure.update_xaxes(tickformat="%b %Y")
+    styled(
+        figure,
+        "Attendance and punctuality by month",
+        "Month",
+        "Share of sessions",
+        yaxis={"range": [0, 1.05], "tickformat": ".0%"},
+        xaxis={"tickformat": "%b %Y"},
+    )
 
     def spread(values: list[float | None]) -> str | None:
         known = [v for v in values if v is not None]
@@ -144,13 +149,17 @@ def impact_bars(
             )
     top = max([v for v in shown if v is not None] + [k])
     if horizontal:
-        styled(figure, title, axis_title, "")
-        figure.update_yaxes(autorange="reversed", gridcolor="rgba(0,0,0,0)")
-        figure.update_xaxes(range=[0, top * 1.15], showgrid=True, gridcolor="#e4e7eb")
+        styled(
+            figure,
+            title,
+            axis_title,
+            "",
+            yaxis={"autorange": "reversed", "gridcolor": "rgba(0,0,0,0)"},
+            xaxis={"range": [0, top * 1.15], "showgrid": True, "gridcolor": "#e4e7eb"},
+            showlegend=False,
+        )
     else:
-        styled(figure, title, "", axis_title)
-        figure.update_yaxes(range=[0, top * 1.15])
-    figure.update_layout(showlegend=False)
+        styled(figure, title, "", axis_title, yaxis={"range": [0, top * 1.15]}, showlegend=False)
     return figure
 
 

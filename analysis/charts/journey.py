@@ -56,8 +56,7 @@ def mentor_timeline(frame: pd.DataFrame) -> Chart:
                 + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    figure.update_yaxes(type="category", showgrid=True)
+    styled(figure, title, x_title, y_title, yaxis={"type": "category", "showgrid": True})
     counts = frame["attendance"].value_counts()
     words = [
         f"{int(counts[c])} {label.lower()}"
@@ -107,9 +106,8 @@ def mentor_lateness(frame: pd.DataFrame, grace_minutes: int) -> Chart:
         annotation_text=f"Grace {grace_minutes} min",
         annotation_position="top left",
     )
-    styled(figure, title, x_title, y_title)
     top = max(grace_minutes * 2, float(timed["minutes_late"].max()) * 1.15, 10)
-    figure.update_yaxes(range=[-1, top])
+    styled(figure, title, x_title, y_title, yaxis={"range": [-1, top]})
     late = timed[timed["late"]]
     summary = f"Late to {len(late)} of {len(timed)} sessions with an arrival time recorded"
     if len(late):
@@ -152,17 +150,20 @@ def mentor_stage_path(frame: pd.DataFrame, stage_labels: tuple[str, ...]) -> Cha
             hovertemplate="%{x|%-d %b %Y}: self-esteem %{y}<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_yaxes(
-        tickvals=list(range(1, 8)),
-        ticktext=[f"{i} {name}" for i, name in enumerate(stage_labels, start=1)],
-        range=[0.5, 7.5],
-    )
-    figure.update_layout(
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        yaxis={
+            "tickvals": list(range(1, 8)),
+            "ticktext": [f"{i} {name}" for i, name in enumerate(stage_labels, start=1)],
+            "range": [0.5, 7.5],
+        },
         yaxis2={
             "overlaying": "y",
             "side": "right",
-            "title": "Self-esteem (0–30)",
+            "title": {"text": "Self-esteem (0–30)"},
             "range": [0, 30.5],
             "tickmode": "linear",
             "tick0": 0,
@@ -212,9 +213,15 @@ def mentor_shadowing(frame: pd.DataFrame, target_hours: float) -> Chart:
         annotation_text=f"Target {target_hours:g} hours",
         annotation_position="top left",
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_yaxes(
-        rangemode="tozero", range=[0, max(target_hours, frame["running_hours"].max()) * 1.15]
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        yaxis={
+            "rangemode": "tozero",
+            "range": [0, max(target_hours, frame["running_hours"].max()) * 1.15],
+        },
     )
     total = float(frame["running_hours"].iloc[-1])
     reached = frame[frame["running_hours"] >= target_hours]

@@ -47,9 +47,7 @@ def attendance_trends(frame: pd.DataFrame) -> Chart:
                 "%{customdata[0]:,} expected attended<extra>" + name + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    _rate_axis(figure)
-    _month_axis(figure, len(frame))
+    styled(figure, title, x_title, y_title, yaxis=_rate_axis(), xaxis=_month_axis(len(frame)))
     attendance = _ratio(frame["present"].sum(), frame["expected"].sum())
     punctuality = _ratio(frame["on_time"].sum(), frame["present"].sum())
     summary = (
@@ -87,9 +85,7 @@ def stage_distribution(frame: pd.DataFrame) -> Chart:
             hovertemplate="%{y}: %{x} mentors<extra></extra>",
         )
     )
-    styled(figure, title, y_title, x_title)
-    figure.update_layout(margin={"l": 160})
-    figure.update_yaxes(type="category")
+    styled(figure, title, y_title, x_title, margin={"l": 160}, yaxis={"type": "category"})
     total = int(frame["mentors"].sum())
     assessed = frame[frame["stage"] > 0]
     people = f"{total} active mentor{'s' if total != 1 else ''}"
@@ -128,9 +124,14 @@ def flag_reasons(headlines: pd.DataFrame, lookback_days: int) -> Chart:
             hovertemplate="%{y}: %{x} mentors<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(margin={"l": 190})
-    figure.update_xaxes(rangemode="tozero", dtick=max(1, int(frame["value"].max()) // 5 or 1))
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        margin={"l": 190},
+        xaxis={"rangemode": "tozero", "dtick": max(1, int(frame["value"].max()) // 5 or 1)},
+    )
     if not flagged:
         return Chart(
             figure, f"No mentor is flagged over the last {lookback_days} days of the window."

@@ -44,9 +44,7 @@ def reliability_by_month(frame: pd.DataFrame) -> Chart:
                 hovertemplate="%{x|%b %Y}: %{y:.0%}<extra>" + name + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    _rate_axis(figure)
-    _month_axis(figure, len(frame))
+    styled(figure, title, x_title, y_title, yaxis=_rate_axis(), xaxis=_month_axis(len(frame)))
     expected = frame["expected"].sum()
     no_show = frame["no_show"].sum()
     notified = frame["notified"].sum()
@@ -82,9 +80,7 @@ def beneficiary_meetings_by_month(frame: pd.DataFrame) -> Chart:
                 hovertemplate="%{x|%b %Y}: %{y:,}<extra>" + name + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(barmode="stack")
-    _month_axis(figure, len(frame))
+    styled(figure, title, x_title, y_title, barmode="stack", xaxis=_month_axis(len(frame)))
     expected = int(frame["beneficiary_expected"].sum())
     missed = int(frame["beneficiary_missed"].sum())
     late = int(frame["beneficiary_late"].sum())

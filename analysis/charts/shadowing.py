@@ -67,13 +67,16 @@ def shadowing_progress(frame: pd.DataFrame) -> Chart:
         annotation_text=f"Target {target:g} hours",
         annotation_position="top right",
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_yaxes(
-        type="category",
-        categoryorder="array",
-        categoryarray=[_plain(v) for v in shown["mentor_id"]],
-    )
-    figure.update_layout(
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": [_plain(v) for v in shown["mentor_id"]],
+        },
         barmode="overlay",
         legend={"y": -0.06, "yanchor": "top", "x": 0, "xanchor": "left"},
         margin={"b": 110},
@@ -109,8 +112,13 @@ def completion_times(frame: pd.DataFrame) -> Chart:
             hovertemplate="%{customdata[0]}: %{y} mentors<extra></extra>",
         )
     )
-    styled(figure, title, f"{x_title} (start of each group)", y_title)
-    figure.update_xaxes(type="category", tickangle=0)
+    styled(
+        figure,
+        title,
+        f"{x_title} (start of each group)",
+        y_title,
+        xaxis={"type": "category", "tickangle": 0},
+    )
     total = int(frame["mentors"].sum())
     median = float(frame["median_days"].iloc[0])
     summary = (
@@ -138,8 +146,7 @@ def milestone_funnel(frame: pd.DataFrame) -> Chart:
             hovertemplate="%{y}: %{x} mentors (%{percentInitial:.0%})<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(margin={"l": 230})
+    styled(figure, title, x_title, y_title, margin={"l": 230})
     counts = dict(zip(path["step"], path["mentors"], strict=True))
     joined = int(counts.get("joined", 0))
     summary = (
@@ -173,7 +180,6 @@ def milestone_outcomes(frame: pd.DataFrame) -> Chart:
             hovertemplate="%{y}: %{x} mentors<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(margin={"l": 180})
+    styled(figure, title, x_title, y_title, margin={"l": 180})
     parts = [f"{int(r['mentors'])} {str(r['label']).lower()}" for r in _rows(outcomes)]
     return Chart(figure, "Mentors reaching each outcome: " + ", ".join(parts) + ".")

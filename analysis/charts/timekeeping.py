@@ -47,10 +47,15 @@ def punctuality_by_month(frame: pd.DataFrame) -> Chart:
             "%{customdata[1]:,} arrivals; %{customdata[2]:,} late<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    _rate_axis(figure)
-    _month_axis(figure, len(frame))
-    figure.update_layout(showlegend=False)
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        yaxis=_rate_axis(),
+        xaxis=_month_axis(len(frame)),
+        showlegend=False,
+    )
     known = frame.dropna(subset=["punctuality_rate"])
     overall = _ratio(frame["on_time"].sum(), frame["present"].sum())
     summary = f"{percent(overall)} of {_number(frame['present'].sum())} arrivals were on time"
@@ -85,9 +90,14 @@ def punctuality_by_weeks(frame: pd.DataFrame) -> Chart:
             "%{customdata[1]:,} arrivals, %{customdata[2]:,} mentors<extra></extra>",
         )
     )
-    styled(figure, title, f"{x_title} (start of each group)", y_title)
-    _rate_axis(figure)
-    figure.update_xaxes(type="category", tickangle=0)
+    styled(
+        figure,
+        title,
+        f"{x_title} (start of each group)",
+        y_title,
+        yaxis=_rate_axis(),
+        xaxis={"type": "category", "tickangle": 0},
+    )
     first, last = frame.iloc[0], frame.iloc[-1]
     summary = (
         f"Punctuality {_trend_words(first.punctuality_rate, last.punctuality_rate)} "
@@ -115,8 +125,7 @@ def minutes_late(frame: pd.DataFrame) -> Chart:
             hovertemplate="%{x} minutes late: %{y:,} arrivals<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_xaxes(type="category")
+    styled(figure, title, x_title, y_title, xaxis={"type": "category"})
     total = float(frame["arrivals"].sum())
     within = float(frame.loc[frame["high"].fillna(10**6) <= 15, "arrivals"].sum())
     over = float(frame.loc[frame["low"] > 30, "arrivals"].sum())
@@ -149,9 +158,14 @@ def punctuality_by_session_type(frame: pd.DataFrame) -> Chart:
             "arrivals<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_xaxes(tickformat=".0%", range=[0, 1.12])
-    figure.update_layout(margin={"l": 150})
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        xaxis={"tickformat": ".0%", "range": [0, 1.12]},
+        margin={"l": 150},
+    )
     worst = _pick(shown, "punctuality_rate", largest=False)
     best = _pick(shown, "punctuality_rate", largest=True)
     summary = (
@@ -195,8 +209,7 @@ def punctuality_heatmap(frame: pd.DataFrame, min_arrivals: int = 10) -> Chart:
             hovertemplate="%{y} %{x}: %{z:.0%} on time<br>%{customdata:,} arrivals<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_yaxes(autorange="reversed", showgrid=False)
+    styled(figure, title, x_title, y_title, yaxis={"autorange": "reversed", "showgrid": False})
     busy = frame[frame["present"] >= min_arrivals]
     if busy.empty:
         busy = frame
@@ -235,10 +248,16 @@ def cohort_comparison(frame: pd.DataFrame) -> Chart:
                 "mentors<extra></extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    _rate_axis(figure)
-    figure.update_layout(barmode="group", bargap=0.25)
-    figure.update_xaxes(type="category", tickangle=0)
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        yaxis=_rate_axis(),
+        barmode="group",
+        bargap=0.25,
+        xaxis={"type": "category", "tickangle": 0},
+    )
     known = shown.dropna(subset=["punctuality_rate"])
     worst = _pick(known, "punctuality_rate", largest=False)
     best = _pick(known, "punctuality_rate", largest=True)
@@ -272,9 +291,7 @@ def staff_time_lost(frame: pd.DataFrame) -> Chart:
                 hovertemplate="%{y}: %{x:.1f} hours<extra>" + name + "</extra>",
             )
         )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(barmode="stack")
-    figure.update_yaxes(type="category")
+    styled(figure, title, x_title, y_title, barmode="stack", yaxis={"type": "category"})
     total = float(frame["minutes_lost_total"].iloc[0])
     top = frame.iloc[0]
     summary = (

@@ -72,16 +72,21 @@ def transition_curve(frame: pd.DataFrame) -> Chart:
             figure.add_annotation(
                 x=x, y=y, text="0", showarrow=False, font={"color": "#52606d"}, yshift=14
             )
-    styled(figure, title, x_title, y_title)
-    figure.update_xaxes(
-        tickvals=xs,
-        ticktext=[f"{x}<br>{_wrap(str(n), 12)}" for x, n in zip(xs, names, strict=True)],
-        range=[0.5, 7.5],
-        showline=False,
-        ticks="",
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        xaxis={
+            "tickvals": xs,
+            "ticktext": [f"{x}<br>{_wrap(str(n), 12)}" for x, n in zip(xs, names, strict=True)],
+            "range": [0.5, 7.5],
+            "showline": False,
+            "ticks": "",
+        },
+        yaxis={"showticklabels": False, "showgrid": False, "range": [0.05, 1.05]},
+        margin={"b": 90},
     )
-    figure.update_yaxes(showticklabels=False, showgrid=False, range=[0.05, 1.05])
-    figure.update_layout(margin={"b": 90})
     total = sum(counts)
     not_assessed = int(frame.loc[frame["stage"] == 0, "mentors"].sum()) if not frame.empty else 0
     if total == 0:
@@ -214,8 +219,7 @@ def stage_durations(frame: pd.DataFrame) -> Chart:
             "%{customdata[2]:.0f} days<br>%{customdata[0]} spells<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(margin={"l": 160, "r": 90})
+    styled(figure, title, x_title, y_title, margin={"l": 160, "r": 90})
     known = frame.dropna(subset=["median_days"])
     longest = _pick(known, "median_days", largest=True)
     shortest = _pick(known, "median_days", largest=False)
@@ -243,9 +247,14 @@ def regressions_by_month(frame: pd.DataFrame) -> Chart:
             hovertemplate="%{x|%b %Y}: %{y} steps back<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    _month_axis(figure, len(frame))
-    figure.update_yaxes(rangemode="tozero", dtick=max(1, int(monthly["regressions"].max()) // 5))
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        xaxis=_month_axis(len(frame)),
+        yaxis={"rangemode": "tozero", "dtick": max(1, int(monthly["regressions"].max()) // 5)},
+    )
     total = int(monthly["regressions"].sum())
     if total == 0:
         figure.add_annotation(
@@ -292,9 +301,14 @@ def regressions_by_stage(frame: pd.DataFrame) -> Chart:
             hovertemplate="From %{y}: %{x} steps back<extra></extra>",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_layout(margin={"l": 160})
-    figure.update_xaxes(dtick=max(1, int(by_stage["regressions"].max()) // 5))
+    styled(
+        figure,
+        title,
+        x_title,
+        y_title,
+        margin={"l": 160},
+        xaxis={"dtick": max(1, int(by_stage["regressions"].max()) // 5)},
+    )
     top = _pick(by_stage, "regressions", largest=True)
     summary = (
         f"Steps back came most often from {top.from_label} ({int(top.regressions)} of "
@@ -327,9 +341,7 @@ def self_esteem_by_stage(frame: pd.DataFrame) -> Chart:
             hoverinfo="y",
         )
     )
-    styled(figure, title, x_title, y_title)
-    figure.update_yaxes(range=[0, 30.5])
-    figure.update_layout(showlegend=False)
+    styled(figure, title, x_title, y_title, yaxis={"range": [0, 30.5]}, showlegend=False)
     lowest = _pick(shown, "mean", largest=False)
     highest = _pick(shown, "mean", largest=True)
     summary = (
@@ -371,9 +383,14 @@ def cohort_progress(frame: pd.DataFrame) -> Chart:
             "<extra></extra>",
         )
     )
-    styled(figure, title, f"{x_title} (start of each group)", y_title)
-    figure.update_yaxes(autorange="reversed", type="category", showgrid=False)
-    figure.update_xaxes(type="category", tickangle=0)
+    styled(
+        figure,
+        title,
+        f"{x_title} (start of each group)",
+        y_title,
+        yaxis={"autorange": "reversed", "type": "category", "showgrid": False},
+        xaxis={"type": "category", "tickangle": 0},
+    )
     weighted = (
         frame.assign(weight=frame["mean_stage"] * frame["mentors"])
         .groupby("weeks_from")[["weight", "mentors"]]
