@@ -73,7 +73,7 @@ edited = st.data_editor(
     key=f"targets_editor_{version}",
     num_rows="dynamic",
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={
         "figure": st.column_config.SelectboxColumn(
             "Figure", options=list(TARGET_FIGURE_KINDS), required=True
