@@ -218,12 +218,91 @@ def _attach_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _open_read_only(path: Path, retry_seconds: float) -> duckdb.DuckDBPyConnection:
+class _Lease:
+    """A read of the published file on a pooled in-memory DuckDB: `con` is a fresh cursor of
+    the instance (its own TEMP tables and settings) with the file attached read-only as its
+    default database. `close` detaches the file and gives the instance back to the pool. The
+    instance's configuration is locked: a read cannot change a setting for the reads after it.
+
+    An instance costs about 20 ms to make and an attach about 2 ms, so the pool saves a tenth
+    of a page run. An instance is used by one reader at a time; one that spilled to disk, or
+    that fails to detach, is closed instead (so its spill folder goes with it)."""
+
+    def __init__(
+        self, instance: duckdb.DuckDBPyConnection, spill: Path, limit: str, uses: int
+    ) -> None:
+        self.instance, self.spill, self.limit, self.uses = instance, spill, limit, uses
+        self.con = instance.cursor()
+
+    def close(self) -> None:
+        con, self.con = self.con, None  # type: ignore[assignment]
+        if con is None:
+            return
+        try:
+            con.close()
+            self.instance.execute("DETACH DATABASE IF EXISTS published")
+        except duckdb.Error:
+            self.instance.close()
+            return
+        _give_back(self.instance, self.spill, self.limit, self.uses)
+
+
+POOLED_INSTANCES = 4
+# An instance keeps a few kilobytes from each attach; it is closed after this many, so a server
+# up for weeks holds no more than when it started (the soak measures it).
+LEASES_PER_INSTANCE = 100
+_pool: list[tuple[str, duckdb.DuckDBPyConnection, Path, int]] = []
+_pool_lock = threading.Lock()
+_pool_pid = os.getpid()
+
+
+def _take_instance() -> tuple[duckdb.DuckDBPyConnection, Path, str, int]:
+    global _pool_pid
+    limit = READ_MEMORY_LIMIT
+    with _pool_lock:
+        if _pool_pid != os.getpid():  # a forked child never uses its parent's instances
+            _pool.clear()
+            _pool_pid = os.getpid()
+        for i, (held_limit, instance, spill, uses) in enumerate(_pool):
+            if held_limit == limit:
+                del _pool[i]
+                return instance, spill, limit, uses + 1
+    spill = Path(tempfile.gettempdir()) / f"pm-duckdb-{os.getpid()}-{next(_spill_numbers)}"
+    instance = duckdb.connect(
+        ":memory:", config={"memory_limit": limit, "temp_directory": str(spill)}
+    )
+    # A setting changed by one read would outlive it in a pooled instance: none may be changed.
+    instance.execute("SET lock_configuration = true")
+    return instance, spill, limit, 1
+
+
+def _give_back(instance: duckdb.DuckDBPyConnection, spill: Path, limit: str, uses: int) -> None:
+    if not spill.exists() and uses < LEASES_PER_INSTANCE:
+        with _pool_lock:
+            if _pool_pid == os.getpid() and len(_pool) < POOLED_INSTANCES:
+                _pool.append((limit, instance, spill, uses))
+                return
+    instance.close()
+
+
+def _lease_read_only(path: Path) -> _Lease:
+    """The file attached read-only on a pooled instance, as `_attach_read_only` does on a new one."""
+    lease = _Lease(*_take_instance())
+    try:
+        lease.con.execute("ATTACH $path AS published (READ_ONLY)", {"path": str(path)})
+        lease.con.execute("USE published")
+    except BaseException:
+        lease.close()
+        raise
+    return lease
+
+
+def _open_read_only(path: Path, retry_seconds: float) -> _Lease:
     deadline = time.monotonic() + retry_seconds
     delay = 0.05
     while True:
         try:
-            con = _attach_read_only(path)
+            con = _lease_read_only(path)
             break
         except duckdb.Error as exc:
             if not _is_lock_error(exc, path):
@@ -300,20 +379,20 @@ def read(
     if not path.exists():
         raise DatabaseMissing(f"no database at {path}: import some files or create the demo first")
     before = _identity(path)
-    con = _open_read_only(path, retry_seconds)
+    lease = _open_read_only(path, retry_seconds)
     try:
-        version = _checked_version(con, path, before)
+        version = _checked_version(lease.con, path, before)
         if version != SCHEMA_VERSION:
             _refuse_newer(path, version)
-            con.close()
+            lease.close()
             with connect(path, retry_seconds=retry_seconds):
                 pass  # the upgrade is a change like any other
             before = _identity(path)
-            con = _open_read_only(path, retry_seconds)
-            _checked_version(con, path, before)
-        yield con
+            lease = _open_read_only(path, retry_seconds)
+            _checked_version(lease.con, path, before)
+        yield lease.con
     finally:
-        con.close()
+        lease.close()
 
 
 def _refuse_newer(path: Path, version: int) -> None:
@@ -494,7 +573,7 @@ def connect(
                 identity = _identity(origin)
                 peek = _open_read_only(origin, retry_seconds)
                 try:
-                    old_version = _checked_version(peek, origin, identity)
+                    old_version = _checked_version(peek.con, origin, identity)
                 finally:
                     peek.close()
                 _refuse_newer(origin, old_version)

@@ -51,7 +51,7 @@ def _fresh(page: str) -> Any:
 class _SqlClock:
     """Where a page run's time goes: the seconds spent inside DuckDB's `execute` (the queries
     themselves, every TEMP table the run builds included) on the connections the dashboard
-    opens, counted by wrapping `analysis.database._attach_read_only`. The rest of a run is
+    opens, counted by wrapping `analysis.database._lease_read_only`. The rest of a run is
     Python: Streamlit, the frame, pandas, Plotly and fetching the results."""
 
     def __init__(self) -> None:
@@ -61,7 +61,7 @@ class _SqlClock:
     def install(self) -> None:
         from analysis import database
 
-        real = database._attach_read_only
+        real = database._lease_read_only
         clock = self
 
         class Timed:
@@ -80,7 +80,11 @@ class _SqlClock:
             def __getattr__(self, name: str) -> Any:
                 return getattr(self._con, name)
 
-        database._attach_read_only = lambda path: Timed(real(path))  # type: ignore[assignment]
+        def timed(lease: Any) -> Any:
+            lease.con = Timed(lease.con)
+            return lease
+
+        database._lease_read_only = lambda path: timed(real(path))  # type: ignore[assignment]
 
     def reset(self) -> tuple[float, int]:
         spent = (self.seconds, self.queries)
