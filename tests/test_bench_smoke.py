@@ -9,7 +9,6 @@ they were asked to (never in the project's BENCHMARKS.md).
 from __future__ import annotations
 
 import csv
-import json
 import re
 import subprocess
 import sys
@@ -18,14 +17,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analysis import database, demo_data
+from analysis import database
 from analysis.importer import ImportSource, import_files
 from analysis.settings import Settings
-from benchmarks import growth, readers, shapes
+from benchmarks import growth, shapes
 from benchmarks.pages import page_files
 from benchmarks.run import _readers_row, rows_count
 from tests.browser_support import CHROMIUM
-from tests.conftest import DEMO_END, query
+from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,48 +110,6 @@ def test_the_browser_measures_run_on_a_tiny_programme(tmp_path: Path) -> None:
         assert visit["bytes"] > 0, page
         assert visit["errors"] == [], page
     assert result["peak_rss"] > 0
-
-
-@pytest.mark.browser
-def test_the_readers_measure_browses_three_servers_while_an_import_lands(tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    files = demo_data.write_csv(tmp_path / "files", mentors=200, seed=7, end=DEMO_END)
-    db = tmp_path / "readers" / "programme.duckdb"
-    out = tmp_path / "readers.json"
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "benchmarks.readers", "--db", str(db)),
-            *("--files", *map(str, files), "--out", str(out)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(out.read_text())
-    assert result["import_landed"] is True
-    assert result["errors"] == []
-    phases = [i["phase"] for i in result["interactions"]]
-    # Every server used before and after; the first interaction of the loop starts while the
-    # importer is still starting up, so at least one falls during the import.
-    assert phases.count("before") == 3 and phases.count("after") == 3
-    assert result["during_count"] == phases.count("during") >= 1
-    assert {i["server"] for i in result["interactions"]} == {1, 2, 3}
-    assert all(i["seconds"] is not None and i["seconds"] > 0 for i in result["interactions"])
-    assert all(i["errors"] == [] for i in result["interactions"])
-    assert result["new_data_shown"] == [True, True, True]
-    # The import really landed in the servers' file: the demo programme plus the files.
-    cohorts = {c for (c,) in query(db, "SELECT DISTINCT cohort FROM mentors")}
-    assert readers.NEW_COHORT in cohorts
-    assert query(db, "SELECT count(*) FROM attendance")[0][0] > 5_000  # the files landed
-    # run.py's row reads it: measured, with the interactions and no error.
-    notes: list[str] = []
-    row = _readers_row({"runs": [result]}, notes)
-    assert row.measured != "not measured" and row.runs == "1"
-    assert f"{result['during_count']} interactions during the import, 0 error(s)" in row.against
-    assert any("every server showed the new data" in n for n in notes), notes
 
 
 def _readers_result(during: list[float], errors: list[str]) -> dict[str, object]:
