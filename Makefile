@@ -10,11 +10,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DB     ?= $(if $(DASHBOARD_DB),$(DASHBOARD_DB),data/programme.duckdb)
-# `make test` runs every test once, in two runs side by side: the browser and slow tests with the
-# real clock, and all the others with the clock moved (Debian's faketime) to late on the last day
-# of a February, so a test or a figure that depends on today's date fails here, not on some later
-# day. The moved-clock run shares its tests between two workers (pytest-xdist); the browser run
-# spends much of its time waiting on Chromium and the servers.
+# `make test` runs every test once, in two runs side by side: the browser tests with the real
+# clock, and all the others with the clock moved (Debian's faketime) to late on the last day of a
+# February, so a test or a figure that depends on today's date fails here, not on some later
+# day. The moved-clock run shares its tests between two workers (pytest-xdist), then runs the
+# slow ones that need no browser (the soak) on one, beside the browser tests, which spend much
+# of their time waiting on Chromium and the servers.
 MOVED_CLOCK ?= 2029-02-28 23:30:00
 # `make test` runs the full soak (2,000 page runs: memory after the first 200, open files,
 # connections) and the three-server test with its full million attendance rows (24,000 mentors).
@@ -57,13 +58,16 @@ test: venv
 	$(VENV)/bin/mypy
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	@mkdir -p test-artifacts
-	@faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest -m "not browser and not slow" -q -n 2 \
-		-p no:cacheprovider --basetemp=test-artifacts/moved-clock-tmp \
-		> test-artifacts/moved-clock.log 2>&1 & moved=$$!; \
-	PM_SOAK_RUNS=$(SOAK_RUNS) PM_IMPORT_MENTORS=$(IMPORT_MENTORS) $(VENV)/bin/pytest -m "browser or slow"; main=$$?; \
+	@{ faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest -m "not browser and not slow" -q -n 2 \
+		-p no:cacheprovider --basetemp=test-artifacts/moved-clock-tmp; fast=$$?; \
+		PM_SOAK_RUNS=$(SOAK_RUNS) faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest \
+		-m "slow and not browser" -q -p no:cacheprovider --basetemp=test-artifacts/moved-clock-slow; \
+		slow=$$?; test $$fast -eq 0 && test $$slow -eq 0; } > test-artifacts/moved-clock.log 2>&1 & moved=$$!; \
+	PM_IMPORT_MENTORS=$(IMPORT_MENTORS) $(VENV)/bin/pytest -m browser; main=$$?; \
 	wait $$moved; moved_rc=$$?; \
 	echo "== the other tests, with the clock moved to $(MOVED_CLOCK) =="; \
-	tail -n 45 test-artifacts/moved-clock.log; \
+	grep -E '^[0-9]+ (passed|failed)|^FAILED|^ERROR' test-artifacts/moved-clock.log; \
+	tail -n 60 test-artifacts/moved-clock.log; \
 	test $$main -eq 0 && test $$moved_rc -eq 0
 
 soak: venv

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import admin, database, demo_data
+from tests.browser_support import ARTIFACTS
 from tests.conftest import query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,6 +132,12 @@ def test_two_thousand_page_runs_leak_nothing(
     warm = next(s for s in samples if s[0] == WARM) if RUNS >= WARM else samples[0]
     end = samples[-1]
     print(f"\nruns, RSS KiB, open fds: {samples}; connections: {live}; combinations: {len(seen)}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "soak.json").write_text(
+        json.dumps(
+            {"runs_rss_kib_open_fds": samples, "connections": live, "combinations": len(seen)}
+        )
+    )
     assert end[1] <= warm[1] * 1.10, f"memory grew from {warm[1]} to {end[1]} KiB: {samples}"
     assert end[2] <= warm[2], f"open files grew from {warm[2]} to {end[2]}: {samples}"
     if RUNS >= 2000:
