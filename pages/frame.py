@@ -20,13 +20,15 @@ import pandas as pd
 import streamlit as st
 
 import pages_mode
-from analysis import audit, audit_store, clock, database, metrics
+from analysis import audit, audit_store, clock, database, metrics, process
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
 # Streamlit's old `pages/` directory mode must never run a page without the frame (see
 # _leave_pages_directory_mode); importing the frame switches it off for the server.
 pages_mode.leave_directory_mode()
+# Page runs are threads: without a bound, glibc's per-thread arenas let a server's memory creep.
+process.bound_malloc_arenas()
 
 PAGE_FAILED = (
     "Something went wrong on this page; the details are in the server's log. Try again, or "
