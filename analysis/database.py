@@ -21,6 +21,7 @@ import contextlib
 import errno
 import fcntl
 import itertools
+import json
 import os
 import shutil
 import tempfile
@@ -331,15 +332,53 @@ def _verify_once(
 ) -> None:
     """Read every table to its end, once per version of the file in this process (the first
     read after start-up or after a change): a file cut short or overwritten in the middle
-    fails here, in one sentence, instead of half-way through a page."""
+    fails here, in one sentence, instead of half-way through a page.
+
+    A version this program published itself (`_record_written`: the same inode, size and
+    modification time to the nanosecond) is not read again: a file cut short, overwritten or
+    replaced since has another size or time. Without this, every server read every table of a
+    new version on its first run after an import (1.5-2 s at a million rows)."""
     with _verified_lock:
         if before in _verified:
             return
+    if _written_here(path, before):
+        with _verified_lock:
+            _verified.add(before)
+        return
     check_tables(con, path)
     with contextlib.suppress(OSError):
         if _identity(path) == before:
             with _verified_lock:
                 _verified.add(before)
+
+
+def _written_record(path: Path) -> Path:
+    return path.with_name(f".{path.name}.written")
+
+
+def _record_written(path: Path) -> None:
+    """Note the version just published, whole (it was written and checkpointed here), for this
+    process and, in a file beside it, for every other process that reads it."""
+    stat = path.stat()
+    identity = (str(path.absolute()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _verified_lock:
+        _verified.add(identity)
+    record = _written_record(path)
+    fresh = record.with_name(f"{record.name}.{os.getpid()}")
+    fresh.write_text(
+        json.dumps({"inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}),
+        encoding="utf-8",
+    )
+    os.replace(fresh, record)
+
+
+def _written_here(path: Path, identity: tuple[str, int, int, int]) -> bool:
+    """Whether `identity` is the version this program last published at `path`."""
+    try:
+        written = json.loads(_written_record(path).read_text(encoding="utf-8"))
+        return (written["inode"], written["size"], written["mtime_ns"]) == identity[1:]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _checked_version(
@@ -614,6 +653,8 @@ def connect(
             wal_path(path).unlink(missing_ok=True)
             os.replace(work, path)
             _fsync_dir(path.parent)
+            with contextlib.suppress(OSError):  # without the record, readers check it whole
+                _record_written(path)
             timings["publish"] = time.perf_counter() - committed
             LAST_CHANGE.clear()
             LAST_CHANGE.update(timings)

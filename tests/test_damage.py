@@ -201,3 +201,42 @@ def test_a_database_another_program_holds_is_busy_whatever_its_folder_is_called(
     finally:
         holder.kill()
         holder.wait()
+
+
+def _counting_checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every whole read of a file's tables (database.check_tables), as a list of paths."""
+    calls: list[Path] = []
+    real = database.check_tables
+
+    def counted(con: object, path: Path) -> None:
+        calls.append(path)
+        real(con, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(database, "check_tables", counted)
+    database._verified.clear()  # as a process that has not read this version yet
+    return calls
+
+
+def test_a_version_published_here_is_not_read_whole_again_but_a_changed_one_is(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _counting_checks(monkeypatch)
+    with database.read(db) as con:
+        assert con.execute("SELECT count(*) FROM mentors").fetchone() == (3,)
+    assert calls == []  # the record beside it: this version was written whole by the program
+    # The same size, other bytes, behind the program's back: read whole, and refused.
+    damage(db, "overwritten in the middle")
+    with pytest.raises(database.DatabaseDamaged), database.read(db):
+        pass
+    assert calls == [db]
+
+
+@pytest.mark.parametrize("record", ["{not json", '{"inode": 1, "size": 2, "mtime_ns": 3}', "[]"])
+def test_a_record_that_does_not_match_means_a_whole_read(
+    db: Path, monkeypatch: pytest.MonkeyPatch, record: str
+) -> None:
+    (db.parent / f".{db.name}.written").write_text(record)
+    calls = _counting_checks(monkeypatch)
+    with database.read(db) as con:
+        assert con.execute("SELECT count(*) FROM mentors").fetchone() == (3,)
+    assert calls == [db]

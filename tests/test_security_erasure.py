@@ -6,6 +6,7 @@ notes are in none of its bytes.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -67,9 +68,11 @@ def test_the_erased_code_and_notes_are_in_none_of_the_files_bytes(erasable: Path
     assert query(erasable, "SELECT count(*) FROM mentors")[0][0] > 10
     assert len(snapshots.list_snapshots(erasable)) == 2  # kept, rewritten, still restorable
     assert all(snapshots.is_good(s) for s in snapshots.list_snapshots(erasable))
-    # No working copy left; only the writer's lock file (empty) and the key's draft is gone.
+    # No working copy left: only the writer's lock file (empty) and the record of the version
+    # written (its inode, size and time); the key's draft is gone.
     left = sorted(p.name for p in erasable.parent.iterdir() if p.name.startswith("."))
-    assert left == [f".{erasable.name}.writer"]
+    assert left == [f".{erasable.name}.writer", f".{erasable.name}.written"]
+    assert set(json.loads((erasable.parent / left[1]).read_text())) == {"inode", "size", "mtime_ns"}
     reference = admin.erasure_reference(CODE, admin.erasure_key(erasable))
     assert any(reference in str(e["detail"]) for e in audit_store.entries(erasable))
 
