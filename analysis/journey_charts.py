@@ -37,6 +37,22 @@ AT_RISK_WEEKS = (0, 4, 12, 26, 52, 78, 104)
 LABELS = STEP_LABELS | OUTCOME_LABELS
 
 
+def _left_of_axis(text: str, yshift: int) -> dict[str, Any]:
+    """A label left of the plot, `yshift` pixels below its bottom (a row of the at-risk table)."""
+    return {
+        "x": 0,
+        "xref": "paper",
+        "xanchor": "right",
+        "xshift": -24,
+        "y": 0,
+        "yref": "paper",
+        "yshift": yshift,
+        "text": text,
+        "showarrow": False,
+        "font": {"size": 11, "color": "#52606d"},
+    }
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
@@ -262,34 +278,8 @@ def retention(curves: dict[str, SurvivalCurve], weeks: tuple[int, ...] = AT_RISK
                     "font": {"size": 11, "color": "#52606d"},
                 }
             )
-        notes.append(
-            {
-                "x": 0,
-                "xref": "paper",
-                "xanchor": "right",
-                "xshift": -24,
-                "y": 0,
-                "yref": "paper",
-                "yshift": -96 - row_height * i,
-                "text": charts._plain(name)[:18],
-                "showarrow": False,
-                "font": {"size": 11, "color": "#52606d"},
-            }
-        )
-    notes.append(
-        {
-            "x": 0,
-            "xref": "paper",
-            "xanchor": "right",
-            "xshift": -24,
-            "y": 0,
-            "yref": "paper",
-            "yshift": -76,
-            "text": "<b>At risk</b>",
-            "showarrow": False,
-            "font": {"size": 11, "color": "#52606d"},
-        }
-    )
+        notes.append(_left_of_axis(charts._plain(name)[:18], -96 - row_height * i))
+    notes.append(_left_of_axis("<b>At risk</b>", -76))
     bottom = 110 + row_height * len(shown)
     styled(
         figure,
