@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import audit_store, clock, database, profiles, snapshots
+from analysis import audit_store, clock, database, files, profiles, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = (
@@ -96,29 +96,66 @@ def has_demo(db_path: str | Path) -> bool:
 
 
 KEY_ENV = "DASHBOARD_ERASURE_KEY"
+KEY_FILE_ENV = "DASHBOARD_ERASURE_KEY_FILE"
 KEY_FILE = "erasure.key"
+KEY_APP_FOLDER = "peer-mentor-dashboard"
+
+
+def default_key_path() -> Path:
+    """Where the erasure key is kept unless DASHBOARD_ERASURE_KEY_FILE says otherwise: the
+    user's configuration folder ($XDG_CONFIG_HOME, or ~/.config), never the data folder. Whoever
+    holds a copy of the data folder (a stolen disk, a careless share) then does not hold the
+    key too: with it, every code could be tried against the audit log's references."""
+    env = os.environ.get(KEY_FILE_ENV, "").strip()
+    if env:
+        return Path(env).expanduser().resolve()
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
+    return (Path(base).expanduser() / KEY_APP_FOLDER / KEY_FILE).resolve()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def key_path(db_path: str | Path) -> Path:
+    """The erasure key's file for the database at `db_path`; refused inside its data folder."""
+    path = default_key_path()
+    data = Path(db_path).resolve().parent
+    if _inside(path.parent, data):
+        raise database.DatabaseError(
+            f"the erasure key file {path} is in the database's folder {data}: keep it apart "
+            f"(set {KEY_FILE_ENV} to a file outside it, or {KEY_ENV})"
+        )
+    return path
 
 
 def erasure_key(db_path: str | Path) -> bytes:
     """The secret the audit log's erasure references are keyed with: the environment variable
-    DASHBOARD_ERASURE_KEY, or `erasure.key` beside the database (made on first use, readable by
-    its owner only; never in a backup). A copy of the database without the key cannot be
-    tested against guesses."""
+    DASHBOARD_ERASURE_KEY, or the key file (`key_path`: outside the data folder; made on first
+    use, readable by its owner only; never in a backup). A copy of the data folder without the
+    key cannot be tested against guesses. A key an older release left beside the database is
+    moved to the key file (the references made with it stay checkable)."""
     env = os.environ.get(KEY_ENV, "").strip()
     if env:
         if len(env) < 32:
             raise database.DatabaseError(f"{KEY_ENV} is too short: use at least 32 characters")
         return env.encode("utf-8")
-    path = Path(db_path).resolve().parent / KEY_FILE
+    path = key_path(db_path)
+    old = Path(db_path).resolve().parent / KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        files.private_dir(path.parent)
         # Written whole under another name and linked into place: a reader never sees half
         # a key, and two programs making it at once agree on one.
         draft = path.with_name(f".{KEY_FILE}.{os.getpid()}-{secrets.token_hex(4)}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
         try:
+            os.fchmod(fd, files.FILE_MODE)
             with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
+                f.write(
+                    (old.read_text(encoding="utf-8").strip() if old.exists() else "")
+                    or secrets.token_hex(32)
+                )
+                f.write("\n")
                 f.flush()
                 os.fsync(f.fileno())
             with contextlib.suppress(FileExistsError):
@@ -128,6 +165,8 @@ def erasure_key(db_path: str | Path) -> bytes:
     key = path.read_text(encoding="utf-8").strip()
     if len(key) < 32:
         raise database.DatabaseError(f"the erasure key in {path} is too short: delete it")
+    if old.exists() and old.read_text(encoding="utf-8").strip() == key:
+        old.unlink()  # moved: the data folder no longer holds it
     return key.encode("utf-8")
 
 

@@ -42,7 +42,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import clock
+from analysis import clock, files
 
 SUFFIX = ".audit.jsonl"
 
@@ -106,12 +106,14 @@ def has(db_path: str | Path, key: str) -> bool:
 def _locked(path: Path) -> Iterator[int]:
     """The store open for appending, under its exclusive lock; the file's current version
     (reopened if a rewrite replaced it while this writer waited)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    files.private_dir(path.parent)
     while True:
         created = not path.exists()
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            if created:
+                os.fchmod(fd, files.FILE_MODE)
             try:
                 current = os.stat(path).st_ino
             except FileNotFoundError:
@@ -221,6 +223,7 @@ def _rewrite(db_path: str | Path, keep: list[dict[str, Any]]) -> None:
     try:
         fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
+            os.fchmod(fd, files.FILE_MODE)
             os.write(fd, b"".join(_line(e) for e in keep))
             os.fsync(fd)
         finally:
@@ -256,7 +259,9 @@ def replace_text(db_path: str | Path, needle: str, replacement: str) -> int:
 def copy_to(db_path: str | Path, target: Path) -> int:
     """Write the store's whole entries to `target` (a backup); return how many."""
     rows = entries(db_path)
-    with target.open("xb") as out:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
+    os.fchmod(fd, files.FILE_MODE)
+    with os.fdopen(fd, "wb") as out:
         out.write(b"".join(_line(e) for e in rows))
         out.flush()
         os.fsync(out.fileno())

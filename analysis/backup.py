@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 
 from analysis import audit_store, database, snapshots
+from analysis import files as modes
 
 MANIFEST = "manifest.json"
 FORMAT = "peer-mentor-dashboard-backup/1"
@@ -78,7 +79,7 @@ def backup(db_path: str | Path, out: str | Path) -> BackupResult:
         pass
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.with_name(f".{out.name}.partial-{os.getpid()}-{time.time_ns()}")
-    work.mkdir()
+    work.mkdir(mode=modes.DIR_MODE)
     try:
         copy = work / db.name
         # The open descriptor keeps the version it opened, whatever is published meanwhile.
@@ -98,7 +99,7 @@ def backup(db_path: str | Path, out: str | Path) -> BackupResult:
         # lines only. The erasure key is never copied: a backup is meant to leave the machine.
         audit_file = audit_store.store_path(db).name
         audit_entries = audit_store.copy_to(db, work / audit_file)
-        (work / "tables").mkdir()
+        (work / "tables").mkdir(mode=modes.DIR_MODE)
         con = database._attach_read_only(copy)
         try:
             database.check_tables(con, copy)
@@ -133,6 +134,7 @@ def backup(db_path: str | Path, out: str | Path) -> BackupResult:
             ],
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        modes.private_tree(work)  # the folder 0700, every file in it 0600, whatever the umask
         if out.exists():
             out.rmdir()
         os.replace(work, out)
@@ -205,10 +207,11 @@ def restore_backup(db_path: str | Path, folder: str | Path, user: str | None = N
             f"the backup in {folder} was made by a newer release of the dashboard; "
             "nothing was restored: install that release to restore it"
         )
-    db.parent.mkdir(parents=True, exist_ok=True)
+    modes.private_dir(db.parent)
     incoming = db.with_name(f".{db.name}.from-backup-{os.getpid()}-{time.time_ns()}")
     try:
         shutil.copyfile(source, incoming)
+        modes.private_file(incoming)
         con = database._attach_read_only(incoming)
         try:
             database.check_tables(con, incoming)

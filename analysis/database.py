@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import clock
+from analysis import clock, files
 
 SCHEMA_VERSION = 4
 
@@ -369,6 +369,7 @@ def _record_written(path: Path) -> None:
         json.dumps({"inode": stat.st_ino, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}),
         encoding="utf-8",
     )
+    files.private_file(fresh)
     os.replace(fresh, record)
 
 
@@ -473,8 +474,10 @@ def writer_lock(path: str | Path, retry_seconds: float = LOCK_RETRY_SECONDS) -> 
             with _held_lock:
                 _held[key] -= 1
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(_lock_file(path), os.O_RDWR | os.O_CREAT, 0o644)
+    files.private_dir(path.parent)
+    fd = os.open(_lock_file(path), os.O_RDWR | os.O_CREAT, files.FILE_MODE)
+    with contextlib.suppress(OSError):
+        os.fchmod(fd, files.FILE_MODE)
     try:
         deadline = time.monotonic() + retry_seconds
         delay = 0.05
@@ -555,7 +558,9 @@ def _disk_full(path: Path) -> DiskFull:
 
 
 def _copy_file(source: Path, target: Path) -> None:
-    with source.open("rb") as src, target.open("xb") as out:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
+    os.fchmod(fd, files.FILE_MODE)
+    with source.open("rb") as src, os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(src, out, 8 << 20)
         out.flush()
         os.fsync(out.fileno())
@@ -620,7 +625,7 @@ def connect(
                 if wal_path(origin).exists():
                     _copy_file(wal_path(origin), wal_path(work))
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                files.private_dir(path.parent)
             timings["check_and_copy"] = time.perf_counter() - started
             # The order rows are stored in means nothing (every query that shows rows sorts
             # them), so DuckDB may write in parallel: a million-row import takes 4.1 s, not 5.4.
@@ -637,6 +642,7 @@ def connect(
                 return
             if compact:
                 work = _rewrite(work)
+            files.private_file(work)
             _fsync(work)
             if (
                 keep_before_upgrade
@@ -652,6 +658,7 @@ def connect(
             # over the new file, so it goes first.
             wal_path(path).unlink(missing_ok=True)
             os.replace(work, path)
+            files.private_dir(path.parent)
             _fsync_dir(path.parent)
             with contextlib.suppress(OSError):  # without the record, readers check it whole
                 _record_written(path)

@@ -55,7 +55,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import clock, database
+from analysis import clock, database, files
 
 KEEP = 5
 FOLDER = "snapshots"
@@ -162,6 +162,7 @@ def _link_snapshot(db: Path, label: str) -> Snapshot | None:
         if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
             return None
         raise
+    files.private_file(target)  # the published file's own mode: it is the same file
     _fsync_dir(target.parent)
     return Snapshot(target, now, _clean_label(label), target.stat().st_size, number)
 
@@ -172,8 +173,7 @@ def _clean_label(label: str) -> str:
 
 def _new_snapshot_name(db: Path, label: str) -> tuple[Path, dt.datetime, int]:
     """The next snapshot's path, time and number (one more than the newest listed)."""
-    folder = snapshot_dir(db)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = files.private_dir(snapshot_dir(db))
     _clear_abandoned_partials(folder)
     label = _clean_label(label)
     number = max((s.number for s in list_snapshots(db)), default=0) + 1
@@ -248,8 +248,7 @@ def restore(db_path: str | Path, which: str | Path, user: str | None = None) -> 
     """
     db = Path(db_path)
     chosen = find_snapshot(db, which)
-    folder = snapshot_dir(db)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = files.private_dir(snapshot_dir(db))
     incoming = _partial(folder / f".restoring-{uuid.uuid4().hex[:12]}.duckdb")
     saved: Snapshot | None = None
     try:
@@ -346,6 +345,7 @@ def _scrub_one(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], int]) -> 
         con.execute("DETACH old")
     finally:
         con.close()
+    files.private_file(fresh)
     _fsync_file(fresh)
     os.replace(fresh, path)
     _fsync_dir(path.parent)
@@ -407,6 +407,7 @@ def _copy_locked(db: Path, fd: int, label: str) -> Snapshot:
             finally:
                 con.close()
             _fsync_file(partial)
+        files.private_file(partial)
         os.replace(partial, target)
         _fsync_dir(folder)
     finally:
@@ -418,7 +419,9 @@ def _copy_locked(db: Path, fd: int, label: str) -> Snapshot:
 def _copy_fd(src_fd: int, target: Path) -> None:
     """Copy a whole file from a descriptor (without closing it) to `target`, flushed to disk."""
     size = os.fstat(src_fd).st_size
-    with target.open("wb") as out:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, files.FILE_MODE)
+    os.fchmod(fd, files.FILE_MODE)
+    with os.fdopen(fd, "wb") as out:
         offset = 0
         while offset < size:
             chunk = os.pread(src_fd, min(_COPY_CHUNK, size - offset), offset)

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,12 @@ if str(PROJECT_ROOT) not in sys.path:  # the project is not installed; `pytest` 
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from analysis import database  # noqa: E402
+
+# The erasure key's default home is the user's configuration folder (analysis/admin.py): the
+# tests keep theirs in a folder of their own, never the machine's.
+os.environ.setdefault(
+    "XDG_CONFIG_HOME", str(Path(tempfile.mkdtemp(prefix="pm-test-config-")).resolve())
+)
 from analysis.importer import ImportResult, ImportSource, import_files  # noqa: E402
 from analysis.settings import Settings  # noqa: E402
 

@@ -177,7 +177,7 @@ def test_the_audit_log_s_light_path_is_backed_up_and_runs_on_after_a_restore(
     shutil.copy(demo_db, db)
     audit_store.append(db, "m@example.org", "sign in", "role manager", once="sign in:s1")
     audit_store.append(db, "f@example.org", "page refused", "page data")
-    key = admin.erasure_key(db)  # the erasure key lives beside the database ...
+    key = admin.erasure_key(db)  # the erasure key lives apart from the database ...
     folder = tmp_path / "backup"
     backup.backup(db, folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

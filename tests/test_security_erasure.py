@@ -91,7 +91,8 @@ def test_without_the_key_trying_every_code_finds_nothing(erasable: Path) -> None
     key = admin.erasure_key(erasable)
     assert reference == admin.erasure_reference(CODE, key)
     assert admin.erasure_reference(CODE, b"another key of enough length......") != reference
-    assert (erasable.parent / admin.KEY_FILE).stat().st_mode & 0o077 == 0  # owner only
+    assert admin.key_path(erasable).stat().st_mode & 0o077 == 0  # owner only
+    assert not (erasable.parent / admin.KEY_FILE).exists()  # not beside the database
 
 
 def test_the_key_can_come_from_the_environment(
