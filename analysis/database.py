@@ -241,11 +241,46 @@ class _Lease:
             return
         try:
             con.close()
-            self.instance.execute("DETACH DATABASE IF EXISTS published")
+            self.instance.execute("USE memory")
+            for (name,) in self.instance.execute(
+                "SELECT database_name FROM duckdb_databases() WHERE NOT internal "
+                "AND database_name <> 'memory'"
+            ).fetchall():
+                self.instance.execute(f'DETACH DATABASE IF EXISTS "{_quoted(name)}"')
+            left = _left_in_memory(self.instance)
         except duckdb.Error:
             self.instance.close()
             return
+        if left:  # a read made something that would outlive it: the instance goes
+            self.instance.close()
+            return
         _give_back(self.instance, self.spill, self.limit, self.uses)
+
+
+def _quoted(name: str) -> str:
+    return name.replace('"', '""')
+
+
+# What a read may have made in the instance's own in-memory database (or attached besides the
+# published file): none of it may reach the next read.
+_LEFT_IN_MEMORY = """
+SELECT count(*) FROM (
+    SELECT 1 FROM duckdb_tables() WHERE database_name = 'memory'
+    UNION ALL SELECT 1 FROM duckdb_views() WHERE database_name = 'memory' AND NOT internal
+    UNION ALL SELECT 1 FROM duckdb_sequences() WHERE database_name = 'memory'
+    UNION ALL SELECT 1 FROM duckdb_functions() WHERE database_name = 'memory' AND NOT internal
+    UNION ALL SELECT 1 FROM duckdb_types() WHERE database_name = 'memory' AND NOT internal
+    UNION ALL SELECT 1 FROM duckdb_schemas() WHERE database_name = 'memory' AND NOT internal
+        AND schema_name NOT IN ('main', 'pg_catalog', 'information_schema')
+    UNION ALL SELECT 1 FROM duckdb_databases() WHERE NOT internal AND database_name <> 'memory'
+)
+"""
+
+
+def _left_in_memory(instance: duckdb.DuckDBPyConnection) -> int:
+    """How many objects a lease left in the instance (detaching comes first)."""
+    row = instance.execute(_LEFT_IN_MEMORY).fetchone()
+    return int(row[0]) if row else 0
 
 
 POOLED_INSTANCES = 4

@@ -99,3 +99,51 @@ def test_reads_at_the_same_time_get_instances_of_their_own(db: Path) -> None:
     assert errors == []
     assert len(set(found)) == 6  # six instances at once, each with its own spill folder
     assert len(database._pool) <= database.POOLED_INSTANCES
+
+
+def test_a_read_s_attached_databases_and_memory_objects_never_reach_the_next(
+    db: Path, tmp_path: Path
+) -> None:
+    """Security re-probe, finding 8: an `ATTACH ':memory:' AS x` and a table in `memory.main`
+    survived into the next lease of a pooled instance."""
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE secret AS SELECT 'PM-0001' AS code")
+    database._pool.clear()
+    with database.read(db) as con:
+        con.execute("ATTACH ':memory:' AS x")
+        con.execute("CREATE TABLE x.kept AS SELECT 'PM-0001' AS code")
+        con.execute("ATTACH $p AS side (READ_ONLY)", {"p": str(other)})
+    with database.read(db) as con:
+        names = {
+            n for (n,) in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+        }
+        assert names == {"memory", "published", "system", "temp"}
+    for made in (
+        "CREATE TABLE memory.main.t AS SELECT 'PM-0001' AS code",
+        "CREATE VIEW memory.main.v AS SELECT 'PM-0001' AS code",
+        "CREATE MACRO memory.main.m() AS 'PM-0001'",
+        "CREATE SEQUENCE memory.main.s",
+        "CREATE SCHEMA memory.hidden",
+        "CREATE TYPE memory.main.mood AS ENUM ('PM-0001')",
+    ):
+        with database.read(db) as con:
+            con.execute(made)
+        with database.read(db) as con:
+            left = con.execute(
+                "SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory')"
+                " + (SELECT count(*) FROM duckdb_views() WHERE database_name = 'memory'"
+                "    AND NOT internal)"
+                " + (SELECT count(*) FROM duckdb_sequences() WHERE database_name = 'memory')"
+                " + (SELECT count(*) FROM duckdb_functions() WHERE database_name = 'memory'"
+                "    AND function_name = 'm')"
+                " + (SELECT count(*) FROM duckdb_types() WHERE database_name = 'memory'"
+                "    AND type_name = 'mood')"
+                " + (SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'hidden')"
+            ).fetchone()
+            assert left == (0,), made
+    # Every pooled instance between reads holds its own memory and nothing else.
+    for instance in _instances():
+        rows = instance.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+        assert {n for (n,) in rows} == {"memory", "system", "temp"}
+        assert database._left_in_memory(instance) == 0
