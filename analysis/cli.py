@@ -302,6 +302,8 @@ def _profiles(args: argparse.Namespace) -> int:
             path = Path(args.target)
             if not path.is_file():
                 raise UsageError(f"{usage}: {path} is not a file")
+            if path.stat().st_size > profiles.MAX_PROFILE_BYTES:  # refused before it is read
+                raise profiles.ProfileError(f"{path.name}: {profiles.too_big(path.stat().st_size)}")
             profile = profiles.loads(path.read_text(encoding="utf-8-sig"))
             with database.connect(args.db, create=True) as con:
                 con.execute("BEGIN TRANSACTION")

@@ -48,6 +48,11 @@ GRID_KEYS = (
 )
 SHEET_KEYS = tuple(k for k in GRID_KEYS if k not in ("mentor_column", "sheets"))
 MAX_NAME_LENGTH = 100
+# A profile is a page of settings, not data: every import reads every saved profile, so one of
+# 14 MB added 2.2 s and 85 MB to each (security re-probe, finding 9). The built-in ones are
+# under 2 KB and 30 values; these caps leave room for a system with long code lists.
+MAX_PROFILE_BYTES = 64 * 1024
+MAX_PROFILE_VALUES = 1000
 
 # The marks an attendance grid uses, before a profile adds its own (DATA.md, "Grid registers").
 DEFAULT_MARKS: dict[str, str] = {
@@ -164,6 +169,7 @@ def parse(data: Any) -> Profile:
     """A profile from its JSON (already loaded); unknown keys and wrong values are refused."""
     data = _object(data, "a profile")
     _unknown(data, TOP_KEYS, "profile")
+    _check_size(data)
     name = _text(data.get("name"), "name").strip()
     if len(name) > MAX_NAME_LENGTH:
         raise ProfileError(f"name must be at most {MAX_NAME_LENGTH} characters")
@@ -222,6 +228,47 @@ def parse(data: Any) -> Profile:
     return Profile(name, record_type, extends, form, columns, fixed, values, grid)
 
 
+def _count_values(data: dict[str, Any]) -> int:
+    """How many settings a profile holds: its columns, fixed values, value mappings and grid
+    sheets (counted before any is read, so a huge one costs nothing)."""
+    count = 0
+    for key in ("columns", "fixed"):
+        if isinstance(data.get(key), dict):
+            count += len(data[key])
+    if isinstance(data.get("values"), dict):
+        for table in data["values"].values():
+            count += len(table) if isinstance(table, dict) else 1
+    grid = data.get("grid")
+    if isinstance(grid, dict):
+        count += len(grid)
+        if isinstance(grid.get("sheets"), dict):
+            for sheet in grid["sheets"].values():
+                count += 1 + (len(sheet) if isinstance(sheet, dict) else 0)
+    return count
+
+
+def _check_size(data: dict[str, Any]) -> None:
+    count = _count_values(data)
+    if count > MAX_PROFILE_VALUES:
+        raise ProfileError(
+            f"the profile holds {count:,} values (columns, fixed values, value mappings and "
+            f"grid settings) and a profile may hold at most {MAX_PROFILE_VALUES:,}"
+        )
+    try:
+        size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"the profile is not plain JSON ({exc})") from exc
+    if size > MAX_PROFILE_BYTES:
+        raise ProfileError(too_big(size))
+
+
+def too_big(size: int) -> str:
+    return (
+        f"the profile is {size:,} bytes and a profile may be at most {MAX_PROFILE_BYTES:,} "
+        "bytes (64 KB)"
+    )
+
+
 def _parse_grid(grid: dict[str, Any], name: str) -> dict[str, Any]:
     _unknown(grid, GRID_KEYS, f"{name}: grid")
     out: dict[str, Any] = {
@@ -264,7 +311,10 @@ def _grid_settings(data: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def loads(text: str) -> Profile:
-    """A profile from JSON text."""
+    """A profile from JSON text (refused unread above MAX_PROFILE_BYTES)."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_PROFILE_BYTES:
+        raise ProfileError(too_big(size))
     try:
         data = json.loads(text)
     except ValueError as exc:
