@@ -505,8 +505,10 @@ def _send(args: argparse.Namespace) -> int:
         print(f"Nothing due on {today.isoformat()}.")
     for r in results:
         print(
-            f"{r.report}: {r.period[0].isoformat()} to {r.period[1].isoformat()}, "
-            f"to {', '.join(r.recipients)}: {_one_line(r.detail)}"
+            _one_line(
+                f"{r.report}: {r.period[0].isoformat()} to {r.period[1].isoformat()}, "
+                f"to {', '.join(r.recipients)}: {r.detail}"
+            )
         )
     return 0 if all(r.ok for r in results) else 1
 

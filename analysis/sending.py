@@ -311,6 +311,13 @@ def send(
     results: list[Sent] = []
     for report in chosen:
         period = period_before(report.every, today)
+        refused = header_problem(report)
+        if refused:  # refused, audited, and the next report still goes (re-probe, finding 6)
+            result = Sent(report.name, period, report.to, False, f"refused: {refused}")
+            if not dry_run:
+                _audit_send(db_path, report, period, result)
+            results.append(result)
+            continue
         with database.read(db_path) as con:
             problem = funder_problem(con, report, settings, period)
             message = (
@@ -334,6 +341,24 @@ def send(
     return results
 
 
+def header_problem(report: ScheduledReport) -> str | None:
+    """Why a report's name or recipients cannot go into an e-mail's headers, or None. A line
+    break there would add headers (or recipients) of the writer's choosing."""
+    for what, values in (("its name", (report.name,)), ("its to", report.to)):
+        for value in values:
+            if any(not ch.isprintable() for ch in value):
+                return (
+                    f"{what} holds a line break or another control character "
+                    f"({one_line(value)!r}); correct the [[email.reports]] entry"
+                )
+    return None
+
+
+def one_line(text: str) -> str:
+    """Text for a log line: every control character written out as its code."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 def funder_problem(
     con: Any, report: ScheduledReport, settings: Settings, period: tuple[dt.date, dt.date]
 ) -> str | None:
@@ -354,8 +379,10 @@ def _audit_send(
             con,
             "python -m analysis send",
             "send report",
-            f"{report.name} ({report.audience}"
-            f"{', ' + report.funding_stream if report.funding_stream else ''}), "
-            f"{period[0].isoformat()} to {period[1].isoformat()}, to "
-            f"{', '.join(report.to)}: {result.detail}",
+            one_line(
+                f"{report.name} ({report.audience}"
+                f"{', ' + report.funding_stream if report.funding_stream else ''}), "
+                f"{period[0].isoformat()} to {period[1].isoformat()}, to "
+                f"{', '.join(report.to)}: {result.detail}"
+            ),
         )

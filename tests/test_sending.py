@@ -323,3 +323,70 @@ def test_bad_report_settings_are_refused_with_a_reason(
 def test_the_dashboard_s_settings_accept_the_email_table(tmp_path: Path) -> None:
     settings = load_settings(settings_file(tmp_path, 2525))
     assert settings.organisation_name == "Riverside Peer Mentors"
+
+
+def test_a_report_with_a_line_break_is_refused_audited_and_the_next_is_still_sent(
+    smtp_server: tuple[Inbox, int], programme_db: Path, tmp_path: Path
+) -> None:
+    """Security re-probe, finding 6: a report whose name or `to` held CR/LF stopped `send`
+    without an audit entry, and every later due report went unsent."""
+    inbox, port = smtp_server
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        f"""
+[email]
+host = "127.0.0.1"
+port = {port}
+starttls = false
+user = "dashboard"
+from = "dashboard@riverside.example"
+
+[[email.reports]]
+name = "Monthly digest\\r\\nBcc: attacker@evil.example"
+audience = "manager"
+to = ["manager@riverside.example"]
+
+[[email.reports]]
+name = "Second digest"
+audience = "manager"
+to = ["manager@riverside.example\\r\\nBcc: attacker@evil.example"]
+
+[[email.reports]]
+name = "Good digest"
+audience = "manager"
+to = ["manager@riverside.example"]
+""",
+        encoding="utf-8",
+    )
+    email_settings = sending.load_email_settings(path, tmp_path / "no-secrets.toml")
+    email_settings = sending.EmailSettings(
+        **{**email_settings.__dict__, "password": "s3cret from the secrets"}
+    )
+    results = sending.send(
+        programme_db,
+        email_settings,
+        load_settings(tmp_path / "no-settings.toml"),
+        today=dt.date(2026, 3, 1),
+        pdf=lambda *a: b"%PDF-1.4 test",
+    )
+    assert [r.ok for r in results] == [False, False, True]
+    assert results[0].detail.startswith("refused: its name holds a line break")
+    assert results[1].detail.startswith("refused: its to holds a line break")
+    assert results[2].detail == "sent"
+    # Only the good report went out, to its one recipient; nobody was added by a header.
+    assert [(to, m["Subject"]) for _, to, m in inbox.messages] == [
+        (["manager@riverside.example"], "Good digest: February 2026")
+    ]
+    audit = [
+        str(r[0])
+        for r in query(
+            programme_db,
+            "SELECT detail FROM audit_log WHERE action = 'send report' "
+            "AND detail LIKE '%2026-02-01 to 2026-02-28%' ORDER BY detail",
+        )
+    ]
+    assert len(audit) == 3
+    assert any("Monthly digest\\x0d\\x0aBcc" in a and "refused" in a for a in audit)
+    assert any("Second digest" in a and "refused" in a for a in audit)
+    assert any(a.startswith("Good digest") and a.endswith(": sent") for a in audit)
+    assert not any("\r" in a or "\n" in a for a in audit)
