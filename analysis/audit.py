@@ -58,7 +58,7 @@ def session_problem(claims: Mapping[str, Any], now: dt.datetime, session_hours: 
 
 def signed_out(db_path: str | Path, session: str) -> bool:
     """True when the holder of this session has signed out."""
-    return audit_store.has(db_path, f"sign out:{session}")
+    return audit_store.is_revoked(db_path, f"sign out:{session}")
 
 
 def record_sign_in(
@@ -79,4 +79,6 @@ def record_sign_in(
 
 
 def record_sign_out(db_path: str | Path, user: str, session: str) -> None:
+    """The session is revoked first (its own file, never archived), then the sign-out logged."""
+    audit_store.revoke(db_path, f"sign out:{session}")
     audit_store.append(db_path, user, "sign out", f"session {session}", once=f"sign out:{session}")

@@ -102,6 +102,33 @@ def has(db_path: str | Path, key: str) -> bool:
     return key in _refresh(store_path(db_path)).keys
 
 
+# Sign-outs (revoked sessions) are kept in a file of their own as well as in the log, so that
+# archiving the log (OPERATIONS.md) never makes a copied cookie good again (re-probe, finding 4).
+REVOKED_SUFFIX = ".revoked.jsonl"
+
+
+def revoked_path(db_path: str | Path) -> Path:
+    db = Path(db_path)
+    return db.with_name(db.name + REVOKED_SUFFIX)
+
+
+def revoke(db_path: str | Path, key: str) -> None:
+    """Keep `key` (`sign out:<session>`) in the revocations file, once, flushed to disk."""
+    path = revoked_path(db_path)
+    with _locked(path) as fd:
+        if key in _refresh(path).keys:
+            return
+        data = _line({"at": clock.utc_now().isoformat(timespec="seconds"), "key": key})
+        if os.write(fd, data) != len(data):
+            raise OSError(f"the sign-out could not be written whole to {path}")
+        os.fsync(fd)
+
+
+def is_revoked(db_path: str | Path, key: str) -> bool:
+    """True when `key` is in the revocations file or (an older release's sign-out) the log."""
+    return key in _refresh(revoked_path(db_path)).keys or has(db_path, key)
+
+
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[int]:
     """The store open for appending, under its exclusive lock; the file's current version

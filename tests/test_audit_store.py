@@ -7,12 +7,15 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from analysis import audit, audit_store, clock
+from tests.conftest import PROJECT_ROOT
 
 CLAIMS = {"iss": "http://idp.test", "sub": "s-1", "iat": 1, "nonce": "n", "email_verified": True}
 
@@ -247,3 +250,33 @@ def test_the_last_entries_are_read_from_the_end(tmp_path: Path, count: int) -> N
     assert audit_store.frame(db, limit=2)["detail"].tolist() == [
         e["detail"] for e in audit_store.entries(db)[-2:]
     ]
+
+
+def test_a_sign_out_survives_archiving_the_log(tmp_path: Path) -> None:
+    """Security re-probe, finding 4: after `<db>.audit.jsonl` was moved away as OPERATIONS.md
+    says to archive it, and the dashboard restarted, a cookie copied before its sign-out was
+    accepted again. The check runs in a new process (a restarted dashboard)."""
+    db = tmp_path / "data" / "programme.duckdb"
+    audit.record_sign_in(db, "manager@example.org", "manager", CLAIMS, "copied-session")
+    audit.record_sign_out(db, "manager@example.org", "copied-session")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    audit_store.store_path(db).rename(archive / audit_store.store_path(db).name)
+    assert not audit_store.store_path(db).exists()
+    check = (
+        "import sys; from analysis import audit; "
+        "print(audit.signed_out(sys.argv[1], 'copied-session'), "
+        "audit.signed_out(sys.argv[1], 'another-session'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check, str(db)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["True", "False"]
+    # A sign-out logged by an older release (in the log only) still counts.
+    audit_store.append(db, "m@x.org", "sign out", "session old", once="sign out:old")
+    assert audit.signed_out(db, "old")
