@@ -161,11 +161,15 @@ try:
         st.Page(HERE / "pages/how_we_count.py", title="How we count", icon=":material/menu_book:"),
     ]
     if not ctx.is_manager:  # a funder who typed a manager page's address: refused, logged
+        # A funder's own page asked by its manager address or its script (a rerun after a
+        # download asks by script) is theirs: only a page they may not see is refused.
         allowed = {listed.url_path for listed in funder_pages}
+        allowed_scripts = {listed._script_hash for listed in funder_pages}
         name, script = frame.requested_page()
         for listed in [p for pages in manager_pages.values() for p in pages]:
             asked = (name and name == listed.url_path) or (script and script == listed._script_hash)
-            if asked and listed.url_path not in allowed:
+            theirs = listed._script_hash in allowed_scripts
+            if asked and listed.url_path not in allowed and not theirs:
                 frame.record_refusal(access, listed.url_path)
     # The page list is drawn as plain links under section captions, not by Streamlit's own
     # navigation: its grouped list puts each section's header inside the list (invalid list

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 import duckdb
@@ -180,7 +181,8 @@ def requested_page() -> tuple[str, str]:
 
 def record_refusal(access: Access, page: str) -> None:
     """A page refused to this user, written to the audit log (its light path: an append)."""
-    audit_store.append(load_settings().database, access.user, "page refused", f"page {page}")
+    user = access.user or "(not signed in)"  # every refusal says whose it was
+    audit_store.append(load_settings().database, user, "page refused", f"page {page}")
 
 
 def sign_out(access: Access) -> None:
@@ -211,8 +213,10 @@ def require(*roles: str) -> PageContext:
         _leave_pages_directory_mode()
     access = current_access()  # checked again here, not trusted from the navigation
     if ctx is None or access.role not in roles or ctx.access != access:
-        if ctx is not None:  # a role that may not see this page (not a run the frame restarts)
-            record_refusal(access, requested_page()[0] or "(this page)")
+        # A role that may not see this page is logged (not a run the frame restarts, nor a
+        # run whose sign-in ended while it ran: a sign-out is logged as itself).
+        if ctx is not None and ctx.access == access:
+            record_refusal(access, current_page_name() or requested_page()[0] or "(this page)")
         st.error("You do not have access to this page.")
         st.stop()
     assert ctx is not None
@@ -345,7 +349,9 @@ def current_page_name() -> str:
         return ""
     manager = run.pages_manager
     info: dict[str, Any] = dict(manager.get_pages().get(manager.current_page_script_hash) or {})
-    return str(info.get("url_pathname") or "")
+    # A role's default page is at "" (the funders' is the impact summary): its script names it.
+    script = str(info.get("script_path") or "")
+    return str(info.get("url_pathname") or (Path(script).stem if script else ""))
 
 
 def download_detail(ctx: PageContext, file_name: str) -> str:
