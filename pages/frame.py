@@ -429,11 +429,13 @@ def chart(
     *,
     table: pd.DataFrame | None = None,
     notes: str = NOTES_ALL,
+    downloads: str | None = None,
 ) -> None:
     """A chart with its one-sentence summary underneath (for screen readers and skimming), the
     learning log's notes marked on a monthly chart, and "Show the numbers": the table it is
     drawn from (read from the figure unless given, e.g. a funder's table with `<k` marks), with
-    downloads as CSV and Excel built when clicked."""
+    downloads as CSV and Excel built when clicked. `downloads`: when given, why there are none
+    (said in their place)."""
     from analysis import chart_tables, learning_log
 
     n = getattr(_run, "charts", 0) + 1
@@ -456,6 +458,9 @@ def chart(
 
     with st.expander("Show the numbers"):
         st.dataframe(numbers, hide_index=True, key=f"{name}_numbers")
+        if downloads is not None:
+            st.caption(plain(downloads))
+            return
         left, right = st.columns(2)
         left.download_button(
             "Download the numbers (CSV)",

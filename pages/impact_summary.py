@@ -67,6 +67,10 @@ if summary.targets:
     # st.table draws Markdown: the funders' wording and the streams' names are record text.
     st.table(impact.targets_table(summary.targets).map(frame.plain), hide_index=True)
 
+NO_DOWNLOADS = (
+    "No download of these numbers: this page's files are for funders, and these filters are "
+    "not ones a funder may choose (see Downloads below)."
+)
 st.subheader("Key charts")
 key_charts = impact.key_charts(summary)
 tables = chart_tables.impact_tables(summary)
@@ -75,7 +79,13 @@ for start in range(0, len(names), 2):
     for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
         with column:
             frame.chart(
-                key_charts[name], key=f"impact_{name}", table=tables[name], notes=frame.NOTES_SHARED
+                key_charts[name],
+                key=f"impact_{name}",
+                table=tables[name],
+                notes=frame.NOTES_SHARED,
+                # The words below say the downloads are for funders: none under filters a
+                # funder may not choose, the charts' numbers included (re-probe, finding 7).
+                downloads=NO_DOWNLOADS if not_for_funders else None,
             )
 
 st.subheader("How these figures are counted")
@@ -85,8 +95,8 @@ for term, text in summary.notes:
 st.subheader("Downloads")
 if not_for_funders:  # a manager's filters a funder could not choose: no pack to send on
     st.info(
-        f"The downloads are for funders, and these filters are not ones a funder may choose: "
-        f"{not_for_funders} Choose the whole programme, one cohort, one region or one funding "
+        f"The downloads (the figures, the PDF pack and each chart's numbers) are for funders, "
+        f"and these filters are not ones a funder may choose: {not_for_funders} Choose the whole programme, one cohort, one region or one funding "
         "stream."
     )
     st.stop()

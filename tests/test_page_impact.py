@@ -135,3 +135,22 @@ def test_the_downloads_and_the_pdf_made_on_request(
     downloads = [d.label for d in at.get("download_button") if "the numbers" not in d.label]
     assert downloads == ["Download the figures (CSV)", "Download the PDF impact pack"]
     assert [b.label for b in at.button if b.label.startswith("Prepare")] == []
+
+
+def test_under_filters_a_funder_may_not_choose_the_words_and_the_buttons_agree(
+    page_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Security re-probe, finding 7: under gender=female a manager read "The downloads are for
+    funders..." and was offered ten working "Show the numbers" downloads."""
+    at = open_page(page_db, monkeypatch, tmp_path, funder=False)
+    before = [d.label for d in at.get("download_button")]
+    assert "Download the numbers (CSV)" in before  # a funder's choice: every download offered
+    at.sidebar.multiselect(key="filter_cohorts").set_value([]).run()
+    at.sidebar.multiselect(key="filter_genders").set_value(["female"]).run()
+    assert not at.exception
+    said = " ".join(str(i.value) for i in at.info)
+    assert "are for funders, and these filters are not ones a funder may choose" in said
+    assert [d.label for d in at.get("download_button")] == []
+    assert [b.label for b in at.button if b.label.startswith("Prepare")] == []
+    captions = [str(c.value) for c in at.caption]
+    assert sum(c.startswith("No download of these numbers") for c in captions) >= 4
