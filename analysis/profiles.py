@@ -573,6 +573,30 @@ def column_letter(index: int) -> str:
     return letters
 
 
+# A grid's cells are read one by one into register rows; a grid above this many cells (its rows
+# times its date columns) is refused before any is read. A year of weekly sessions for 1,000
+# mentors is 52,000 cells; a 3.2 MB grid of 8,000 rows and 199 dates (1.6 million) once took
+# 51 s and 1.5 GB to preview.
+MAX_GRID_CELLS = 250_000
+
+
+def grid_size_problem(con: duckdb.DuckDBPyConnection, table: str, headers: list[str]) -> str:
+    """Why a staged grid is too big to read (one sentence), or ""."""
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return grid_size_words(headers, int(row[0]) if row else 0)
+
+
+def grid_size_words(headers: list[str], rows: int) -> str:
+    """Why a grid of `rows` rows under `headers` is too big to read (one sentence), or ""."""
+    dates = sum(1 for h in headers if header_date(h) is not None)
+    if rows * dates <= MAX_GRID_CELLS:
+        return ""
+    return (
+        f"the grid has {rows:,} rows and {dates:,} date columns, {rows * dates:,} cells, and a "
+        f"grid may have at most {MAX_GRID_CELLS:,}: split it into files of fewer rows or dates"
+    )
+
+
 @dataclass
 class GridCell:
     row: int  # the sheet's row number

@@ -199,6 +199,28 @@ def _check_headers(headers: list[str], name: str) -> list[str]:
     return columns
 
 
+def csv_shape(path: Path) -> tuple[int, list[str]] | None:
+    """A CSV file's lines after its header and its header's cells, read cheaply (line breaks
+    counted in chunks, not parsed), or None for a file that is not CSV text. For refusing a file
+    too big for what it will be read as before it is staged."""
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline()
+            lines = 0
+            last = b"\n"
+            while chunk := fh.read(CHUNK):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except OSError:
+        return None
+    if last != b"\n":
+        lines += 1
+    text = first.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return lines, next(csv.reader([text]), [])
+
+
 def _stage_csv(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, table: str, digest: str
 ) -> StagedFile:

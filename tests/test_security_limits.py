@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from analysis import profiles
-from tests.conftest import query
+from tests.conftest import PROJECT_ROOT, query
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -73,3 +74,105 @@ def test_a_profile_just_within_the_caps_is_still_read() -> None:
     too_many = dict(data, values={"session_type": {**table, "One more": "shadowing"}})
     with pytest.raises(profiles.ProfileError, match="1,001 values"):
         profiles.parse(too_many)
+
+
+# -- finding 3: a grid register's cost grew with its cells ------------------------------------
+
+ROWS = 180_000
+GRID_PROFILE = {
+    "name": "Big grid",
+    "record_type": "register",
+    "form": "grid",
+    "grid": {
+        "mentor_column": "Mentor",
+        "session_type": "group_day",
+        "start_time": "10:00",
+        "duration_minutes": 300,
+    },
+}
+
+PREVIEW = """
+import json, resource, sys, time
+from pathlib import Path
+from analysis import database, profiles
+from analysis.importer import ImportSource, import_files
+db, grid, profile = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+with database.connect(db, create=True):
+    pass
+started = time.perf_counter()
+peek = {}
+result = import_files(
+    db, [ImportSource.of(grid)], dry_run=True, profile=profiles.loads(profile), peek=peek
+)
+print(json.dumps({
+    "seconds": time.perf_counter() - started,
+    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "error": result.error,
+    "landed": result.landed,
+}))
+"""
+
+
+def write_grid(path: Path, rows: int, dates: int) -> None:
+    import datetime as dt
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=7 * n) for n in range(dates)]
+    header = "Mentor," + ",".join(d.strftime("%d/%m/%Y") for d in days) + "\n"
+    marks = ("/", "A", "", "L", "x", "", "/", "/")
+    line_cells = [marks[n % len(marks)] for n in range(dates)]
+    with path.open("w", encoding="utf-8") as f:
+        f.write(header)
+        for r in range(rows):
+            f.write(f"PM-{r:06d}," + ",".join(line_cells) + "\n")
+
+
+def test_a_50_mb_grid_is_refused_in_one_sentence_quickly_and_in_little_memory(
+    tmp_path: Path,
+) -> None:
+    grid = tmp_path / "register.csv"
+    write_grid(grid, rows=ROWS, dates=199)
+    assert grid.stat().st_size > 50_000_000
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PREVIEW,
+            str(tmp_path / "programme.duckdb"),
+            str(grid),
+            json.dumps(GRID_PROFILE),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    assert measured["landed"] is False
+    error = str(measured["error"])
+    assert f"{ROWS * 199:,} cells" in error and f"at most {profiles.MAX_GRID_CELLS:,}" in error
+    assert "\n" not in error
+    assert measured["seconds"] < 5, measured
+    assert measured["max_rss_mb"] < 300, measured
+
+
+def test_a_grid_within_the_cap_is_still_read(tmp_path: Path) -> None:
+    grid = tmp_path / "register.csv"
+    write_grid(grid, rows=40, dates=30)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PREVIEW,
+            str(tmp_path / "programme.duckdb"),
+            str(grid),
+            json.dumps(GRID_PROFILE),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "at most" not in str(measured["error"])
