@@ -165,6 +165,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bak.add_argument("--db", required=True)
     bak.add_argument("--out", required=True, type=Path, help="a new (or empty) folder")
+
+    ret = sub.add_parser(
+        "retention",
+        help="erase mentors whose end date is more than N years ago (a dry run unless --apply)",
+        description="Lists how many mentors the retention rule would erase and the oldest end "
+        "date; with --apply erases them as erasing one mentor does (every snapshot too). Every "
+        "run is audited: how many, by whom, never which codes.",
+    )
+    ret.add_argument("--db", required=True)
+    ret.add_argument(
+        "--older-than-years",
+        type=int,
+        metavar="N",
+        help="years after the end date (default: the setting retention_years)",
+    )
+    ret.add_argument("--apply", action="store_true", help="erase them (default: a dry run)")
+    ret.add_argument("--user", help="who is running it (for the audit log)")
+
+    sar = sub.add_parser(
+        "subject-access",
+        help="write one workbook of every stored row about one mentor",
+    )
+    sar.add_argument("--db", required=True)
+    sar.add_argument("mentor_id", help="the mentor's code")
+    sar.add_argument("--out", required=True, type=Path, help="the workbook to write (.xlsx)")
+    sar.add_argument("--user", help="who asked (for the audit log)")
     return parser
 
 
@@ -224,6 +250,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _send(args)
     if args.command == "profiles":
         return _profiles(args)
+    if args.command == "retention":
+        return _retention(args)
+    if args.command == "subject-access":
+        return _subject_access(args)
     raise UsageError(f"unknown command {args.command}")
 
 
@@ -556,4 +586,34 @@ def _backup(args: argparse.Namespace) -> int:
         f"Backed up {args.db} to {done.folder}: {len(done.tables)} tables, {rows:,} rows, "
         f"{done.bytes / (1024 * 1024):.1f} MB, checked by {backup.MANIFEST}."
     )
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from analysis import retention
+
+    if not Path(args.db).exists():
+        raise database.DatabaseMissing(f"no database at {args.db}")
+    try:
+        years = retention.years_of(args.older_than_years, load_settings().retention_years)
+    except retention.RetentionError as exc:
+        raise UsageError(f"python -m analysis retention: {exc}") from exc
+    if args.apply:
+        done = retention.apply(args.db, years, args.user)
+        print(done.sentence(applied=True))
+    else:
+        found = retention.dry_run(args.db, years, args.user)
+        print(found.sentence() + ("" if not found.count else " Nothing was changed: add --apply."))
+    return 0
+
+
+def _subject_access(args: argparse.Namespace) -> int:
+    from analysis import subject_access
+
+    if not Path(args.db).exists():
+        raise database.DatabaseMissing(f"no database at {args.db}")
+    if args.out.suffix.lower() != ".xlsx":
+        raise UsageError("python -m analysis subject-access: --out must name an .xlsx file")
+    target = subject_access.write(args.db, args.mentor_id, args.out, args.user)
+    print(f"Wrote everything held about {_one_line(args.mentor_id)} to {target}.")
     return 0

@@ -33,6 +33,7 @@ SETTING_DESCRIPTIONS: dict[str, str] = {
     "timezone": "The programme's local time zone: imported date-times that carry a zone (Salesforce's UTC times) are converted to it.",
     "database": "Where the DuckDB file lives (the DASHBOARD_DB environment variable wins).",
     "session_hours": "Hours a sign-in lasts before its holder must sign in again.",
+    "retention_years": "Years after a mentor's end date that their records are kept; not set keeps them until erased by hand (`python -m analysis retention`).",
 }
 
 
@@ -55,6 +56,7 @@ class Settings:
     timezone: str = "Europe/London"
     database: str = str(DEFAULT_DB_PATH)
     session_hours: float = 10  # a working day
+    retention_years: int | None = None  # not set: nothing is erased by the retention rule
 
     def stage_label(self, stage: int) -> str:
         return f"{stage} {self.stage_labels[stage - 1]}"
@@ -88,7 +90,10 @@ def load_settings(path: Path | None = None) -> Settings:
 def _checked(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        if key in ("grace_minutes", "suppression_k", "lookback_days"):
+        if key == "retention_years":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise SettingsError(f"settings file {path}: {key} must be a whole number ≥ 1")
+        elif key in ("grace_minutes", "suppression_k", "lookback_days"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise SettingsError(f"settings file {path}: {key} must be a whole number ≥ 0")
             if key in ("suppression_k", "lookback_days") and value < 1:
