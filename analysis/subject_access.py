@@ -126,6 +126,13 @@ def _value(value: Any) -> Any:
     return safe_cell(value)
 
 
+def file_name(mentor_id: str) -> str:
+    """The workbook's name for a browser: the code, with anything but letters, digits, dots
+    and hyphens made a hyphen."""
+    stem = "".join(c if c.isalnum() or c in ".-" else "-" for c in mentor_id).strip(".-")
+    return f"everything-held-{stem or 'mentor'}.xlsx"
+
+
 def write(db_path: str | Path, mentor_id: str, out: str | Path, user: str | None) -> Path:
     """The command line's workbook, written to `out` (0600), the request audited."""
     from analysis import audit_store, files

@@ -12,10 +12,12 @@ from analysis import (
     audit_store,
     catalog,
     clock,
+    database,
     exports,
     importer,
     profiles,
     readers,
+    retention,
     snapshots,
 )
 from analysis.records import IMPORT_ORDER, template_csv
@@ -701,3 +703,37 @@ with tab_erase:
                 + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in counts.items())
                 + "."
             )
+
+    st.subheader("Records older than the retention rule")
+    years = ctx.settings.retention_years
+    if years is None:
+        st.caption(
+            "No retention rule is set: add retention_years to the settings file to erase the "
+            "records of mentors who left more than that many years ago (docs/DATA.md, 'Keeping "
+            "records no longer than needed')."
+        )
+    else:
+        try:
+            due = retention.due(frame.connection(ctx.db_path), years, clock.today())
+        except database.DatabaseBusy:
+            frame.busy()
+        st.write(due.sentence())
+        if due.count:
+            sure = st.checkbox(
+                f"Erase the records of these {due.count:,} mentors for good",
+                key="retention_confirm",
+            )
+            st.button(
+                "Erase records older than the rule",
+                type="primary",
+                disabled=not sure,
+                on_click=st.session_state.__setitem__,
+                args=("data_action", "retention"),
+            )
+        if st.session_state.get("data_action") == "retention" and st.session_state.get(
+            "retention_confirm"
+        ):
+            del st.session_state["data_action"]
+            with frame.acting():
+                done = retention.apply(ctx.db_path, years, user)
+            st.success(done.sentence(applied=True))

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import charts, mentor_views
+from analysis import charts, clock, mentor_views, subject_access
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
@@ -38,6 +38,24 @@ mentor = picker.selectbox(
     "address names the mentor: copy it to share or bookmark this journey.",
 )
 st.query_params["mentor"] = mentor  # the address names this mentor, beside the filters
+
+# A subject access request: every stored row about this person, made on the server when
+# clicked, audited (the log keeps the file's kind, never the code); managers only (the page is).
+picker.download_button(
+    "Everything we hold about this person",
+    data=frame.on_click(
+        ctx,
+        "subject-access.xlsx",
+        lambda con: subject_access.workbook(con, mentor, clock.now()),
+    ),
+    file_name=subject_access.file_name(mentor),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click="ignore",
+    icon=":material/folder_shared:",
+    help="One Excel workbook: a cover sheet, then every stored row about this mentor, by "
+    "record type, and the open rejected rows that name the code. Keep it as carefully as the "
+    "records.",
+)
 
 profile = frame.load(ctx, mentor_views.mentor_profile, mentor_id=mentor)
 st.subheader(frame.plain(mentor), anchor=False)

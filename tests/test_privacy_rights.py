@@ -11,6 +11,7 @@ import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -193,3 +194,75 @@ def _as_excel(value: object) -> object:
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time())
     return value
+
+
+# -- the pages: the Data page's confirmed button, the Mentor journey's download ---------------
+
+
+def _app(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: str = "") -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_access import ROOT
+
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    path = tmp_path / "settings.toml"
+    path.write_text(settings, encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_SETTINGS", str(path))
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+
+
+def test_the_data_page_shows_the_count_and_erases_only_when_confirmed(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(programme, tmp_path, monkeypatch, "retention_years = 5\n")
+    with clock.frozen(TODAY):
+        at.run()
+        at.switch_page("pages/data.py").run()
+        assert not at.exception
+        said = " ".join(str(m.value) for m in at.markdown)
+        assert "2 mentors whose end date is more than 5 years before 15/06/2030" in said
+        assert "PM-6Y" not in said and "PM-7Y" not in said
+        button = [b for b in at.button if b.label == "Erase records older than the rule"][0]
+        assert button.disabled  # not until confirmed
+        at.checkbox(key="retention_confirm").check().run()
+        [b for b in at.button if b.label == "Erase records older than the rule"][0].click().run()
+        assert not at.exception
+    assert any("Erased 2 mentors" in str(s.value) for s in at.success)
+    left = {r[0] for r in query(programme, "SELECT mentor_id FROM mentors")}
+    assert left == {"PM-2Y", "PM-STAY"}
+    assert query(programme, "SELECT user_name FROM audit_log WHERE action = 'retention'") == [
+        ("local",)
+    ]
+
+
+def test_the_mentor_journey_offers_everything_we_hold_to_a_manager(
+    programme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: dict[str, Callable[[], Any]] = {}
+    real = MediaFileManager.add_deferred
+
+    def add_deferred(self: MediaFileManager, data_callable: Any, *args: Any, **kw: Any) -> str:
+        made[str(kw.get("file_name") or args[2])] = data_callable
+        return real(self, data_callable, *args, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    at = _app(programme, tmp_path, monkeypatch)
+    at.run()
+    at.switch_page("pages/mentor_journey.py").run()
+    at.sidebar.selectbox(key="filter_window").set_value("Programme to date").run()
+    at.selectbox(key="journey_mentor").set_value("PM-STAY").run()
+    assert not at.exception
+    labels = [d.label for d in at.get("download_button")]
+    assert "Everything we hold about this person" in labels
+    data = made["everything-held-PM-STAY.xlsx"]()
+    sheets = workbook_rows(data)
+    every = json.dumps({k: [list(map(str, r)) for r in v] for k, v in sheets.items()})
+    assert note("PM-STAY") in every and "PM-2Y" not in every
+    assert len(sheets["attendance"]) == 4  # the header and three sessions
+    logged = [e for e in audit_store.entries(programme) if e["action"] == "download"]
+    assert logged and str(logged[-1]["detail"]).startswith(
+        "subject-access.xlsx; page mentor_journey"
+    )
+    assert "PM-STAY" not in str(logged[-1])
