@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from urllib.parse import quote
 import pytest
 
 from analysis import audit_store, database
-from pages.frame import LOCAL_ONLY
+from pages.frame import LOCAL_ONLY, MEDIA_SECONDS
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -370,6 +371,33 @@ def test_the_rejected_rows_are_made_only_when_downloaded_and_each_download_is_au
     assert rows[-1]["user"] == "local"
     assert str(rows[-1]["detail"]).startswith(f"{name}; page data; window ")
     assert hostile_db.stat().st_ino == published  # the log's light path: no database change
+
+
+def test_a_made_download_is_gone_from_its_media_address_seconds_after_the_click(
+    tab: Tab, server: str, hostile_db: Path
+) -> None:
+    """Security re-probe, finding 1: after a manager's click, the rejected rows (codes and
+    notes) were at their /media/ address for anyone (no cookie, a funder's, a stranger's) at
+    0, 30 and 120 s, until the manager left the page. Now the file goes MEDIA_SECONDS after it
+    is made, while the manager stays on the page."""
+
+    page = tab.page
+    open_page(tab, f"{server}/data")
+    page.get_by_role("tab", name="Rejected rows").click()  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name="Download these rows (CSV, the file's own columns)")  # type: ignore[attr-defined]
+    button.wait_for()
+    name, data = rejected_download_of(hostile_db)
+    address = media_url_of(name, data)
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        button.click()
+    assert Path(download.value.path()).read_bytes() == data  # the manager got the file
+    assert download.value.url.endswith(address)  # the address the attack asks for
+    time.sleep(MEDIA_SECONDS + 1)
+    # The attack: a request without the manager's session (urllib sends no cookie).
+    assert status_of(server + address) == 404
+    time.sleep(2)
+    assert status_of(server + address) == 404
+    assert page.get_by_role("tab", name="Rejected rows").count() == 1  # type: ignore[attr-defined]
 
 
 def downloads(db: Path) -> list[dict[str, object]]:
