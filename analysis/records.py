@@ -139,6 +139,7 @@ IMPORT_ORDER = (
     "milestones",
     "funding",
     "targets",
+    "conduct",
 )
 
 STATUSES = ("active", "paused", "completed", "withdrawn")
@@ -240,6 +241,61 @@ TARGETS = RecordType(
 )
 RECORD_TYPES.update({FUNDING.name: FUNDING, TARGETS.name: TARGETS})
 
+# --- conduct observations (third release) ----------------------------------------------------
+
+CONDUCT_KINDS = ("concern", "strength")
+CONDUCT_KIND_SYNONYMS: dict[str, str] = {
+    "issue": "concern",
+    "incident": "concern",
+    "warning": "concern",
+    "positive": "strength",
+    "praise": "strength",
+    "commendation": "strength",
+}
+CONDUCT_CATEGORIES = (
+    "boundaries",
+    "confidentiality",
+    "communication",
+    "conduct",
+    "presentation",
+    "teamwork",
+    "safeguarding",
+    "other",
+)
+CONDUCT_CATEGORY_SYNONYMS: dict[str, str] = {
+    "language": "conduct",
+    "attitude": "conduct",
+    "dress": "presentation",
+}
+# Categories that are not conduct: the row is rejected with this reason.
+CONDUCT_CATEGORY_REJECTS: dict[str, str] = {
+    word: "timekeeping and attendance are measured from the registers"
+    for word in ("timekeeping", "lateness", "attendance")
+}
+SEVERITIES = ("low", "medium", "high")
+CONDUCT = RecordType(
+    "conduct",
+    "conduct",
+    (
+        Column("mentor_id", "id", True),
+        Column("observed_on", "day", True),
+        Column("kind", "enum", True),
+        Column("category", "enum", True),
+        Column("severity", "enum"),
+        Column("session_id", "id"),
+        Column("staff_id", "code"),
+        Column("resolved_on", "date"),
+        Column("notes", "text"),
+    ),
+    ("mentor_id", "observed_on", "category", "kind"),
+    checks=(
+        "CASE WHEN p.kind = 'concern' AND p.resolved_on < p.observed_on THEN 'resolved_on: ' || "
+        "strftime(p.resolved_on, '%d/%m/%Y') || ' is before observed_on: ' || "
+        "strftime(p.observed_on, '%d/%m/%Y') END",
+    ),
+)
+RECORD_TYPES[CONDUCT.name] = CONDUCT
+
 LEAVING_REASONS = (
     "employment",
     "education",
@@ -308,6 +364,13 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "stage": {code_key(name): str(i) for i, name in enumerate(STAGE_NAMES, start=1)}
     | {str(i): str(i) for i in range(1, 8)},
     "figure": _lookup(tuple(TARGET_FIGURE_KINDS)),
+    "kind": _lookup(CONDUCT_KINDS, CONDUCT_KIND_SYNONYMS),
+    "category": _lookup(CONDUCT_CATEGORIES, CONDUCT_CATEGORY_SYNONYMS),
+    "severity": _lookup(SEVERITIES),
+}
+# field -> {normalised key: why the value rejects the row} (the contract's own refusals).
+CODE_REJECTS: dict[str, dict[str, str]] = {
+    "category": {code_key(w): why for w, why in CONDUCT_CATEGORY_REJECTS.items()},
 }
 ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
     "status": STATUSES,
@@ -319,6 +382,9 @@ ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
     "leaving_reason": LEAVING_REASONS,
     "stage": ("1 to 7", *STAGE_NAMES),
     "figure": tuple(TARGET_FIGURE_KINDS),
+    "kind": CONDUCT_KINDS,
+    "category": CONDUCT_CATEGORIES,
+    "severity": SEVERITIES,
 }
 
 MAX_CODE_LENGTH = 64
@@ -406,6 +472,17 @@ TEMPLATE_EXAMPLES: dict[str, dict[str, str]] = {
         "target": "6",
         "funding_stream": "Lottery Reaching Communities",
         "wording": "Mentors moving into paid work",
+    },
+    "conduct": {
+        "mentor_id": "PM-014",
+        "observed_on": "2025-05-22",
+        "kind": "concern",
+        "category": "boundaries",
+        "severity": "low",
+        "session_id": "S-2025-0412",
+        "staff_id": "OW-02",
+        "resolved_on": "2025-05-29",
+        "notes": "",
     },
 }
 
