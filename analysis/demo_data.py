@@ -144,6 +144,7 @@ def generate(
         _mentor_codes(cast), np.asarray(REGIONS)[cast.region], cast.start, cast.end, seed
     )
     frames["targets"] = demo_agreements.targets(frames, end)
+    frames["conduct"] = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS["conduct"]})
     return {name: frames[name][list(COLUMNS[name])] for name in RECORD_TYPES}
 
 

@@ -391,6 +391,7 @@ def test_write_csv_writes_one_readable_file_per_record_type(tmp_path: Path) -> N
         "milestones.csv",
         "funding.csv",
         "targets.csv",
+        "conduct.csv",
     ]
     frames = demo_data.generate(mentors=30, seed=3, end=END)
     for path in paths:
