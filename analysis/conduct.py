@@ -269,6 +269,29 @@ def _secondary(cells: list[str], hidden: set[str], values: dict[str, Any]) -> se
     return {min(candidates, key=lambda c: (_value(values, c), c))}
 
 
+CURVE_LABELS = {
+    "present": "Attendances",
+    "late_rate": "Late rate",
+    "no_show_rate": "No-show rate",
+    "concern_rate": "Concerns per 100 attendances",
+}
+
+
+def weeks_label(bucket: int) -> str:
+    return f"weeks {bucket}+" if bucket >= LAST_BUCKET else f"weeks {bucket}–{bucket + 3}"
+
+
+def figure_label(path: str) -> str | None:
+    """A funder's words for a cell of `conduct.by_category` or a point of `skills_curve`."""
+    parts = path.split(".")
+    if len(parts) == 4 and parts[:2] == ["conduct", "by_category"]:
+        kind = "Concerns" if parts[3] == "concerns" else "Strengths"
+        return f"{kind} about conduct: {parts[2]}"
+    if len(parts) == 3 and parts[0] == "skills_curve" and parts[2] in CURVE_LABELS:
+        return f"{CURVE_LABELS[parts[2]]}, {weeks_label(int(parts[1]))} in the programme"
+    return None
+
+
 # --- the one-sentence summary (METRICS.md "Report additions") ----------------------------------
 
 
@@ -313,7 +336,7 @@ def curve_frame(curve: list[dict[str, Any]], hidden: list[str] | None = None) ->
         rows.append(
             {
                 "bucket": b,
-                "weeks": f"{b}+" if b >= LAST_BUCKET else f"{b}–{b + BUCKET_WEEKS - 1}",
+                "weeks": weeks_label(b),
                 "present": point["present"],
                 "late_rate": point["late_rate"],
                 "no_show_rate": point["no_show_rate"],

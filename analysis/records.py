@@ -195,6 +195,10 @@ TARGET_FIGURE_KINDS: dict[str, str] = {
 LOWER_IS_BETTER = ("no_show_rate",)
 TARGET_RATES = tuple(k for k, kind in TARGET_FIGURE_KINDS.items() if kind == "rate")
 _RATE_LIST = ", ".join("'" + k + "'" for k in TARGET_RATES)
+# Rates per 100 attendances (third release): a target is a plain number, never a percentage.
+_PER100_LIST = ", ".join(
+    "'" + k + "'" for k, kind in TARGET_FIGURE_KINDS.items() if kind == "per100"
+)
 
 FUNDING = RecordType(
     "funding",
@@ -234,9 +238,12 @@ TARGETS = RecordType(
         "p._target_text || '% or ' || CAST(p.target / 100 AS VARCHAR) END",
         f"CASE WHEN p.figure IN ({_RATE_LIST}) AND p._target_percent AND p.target > 1 "
         "THEN 'target: \"' || p._target_text || '\" is above 100%' END",
-        f"CASE WHEN p.figure NOT IN ({_RATE_LIST}) AND p._target_percent "
+        f"CASE WHEN p.figure NOT IN ({_RATE_LIST}, {_PER100_LIST}) AND p._target_percent "
         "THEN 'target: \"' || p._target_text || '\" is a percentage, but ' || p.figure || "
         "' is a count or hours, not a rate' END",
+        f"CASE WHEN p.figure IN ({_PER100_LIST}) AND p._target_percent "
+        "THEN 'target: \"' || p._target_text || '\" is a percentage, but ' || p.figure || "
+        "' is counted per 100 attendances: write a plain number, e.g. 2' END",
     ),
 )
 RECORD_TYPES.update({FUNDING.name: FUNDING, TARGETS.name: TARGETS})
