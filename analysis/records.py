@@ -191,8 +191,9 @@ TARGET_FIGURE_KINDS: dict[str, str] = {
     "no_show_rate": "rate",
     "mentors_active": "stock",
     "stages.mentors_progressed": "stock",
+    "conduct.concern_rate": "per100",  # third release: concerns per 100 attendances
 }
-LOWER_IS_BETTER = ("no_show_rate",)
+LOWER_IS_BETTER = ("no_show_rate", "conduct.concern_rate")
 TARGET_RATES = tuple(k for k, kind in TARGET_FIGURE_KINDS.items() if kind == "rate")
 _RATE_LIST = ", ".join("'" + k + "'" for k in TARGET_RATES)
 # Rates per 100 attendances (third release): a target is a plain number, never a percentage.
