@@ -139,6 +139,14 @@ def by_category(frame: pd.DataFrame) -> Chart:
     return Chart(figure, summary)
 
 
+def _point_label(point: dict[str, Any], hidden: list[str]) -> str:
+    """A bucket as the axis names it, with the attendances behind its points."""
+    weeks = conduct.weeks_label(point["bucket"])
+    if f"skills_curve.{point['bucket']}.present" in hidden or point["present"] is None:
+        return f"{weeks}<br>(attendances not shown)"
+    return f"{weeks}<br>({_plural(point['present'], 'attendance', 'attendances')})"
+
+
 def concern_rate_by_weeks(curve: list[dict[str, Any]]) -> Chart:
     """Concerns per 100 attendances by 4-week bucket of weeks in the programme."""
     title = "Concerns per 100 attendances, by weeks in the programme"
@@ -148,11 +156,10 @@ def concern_rate_by_weeks(curve: list[dict[str, Any]]) -> Chart:
         return charts._empty(title, x_title, y_title)
     figure = go.Figure(
         go.Bar(
-            x=[conduct.weeks_label(p["bucket"]) for p in points],
+            x=[_point_label(p, []) for p in points],
             y=[round(p["concern_rate"], 2) for p in points],
             marker_color=BLUE,
-            customdata=[p["present"] for p in points],
-            hovertemplate="%{x}: %{y} per 100 (%{customdata:,} attendances)<extra></extra>",
+            hovertemplate="%{x}: %{y} per 100<extra></extra>",
         )
     )
     styled(figure, title, x_title, y_title, showlegend=False)
@@ -197,7 +204,7 @@ def skills_curve(
     shown = [p for p in curve if any(p[name] is not None for name, *_ in SKILLS)]
     if not shown:
         return charts._empty(title, x_title, y_title)
-    weeks = [conduct.weeks_label(p["bucket"]) for p in curve]
+    weeks = [_point_label(p, hidden) for p in curve]
     figure = go.Figure()
     for name, label, colour, scale in SKILLS:
         figure.add_trace(
@@ -207,10 +214,7 @@ def skills_curve(
                 name=label,
                 mode="lines+markers",
                 line={"color": colour},
-                customdata=[p["present"] for p in curve],
-                hovertemplate=(
-                    f"{label}: %{{y}} in %{{x}} (%{{customdata:,}} attendances)<extra></extra>"
-                ),
+                hovertemplate=f"{label}: %{{y}} in %{{x}}<extra></extra>",
             )
         )
     styled(figure, title, x_title, y_title, height=420)

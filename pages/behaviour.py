@@ -35,13 +35,7 @@ with right:
 curve = data.figures.values["skills_curve"]
 left, right = st.columns(2)
 with left:
-    frame.chart(
-        conduct_charts.concern_rate_by_weeks(curve),
-        key="behaviour_by_weeks",
-        table=conduct_charts.skills_table(curve)[
-            ["Weeks in the programme", "Attendances", "Concerns (per 100 attendances)"]
-        ],
-    )
+    frame.chart(conduct_charts.concern_rate_by_weeks(curve), key="behaviour_by_weeks")
 with right:
     frame.chart(conduct_charts.resolve_times(data.resolve_days, median), key="behaviour_resolve")
 
