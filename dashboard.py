@@ -129,6 +129,7 @@ try:
                 icon=":material/school:",
             ),
             st.Page(HERE / "pages/journey.py", title="Journey", icon=":material/conversion_path:"),
+            st.Page(HERE / "pages/behaviour.py", title="Behaviour", icon=":material/diversity_3:"),
             st.Page(
                 HERE / "pages/mentor_journey.py", title="Mentor journey", icon=":material/person:"
             ),

@@ -17,6 +17,7 @@ from analysis import audit_store, clock, database, files, profiles, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = (
+    "conduct",
     "attendance",
     "stage_assessments",
     "milestones",
@@ -208,7 +209,14 @@ def erase_mentor(db_path: str | Path, mentor_id: str, user: str | None) -> dict[
 def erase_rows(con: duckdb.DuckDBPyConnection, mentor_id: str) -> dict[str, int]:
     """Delete one mentor's rows (inside the caller's transaction); count them by table."""
     counts: dict[str, int] = {}
-    for table in ("attendance", "stage_assessments", "milestones", "funding", "mentors"):
+    for table in (
+        "attendance",
+        "stage_assessments",
+        "milestones",
+        "funding",
+        "conduct",
+        "mentors",
+    ):
         row = con.execute(
             f"SELECT count(*) FROM {table} WHERE mentor_id = $id", {"id": mentor_id}
         ).fetchone()

@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
             "milestones",
             "funding",
             "targets",
+            "conduct",
         ],
         help="the record type of every file (default: inferred from each header)",
     )

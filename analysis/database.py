@@ -35,7 +35,7 @@ import duckdb
 
 from analysis import clock, files
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Migration n takes the schema from version n-1 to n. Append; never edit a released step.
 # Every released database is kept in tests/fixtures/db (one per release) and opened by the
@@ -123,6 +123,14 @@ MIGRATIONS: list[str] = [
         name VARCHAR PRIMARY KEY, definition JSON NOT NULL, saved_at TIMESTAMP NOT NULL,
         saved_by VARCHAR);
     CREATE TABLE cancelled_sessions (session_id VARCHAR NOT NULL, import_id INTEGER);
+    """,
+    # 5: conduct observations, the third learned skill (third release).
+    """
+    CREATE TABLE conduct (
+        mentor_id VARCHAR NOT NULL, observed_on DATE NOT NULL, kind VARCHAR NOT NULL,
+        category VARCHAR NOT NULL, severity VARCHAR, session_id VARCHAR, staff_id VARCHAR,
+        resolved_on DATE, notes VARCHAR,
+        is_demo BOOLEAN NOT NULL DEFAULT false, import_id INTEGER);
     """,
 ]
 

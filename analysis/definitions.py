@@ -53,6 +53,7 @@ FLAGS: dict[str, str] = {
     "no_shows": "2 or more no-shows",
     "lateness": "3 or more late arrivals",
     "stage_regression": "their latest assessment is in the look-back and lower than the one before",
+    "conduct": "a high-severity concern about their conduct, or 2 or more concerns",
 }
 
 STAGE_DESCRIPTIONS = (

@@ -144,7 +144,106 @@ def generate(
         _mentor_codes(cast), np.asarray(REGIONS)[cast.region], cast.start, cast.end, seed
     )
     frames["targets"] = demo_agreements.targets(frames, end)
+    frames["conduct"] = _conduct(np.random.default_rng([seed, 24]), frames, end)
     return {name: frames[name][list(COLUMNS[name])] for name in RECORD_TYPES}
+
+
+# Conduct observations (third release): staff note concerns and strengths at sessions. A concern
+# is likelier early on and grows rarer with weeks in the programme; strengths grow commoner.
+CONCERN_EARLY, CONCERN_WEEKS, CONCERN_FLOOR = 0.06, 10.0, 0.004  # per present attendance
+STRENGTH_FLOOR, STRENGTH_GAIN, STRENGTH_WEEKS = 0.01, 0.03, 15.0
+CONDUCT_CATEGORY_WEIGHTS = {
+    "boundaries": 0.2,
+    "communication": 0.2,
+    "teamwork": 0.18,
+    "conduct": 0.14,
+    "presentation": 0.1,
+    "confidentiality": 0.08,
+    "safeguarding": 0.04,
+    "other": 0.06,
+}
+SEVERITY_WEIGHTS = {"low": 0.7, "medium": 0.25, "high": 0.05}
+CONDUCT_NOTES = ("Talked it through", "Raised at supervision", "Agreed a plan", "")
+SETBACK_NOTE = "Concerns came back after a setback at home; support offered"
+
+
+def _conduct(rng: np.random.Generator, frames: dict[str, pd.DataFrame], end: date) -> pd.DataFrame:
+    """Observations at the sessions mentors came to: concerns early and falling with weeks in,
+    a few high-severity ones resolved within days, strengths too, and one mentor whose concerns
+    come back after a setback in the last weeks (the flag picks them up)."""
+    attendance = frames["attendance"]
+    present = attendance[attendance["attendance"].isin(["attended", "late"])]
+    rows = present.merge(frames["sessions"][["session_id", "scheduled_start", "staff_id"]])
+    rows = rows.merge(frames["mentors"][["mentor_id", "start_date", "status"]])
+    day = pd.to_datetime(rows["scheduled_start"]).dt.normalize()
+    weeks = ((day - pd.to_datetime(rows["start_date"])).dt.days.clip(lower=0) // 7).to_numpy()
+    p_concern = CONCERN_EARLY * np.exp(-weeks / CONCERN_WEEKS) + CONCERN_FLOOR
+    p_strength = STRENGTH_FLOOR + STRENGTH_GAIN * (1 - np.exp(-weeks / STRENGTH_WEEKS))
+    draw = rng.random(len(rows))
+    kind = np.where(
+        draw < p_concern, "concern", np.where(draw < p_concern + p_strength, "strength", "")
+    )
+    picked = kind != ""
+    out = pd.DataFrame(
+        {
+            "mentor_id": rows["mentor_id"].to_numpy()[picked],
+            "observed_on": day.dt.date.to_numpy()[picked],
+            "kind": kind[picked],
+            "session_id": rows["session_id"].to_numpy()[picked],
+            "staff_id": rows["staff_id"].to_numpy()[picked],
+        }
+    )
+    # the setback: an active mentor in their second half-year has three concerns in the last
+    # four weeks, after a quiet spell
+    last = pd.Timestamp(end)
+    started = pd.to_datetime(frames["mentors"]["start_date"])
+    settled = frames["mentors"][
+        (frames["mentors"]["status"] == "active")
+        & (started <= last - pd.Timedelta(weeks=30))
+        & (started >= last - pd.Timedelta(weeks=45))
+    ]
+    setback = settled["mentor_id"].iloc[0] if len(settled) else None
+    if setback is not None:
+        theirs = rows[(rows["mentor_id"] == setback) & (day >= last - pd.Timedelta(days=27))]
+        extra = theirs.head(3)
+        out = out[~((out["mentor_id"] == setback) & (out["kind"] == "concern"))]
+        out = pd.concat(
+            [
+                out,
+                pd.DataFrame(
+                    {
+                        "mentor_id": setback,
+                        "observed_on": pd.to_datetime(extra["scheduled_start"]).dt.date,
+                        "kind": "concern",
+                        "session_id": extra["session_id"],
+                        "staff_id": extra["staff_id"],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    n = len(out)
+    categories = list(CONDUCT_CATEGORY_WEIGHTS)
+    out["category"] = rng.choice(categories, n, p=list(CONDUCT_CATEGORY_WEIGHTS.values()))
+    severity = rng.choice(list(SEVERITY_WEIGHTS), n, p=list(SEVERITY_WEIGHTS.values()))
+    concern = (out["kind"] == "concern").to_numpy()
+    out["severity"] = np.where(concern, severity, None)
+    # a high concern is talked through within days; most others within a month; some stay open
+    high = concern & (severity == "high")
+    days = np.where(high, rng.integers(1, 6, n), rng.integers(3, 31, n))
+    resolved = pd.to_datetime(out["observed_on"]) + pd.to_timedelta(days, unit="D")
+    closes = concern & (high | (rng.random(n) < 0.8)) & (resolved <= last).to_numpy()
+    if setback is not None:
+        closes &= (out["mentor_id"] != setback).to_numpy() | ~concern
+    out["resolved_on"] = np.where(closes, resolved.dt.date, None)
+    note = rng.choice(CONDUCT_NOTES, n)
+    out["notes"] = np.where(concern & (note != ""), note, None)
+    if setback is not None:
+        out.loc[(out["mentor_id"] == setback) & concern, "notes"] = SETBACK_NOTE
+    out = out.drop_duplicates(["mentor_id", "observed_on", "category", "kind"])
+    out["observed_on"] = out["observed_on"].astype(str)
+    out["resolved_on"] = out["resolved_on"].map(lambda d: None if d is None else str(d))
+    return out.sort_values(["observed_on", "mentor_id", "kind", "category"]).reset_index(drop=True)
 
 
 def write_csv(

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import cells, figures, impact, journey_charts, metrics, privacy
+from analysis import cells, conduct, figures, impact, journey_charts, metrics, privacy
 from analysis.settings import Settings
 
 # Safe cells are defined in analysis.cells (which imports nothing of the analysis).
@@ -31,8 +31,23 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]
         path = f"{prefix}{key}"
         if isinstance(value, dict):
             yield from flatten(value, path + ".")
+        elif _is_curve(value):
+            yield from _curve_items(value, path)
         else:
             yield path, value
+
+
+def _is_curve(value: Any) -> bool:
+    """A list of points by bucket (`skills_curve`)."""
+    return isinstance(value, list) and all(isinstance(p, dict) and "bucket" in p for p in value)
+
+
+def _curve_items(points: list[dict[str, Any]], path: str) -> Iterator[tuple[str, Any]]:
+    """`skills_curve.B.late_rate` and so on: one value each, as the suppressed list names them."""
+    for point in points:
+        for field, value in point.items():
+            if field != "bucket":
+                yield f"{path}.{point['bucket']}.{field}", value
 
 
 # The report's figures, top-level keys in registry order (a group such as `shadowing` once).
@@ -54,6 +69,8 @@ def figure_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         items: Iterable[tuple[str, Any]] = (
             flatten(report[key], key + ".")
             if isinstance(report[key], dict)
+            else _curve_items(report[key], key)
+            if _is_curve(report[key])
             else [(key, report[key])]
         )
         for path, value in items:
@@ -183,6 +200,9 @@ def _label(path: str, settings_labels: dict[str, str]) -> str:
         return settings_labels[path]
     if path.startswith("milestones."):
         return impact.MILESTONE_LABELS.get(path.split(".", 1)[1], path)
+    conduct_label = conduct.figure_label(path)
+    if conduct_label:
+        return conduct_label
     if path.startswith("events.by_event."):
         name = path.split(".", 2)[2]
         return f"Mentors at {impact.EVENT_TYPE_LABELS.get(name, name)}"

@@ -176,13 +176,17 @@ KINDS = {
     "setting": "a setting, not a figure of the records: never suppressed",
     "list": "managers only: a list of mentors, never shown to funders",
     "targets": "what was agreed for other figures: each entry is hidden as its figure would be",
+    "per100": "a rate per 100 attendances: rests on the mentors of its attendances and of the "
+    "rows counted",
+    "curve": "a list of points, one per bucket of weeks in the programme: each value is hidden "
+    "as its own rows say",
 }
 # Kinds that are not one value or one breakdown, and so have their own table in exports.
 OWN_TABLE = ("list", "targets")
 # Number formats of the cards (`charts.format_figure`).
-FORMATS = ("count", "rate", "hours", "minutes", "staff_minutes", "days", "points")
+FORMATS = ("count", "rate", "hours", "minutes", "staff_minutes", "days", "points", "per100")
 BETTER = ("higher", "lower", "neither")
-TARGET_KINDS = ("flow", "stock", "rate")
+TARGET_KINDS = ("flow", "stock", "rate", "per100")
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,7 @@ SECTIONS = (
     "Group days, events and milestones",
     "People who may need support",
     "The journey: how far people get, and how long they stay",
+    "Behaviour: the third learned skill",
     "Targets: what was agreed, and whether it is on track",
 )
 
@@ -764,6 +769,132 @@ FIGURES: tuple[Figure, ...] = (
         "The share of the mentors who started still not withdrawn 4, 12, 26 and 52 weeks after starting (Kaplan–Meier: someone who completed or is still in the programme counts until then).",
         "`w4`, `w12`, `w26`, `w52`: the Kaplan–Meier estimate of the share not withdrawn that many weeks after starting",
         "`funnel.started`",
+    ),
+    # --- behaviour, the third learned skill (analysis.conduct; over conduct rows)
+    Figure(
+        "conduct.concerns",
+        "Concerns raised",
+        "Concerns about conduct raised",
+        "count",
+        "count",
+        "lower",
+        "Behaviour: the third learned skill",
+        "Concerns about how a mentor conducted themselves, observed by staff in the window.",
+        "the number of `concern` rows of active mentors with `observed_on` in the window",
+        "the mentors of the concerns",
+    ),
+    Figure(
+        "conduct.strengths",
+        "Strengths recorded",
+        "Strengths in conduct recorded",
+        "count",
+        "count",
+        "higher",
+        "Behaviour: the third learned skill",
+        "Strengths in how a mentor conducted themselves, observed by staff in the window.",
+        "the number of `strength` rows of active mentors with `observed_on` in the window",
+        "the mentors of the strengths",
+    ),
+    Figure(
+        "conduct.high_severity",
+        "High-severity concerns",
+        "",
+        "count",
+        "count",
+        "lower",
+        "Behaviour: the third learned skill",
+        "Managers only: concerns of high severity observed in the window.",
+        "the number of `concern` rows with severity `high` observed in the window",
+        "never shown to funders",
+        audiences=("manager",),
+    ),
+    Figure(
+        "conduct.mentors_with_concern",
+        "Mentors with a concern",
+        "Peer mentors with a concern about conduct",
+        "people",
+        "count",
+        "lower",
+        "Behaviour: the third learned skill",
+        "Active mentors with at least one concern observed in the window.",
+        "the number of different active mentors with a `concern` row observed in the window",
+        ON_ITSELF,
+    ),
+    Figure(
+        "conduct.concern_rate",
+        "Concerns per 100 attendances",
+        "Concerns about conduct per 100 attendances",
+        "per100",
+        "per100",
+        "lower",
+        "Behaviour: the third learned skill",
+        "Concerns raised for every 100 times a mentor was present, in the window. Lower is better.",
+        "100 × `conduct.concerns` / Σ present over the window's attendance rows (all session "
+        "types); null when Σ present is 0",
+        "the mentors of the present attendances, and of the concerns",
+        target="per100",
+    ),
+    Figure(
+        "conduct.by_category",
+        "Concerns and strengths by category",
+        "Concerns and strengths about conduct, by category",
+        "distribution",
+        "count",
+        "neither",
+        "Behaviour: the third learned skill",
+        "For each category of conduct, the concerns and strengths observed in the window.",
+        "per category (`boundaries`, `confidentiality`, `communication`, `conduct`, "
+        "`presentation`, `teamwork`, `safeguarding`, `other`): `concerns` and `strengths` counts, "
+        "every category listed, 0 when none",
+        "each cell: the mentors of its rows, with secondary suppression (concerns and strengths "
+        "each add up to a shown total)",
+    ),
+    Figure(
+        "conduct.median_days_to_resolve",
+        "Median days to resolve a concern",
+        "Median days to resolve a concern about conduct",
+        "median",
+        "days",
+        "lower",
+        "Behaviour: the third learned skill",
+        "How long a concern observed in the window took to be talked through and closed "
+        "(the middle value).",
+        "over concerns observed in the window with `resolved_on` ≤ `to`: the median of days from "
+        "`observed_on` to `resolved_on` (an even count takes the mean of the middle two); null "
+        "when there are none",
+        "the mentors of the resolved concerns",
+    ),
+    Figure(
+        "conduct.open",
+        "Open concerns",
+        "",
+        "count",
+        "count",
+        "lower",
+        "Behaviour: the third learned skill",
+        "Managers only: concerns observed on or before the window's end and not resolved by then.",
+        "concerns of active mentors observed on or before `to` (any date) with `resolved_on` "
+        "missing or after `to`",
+        "never shown to funders",
+        audiences=("manager",),
+    ),
+    Figure(
+        "skills_curve",
+        "The three skills by weeks in the programme",
+        "Learning to work: the three skills by weeks in the programme",
+        "curve",
+        "rate",
+        "neither",
+        "Behaviour: the third learned skill",
+        "Late rate, no-show rate and concerns per 100 attendances by 4-week bucket of weeks in "
+        "the programme (0 to 52+), with the attendances behind each point.",
+        "a row's weeks in = floor((its date − `start_date`) / 7 days), 0 when negative; its "
+        "bucket = min(4 × floor(weeks in / 4), 52); per bucket over the window's rows of active "
+        "mentors: `present` (Σ present), `late_rate` (Σ late / Σ present), `no_show_rate` "
+        "(Σ no_show / Σ expected), `concern_rate` (100 × concerns / Σ present); null when the "
+        "denominator is 0",
+        "each bucket's rates: the mentors of its attendance rows (and, for `concern_rate`, of "
+        "its concerns); a hidden one is listed as `skills_curve.B.late_rate`",
     ),
     # --- what was agreed
     Figure(

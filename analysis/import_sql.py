@@ -160,6 +160,13 @@ def _parse_expressions(
                 f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
                 "' is not a date (use YYYY-MM-DD or DD/MM/YYYY)' END"
             )
+        elif col.kind == "day":  # a date, or a date and time whose date is used
+            pre.append(f"coalesce(pm_date({v}), CAST(pm_ts({v}) AS DATE)) AS _v_{col.name}")
+            items.append(f"{parsed} AS {col.name}")
+            reasons.append(
+                f"CASE WHEN {v} IS NOT NULL AND {parsed} IS NULL THEN {shown} || "
+                "' is not a date (use YYYY-MM-DD or DD/MM/YYYY)' END"
+            )
         elif col.kind == "datetime":
             pre.append(f"pm_ts({v}) AS _v_{col.name}")
             items.append(f"{parsed} AS {col.name}")
@@ -225,7 +232,28 @@ def _parse_expressions(
                 "' is not a number (write a count, hours, 0.85 or 85%)' END"
             )
             reasons.append(f"CASE WHEN {parsed} < 0 THEN {shown} || ' is below 0' END")
+    if rtype.name == "conduct":
+        items = _conduct_items(items)
     return items, reasons, joins, pre
+
+
+def _conduct_items(items: list[str]) -> list[str]:
+    """A conduct row as stored (DATA.md): a concern's missing severity is `low`; a strength
+    keeps no severity and no resolved_on (what it gave is kept aside for the warnings)."""
+    strength = "c._v_kind = 'strength'"
+    replace = {
+        "severity": f"CASE WHEN {strength} THEN NULL ELSE coalesce(c._v_severity, 'low') END",
+        "resolved_on": f"CASE WHEN {strength} THEN NULL ELSE c._v_resolved_on END",
+    }
+    out = [
+        next((f"{e} AS {name}" for name, e in replace.items() if i == f"c._v_{name} AS {name}"), i)
+        for i in items
+    ]
+    return [
+        *out,
+        f"CASE WHEN {strength} THEN c._v_severity END AS _dropped_severity",
+        f"CASE WHEN {strength} THEN c._v_resolved_on END AS _dropped_resolved_on",
+    ]
 
 
 def _reason_list(reasons: list[str]) -> str:
@@ -266,6 +294,15 @@ def _finish_row_checks(
             "(import the mentors file first, then re-check)' END"
         )
     session_start = None
+    if rtype.name == "conduct":  # the session, when given, must be known (any date)
+        joins.append("LEFT JOIN sessions s ON s.session_id = p.session_id")
+        extra.append("s.session_id AS _known_session")
+        drop.append("_known_session")
+        reasons.append(
+            "CASE WHEN p.session_id IS NOT NULL AND p._known_session IS NULL THEN "
+            "'session_id: \"' || pm_show(p.session_id) || '\" is not a known session "
+            "(import the sessions file first, then re-check)' END"
+        )
     if rtype.name == "attendance":
         joins.append("LEFT JOIN sessions s ON s.session_id = p.session_id")
         extra += ["s.session_id AS _known_session", "s.scheduled_start AS _session_start"]
@@ -408,6 +445,8 @@ def _store_warnings(
             f"strftime(m.start_date, '%d/%m/%Y') FROM {t}_a a JOIN mentors m USING (mentor_id) "
             "WHERE a.assessed_on < m.start_date"
         )
+    if rtype.name == "conduct":
+        queries += _conduct_warnings(t)
     report.warnings = 0
     report.warning_messages = []
     if not queries:
@@ -437,6 +476,24 @@ def _store_warnings(
         ).fetchall()
     ]
     con.execute(f"DROP TABLE {t}_w")
+
+
+def _conduct_warnings(t: str) -> list[str]:
+    """DATA.md's conduct warnings: a strength's severity or resolved_on dropped; an observation
+    before the mentor's start date or after the day of the import."""
+    row = "'row ' || a._origin_row || "
+    return [
+        f"SELECT a._origin_row, {row}': a strength has no severity: \"' || a._dropped_severity "
+        f"|| '\" was not kept' FROM {t}_a a WHERE a._dropped_severity IS NOT NULL",
+        f"SELECT a._origin_row, {row}': a strength is not resolved: resolved_on ' || "
+        "strftime(a._dropped_resolved_on, '%d/%m/%Y') || ' was not kept' "
+        f"FROM {t}_a a WHERE a._dropped_resolved_on IS NOT NULL",
+        f"SELECT a._origin_row, {row}': observed on ' || strftime(a.observed_on, '%d/%m/%Y') || "
+        "', before the mentor started on ' || strftime(m.start_date, '%d/%m/%Y') "
+        f"FROM {t}_a a JOIN mentors m USING (mentor_id) WHERE a.observed_on < m.start_date",
+        f"SELECT a._origin_row, {row}': observed on ' || strftime(a.observed_on, '%d/%m/%Y') || "
+        f"', after the import date' FROM {t}_a a WHERE a.observed_on > $today",
+    ]
 
 
 def _store_rejected(

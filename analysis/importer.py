@@ -33,6 +33,7 @@ from analysis.import_sql import (
 )
 from analysis.records import (
     CODE_LISTS,
+    CODE_REJECTS,
     IMPORT_ORDER,
     MAX_TEXT_LENGTH,
     RECORD_TYPES,
@@ -468,6 +469,8 @@ def _create_code_map(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO code_map SELECT unnest($f), unnest($k), unnest($v), NULL",
         {"f": [r[0] for r in rows], "k": [r[1] for r in rows], "v": [r[2] for r in rows]},
     )
+    refused = [(f, k, why) for f, table in CODE_REJECTS.items() for k, why in table.items()]
+    con.executemany("INSERT INTO code_map VALUES (?, ?, NULL, ?)", refused)
 
 
 def _profile_codes(con: duckdb.DuckDBPyConnection, t: str, profile: profiles.Profile) -> str:

@@ -309,6 +309,11 @@ latest_two AS (
            arg_max(stage, assessed_on) AS latest_stage, max(assessed_on) AS latest_on,
            (list(stage ORDER BY assessed_on DESC))[2] AS previous_stage
     FROM stage_assessments WHERE assessed_on <= $to GROUP BY mentor_id
+),
+recent_conduct AS (
+    SELECT mentor_id, count(*) AS concerns, bool_or(severity = 'high') AS high
+    FROM conduct WHERE kind = 'concern' AND observed_on BETWEEN $lookback_from AND $to
+    GROUP BY mentor_id
 )
 """
 )
@@ -318,17 +323,19 @@ SELECT a.mentor_id,
        coalesce(r.no_show >= 2, false) AS no_shows,
        coalesce(r.late >= 3, false) AS lateness,
        coalesce(l.latest_on >= $lookback_from AND l.latest_stage < l.previous_stage, false)
-           AS stage_regression
+           AS stage_regression,
+       coalesce(c.high OR c.concerns >= 2, false) AS conduct
 FROM active a
 LEFT JOIN recent r USING (mentor_id)
 LEFT JOIN latest_two l USING (mentor_id)
+LEFT JOIN recent_conduct c USING (mentor_id)
 WHERE a.status IN ('active', 'paused')
 ORDER BY a.mentor_id
 """
 _AT_RISK_BODY = _AT_RISK_CTES + _AT_RISK_SELECT
 
 
-FLAG_ORDER = ("low_attendance", "no_shows", "lateness", "stage_regression")
+FLAG_ORDER = ("low_attendance", "no_shows", "lateness", "stage_regression", "conduct")
 
 # The groups of figures `compute` can be asked for (all of them by default).
 PARTS = ("attendance", "shadowing", "stages", "events", "milestones")
@@ -412,7 +419,8 @@ def _one_pass(
     if flags:
         bodies.append(_AT_RISK_CTES + ",\nflag_figures AS (" + _AT_RISK_SELECT + ")")
         columns.append(
-            "(SELECT list((mentor_id, low_attendance, no_shows, lateness, stage_regression) "
+            "(SELECT list((mentor_id, low_attendance, no_shows, lateness, stage_regression, "
+            "conduct) "
             "ORDER BY mentor_id) FROM flag_figures) AS flags"
         )
     sql = query.with_clause(ctes) + "".join(bodies) + "\nSELECT " + ", ".join(columns)

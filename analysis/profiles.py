@@ -735,6 +735,11 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "assessor": ("assessed by", "worker"),
     "milestone": ("achievement", "outcome"),
     "achieved_on": ("date", "achieved", "date achieved"),
+    "observed_on": ("date", "observed", "date observed", "observation date", "when"),
+    "kind": ("type", "concern or strength", "observation type"),
+    "category": ("area", "behaviour", "behavior", "observation"),
+    "severity": ("level", "seriousness", "priority"),
+    "resolved_on": ("resolved", "date resolved", "closed", "closed on"),
 }
 
 

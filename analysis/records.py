@@ -139,6 +139,7 @@ IMPORT_ORDER = (
     "milestones",
     "funding",
     "targets",
+    "conduct",
 )
 
 STATUSES = ("active", "paused", "completed", "withdrawn")
@@ -190,10 +191,15 @@ TARGET_FIGURE_KINDS: dict[str, str] = {
     "no_show_rate": "rate",
     "mentors_active": "stock",
     "stages.mentors_progressed": "stock",
+    "conduct.concern_rate": "per100",  # third release: concerns per 100 attendances
 }
-LOWER_IS_BETTER = ("no_show_rate",)
+LOWER_IS_BETTER = ("no_show_rate", "conduct.concern_rate")
 TARGET_RATES = tuple(k for k, kind in TARGET_FIGURE_KINDS.items() if kind == "rate")
 _RATE_LIST = ", ".join("'" + k + "'" for k in TARGET_RATES)
+# Rates per 100 attendances (third release): a target is a plain number, never a percentage.
+_PER100_LIST = ", ".join(
+    "'" + k + "'" for k, kind in TARGET_FIGURE_KINDS.items() if kind == "per100"
+)
 
 FUNDING = RecordType(
     "funding",
@@ -233,12 +239,70 @@ TARGETS = RecordType(
         "p._target_text || '% or ' || CAST(p.target / 100 AS VARCHAR) END",
         f"CASE WHEN p.figure IN ({_RATE_LIST}) AND p._target_percent AND p.target > 1 "
         "THEN 'target: \"' || p._target_text || '\" is above 100%' END",
-        f"CASE WHEN p.figure NOT IN ({_RATE_LIST}) AND p._target_percent "
+        f"CASE WHEN p.figure NOT IN ({_RATE_LIST}, {_PER100_LIST}) AND p._target_percent "
         "THEN 'target: \"' || p._target_text || '\" is a percentage, but ' || p.figure || "
         "' is a count or hours, not a rate' END",
+        f"CASE WHEN p.figure IN ({_PER100_LIST}) AND p._target_percent "
+        "THEN 'target: \"' || p._target_text || '\" is a percentage, but ' || p.figure || "
+        "' is counted per 100 attendances: write a plain number, e.g. 2' END",
     ),
 )
 RECORD_TYPES.update({FUNDING.name: FUNDING, TARGETS.name: TARGETS})
+
+# --- conduct observations (third release) ----------------------------------------------------
+
+CONDUCT_KINDS = ("concern", "strength")
+CONDUCT_KIND_SYNONYMS: dict[str, str] = {
+    "issue": "concern",
+    "incident": "concern",
+    "warning": "concern",
+    "positive": "strength",
+    "praise": "strength",
+    "commendation": "strength",
+}
+CONDUCT_CATEGORIES = (
+    "boundaries",
+    "confidentiality",
+    "communication",
+    "conduct",
+    "presentation",
+    "teamwork",
+    "safeguarding",
+    "other",
+)
+CONDUCT_CATEGORY_SYNONYMS: dict[str, str] = {
+    "language": "conduct",
+    "attitude": "conduct",
+    "dress": "presentation",
+}
+# Categories that are not conduct: the row is rejected with this reason.
+CONDUCT_CATEGORY_REJECTS: dict[str, str] = {
+    word: "timekeeping and attendance are measured from the registers"
+    for word in ("timekeeping", "lateness", "attendance")
+}
+SEVERITIES = ("low", "medium", "high")
+CONDUCT = RecordType(
+    "conduct",
+    "conduct",
+    (
+        Column("mentor_id", "id", True),
+        Column("observed_on", "day", True),
+        Column("kind", "enum", True),
+        Column("category", "enum", True),
+        Column("severity", "enum"),
+        Column("session_id", "id"),
+        Column("staff_id", "code"),
+        Column("resolved_on", "date"),
+        Column("notes", "text"),
+    ),
+    ("mentor_id", "observed_on", "category", "kind"),
+    checks=(
+        "CASE WHEN p.kind = 'concern' AND p.resolved_on < p.observed_on THEN 'resolved_on: ' || "
+        "strftime(p.resolved_on, '%d/%m/%Y') || ' is before observed_on: ' || "
+        "strftime(p.observed_on, '%d/%m/%Y') END",
+    ),
+)
+RECORD_TYPES[CONDUCT.name] = CONDUCT
 
 LEAVING_REASONS = (
     "employment",
@@ -308,6 +372,13 @@ CODE_LISTS: dict[str, dict[str, str]] = {
     "stage": {code_key(name): str(i) for i, name in enumerate(STAGE_NAMES, start=1)}
     | {str(i): str(i) for i in range(1, 8)},
     "figure": _lookup(tuple(TARGET_FIGURE_KINDS)),
+    "kind": _lookup(CONDUCT_KINDS, CONDUCT_KIND_SYNONYMS),
+    "category": _lookup(CONDUCT_CATEGORIES, CONDUCT_CATEGORY_SYNONYMS),
+    "severity": _lookup(SEVERITIES),
+}
+# field -> {normalised key: why the value rejects the row} (the contract's own refusals).
+CODE_REJECTS: dict[str, dict[str, str]] = {
+    "category": {code_key(w): why for w, why in CONDUCT_CATEGORY_REJECTS.items()},
 }
 ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
     "status": STATUSES,
@@ -319,6 +390,9 @@ ALLOWED_TEXT: dict[str, tuple[str, ...]] = {
     "leaving_reason": LEAVING_REASONS,
     "stage": ("1 to 7", *STAGE_NAMES),
     "figure": tuple(TARGET_FIGURE_KINDS),
+    "kind": CONDUCT_KINDS,
+    "category": CONDUCT_CATEGORIES,
+    "severity": SEVERITIES,
 }
 
 MAX_CODE_LENGTH = 64
@@ -406,6 +480,17 @@ TEMPLATE_EXAMPLES: dict[str, dict[str, str]] = {
         "target": "6",
         "funding_stream": "Lottery Reaching Communities",
         "wording": "Mentors moving into paid work",
+    },
+    "conduct": {
+        "mentor_id": "PM-014",
+        "observed_on": "2025-05-22",
+        "kind": "concern",
+        "category": "boundaries",
+        "severity": "low",
+        "session_id": "S-2025-0412",
+        "staff_id": "OW-02",
+        "resolved_on": "2025-05-29",
+        "notes": "",
     },
 }
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import journey, metrics, privacy, targets
+from analysis import conduct, journey, metrics, privacy, targets
 from analysis.settings import Settings
 
 
@@ -37,6 +37,7 @@ def _build(
 ) -> dict[str, Any]:
     figures = metrics.compute(con, scope, settings, with_at_risk=audience == "manager")
     journey_figures = journey.compute(con, scope, settings, figures.window)
+    conduct_figures = conduct.compute(con, scope, settings, figures.window)
     report: dict[str, Any] = {
         "window": {"from": figures.window[0].isoformat(), "to": figures.window[1].isoformat()},
         "filters": scope.filters(),
@@ -53,7 +54,7 @@ def _build(
         else ([], [])
     )
     if audience == "manager":
-        report.update(figures.values | journey_figures.values)
+        report.update(figures.values | journey_figures.values | conduct_figures.values)
         if with_targets:
             report["targets"] = agreed
         report["at_risk"] = figures.at_risk
@@ -64,8 +65,11 @@ def _build(
             settings,
             journey_figures.partitions,
         )
-        report.update(values)
+        conduct_values, conduct_hidden = conduct.funder_view(
+            conduct_figures, settings.suppression_k
+        )
+        report.update(values | conduct_values)
         if with_targets:
             report["targets"] = agreed
-        report["suppressed"] = sorted(suppressed + hidden_targets)
+        report["suppressed"] = sorted(suppressed + hidden_targets + conduct_hidden)
     return report

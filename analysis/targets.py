@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import database, metrics, privacy
+from analysis import conduct, database, metrics, privacy
 from analysis.records import LOWER_IS_BETTER, TARGET_FIGURE_KINDS, WHOLE_PROGRAMME
 from analysis.settings import Settings
 
@@ -27,6 +27,7 @@ STATUSES = ("not_started", "no_data", "on_track", "at_risk", "off_track", "met",
 # Where a projection may fall short of the target and still be "at risk" rather than off track.
 STOCK_AND_FLOW_TOLERANCE = 0.9  # at least 90% of the target
 RATE_TOLERANCE = 0.05  # within 5 percentage points, on the wrong side
+PER100_TOLERANCE = 0.5  # a rate per 100 attendances: within 0.5 per 100, on the wrong side
 
 # The groups of figures metrics.compute needs for each figure (the cheapest that give it).
 _PARTS: dict[str, tuple[str, ...]] = {
@@ -121,6 +122,10 @@ def meets(figure: str, value: float, target: float) -> bool:
 
 def within_tolerance(figure: str, value: float, target: float) -> bool:
     """Short of the target, but near enough to be "at risk" rather than "off track"."""
+    if TARGET_FIGURE_KINDS[figure] == "per100":
+        if figure in LOWER_IS_BETTER:
+            return value <= target + PER100_TOLERANCE
+        return value >= target - PER100_TOLERANCE
     if TARGET_FIGURE_KINDS[figure] == "rate":
         if figure in LOWER_IS_BETTER:
             return value <= target + RATE_TOLERANCE
@@ -157,6 +162,18 @@ def _figure(figures: metrics.Figures, path: str) -> tuple[Any, int, bool]:
             return None, 0, False
         node = node[part]
     return node, figures.support.get(path, 0), True
+
+
+def _conduct_figure(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, path: str
+) -> tuple[Any, int, bool]:
+    """A conduct figure (third release) over the target's scope, and the people it rests on (a
+    concern rate: the fewer of the mentors of its attendances and of its concerns, when any)."""
+    window = metrics.resolve_window(con, scope)
+    computed = conduct.compute(con, scope, settings, window)
+    value, people, given = _figure(metrics.Figures(window, computed.values, computed.support), path)
+    also = computed.also.get(path, 0)
+    return value, min(people, also) if also else people, given
 
 
 # Evaluations already made in this process, by the published file they were made on (its path,
@@ -223,9 +240,14 @@ def _evaluate(
         if target.figure.startswith("milestones."):
             parts = ("milestones",)
         key = (scope, parts)
-        if key not in computed:
-            computed[key] = metrics.compute(con, scope, settings, with_at_risk=False, parts=parts)
-        value, people, given = _figure(computed[key], target.figure)
+        if target.figure.startswith("conduct."):
+            value, people, given = _conduct_figure(con, scope, settings, target.figure)
+        else:
+            if key not in computed:
+                computed[key] = metrics.compute(
+                    con, scope, settings, with_at_risk=False, parts=parts
+                )
+            value, people, given = _figure(computed[key], target.figure)
         if not given and target.figure.startswith("milestones."):
             value, given = 0, True  # a milestone nobody reached is 0
         actual = None if value is None or not given else float(value)
@@ -307,6 +329,7 @@ FIGURE_LABELS: dict[str, str] = {
     "no_show_rate": "Rate of absence without notice",
     "mentors_active": "Peer mentors taking part",
     "stages.mentors_progressed": "Mentors who moved forward on the transition curve",
+    "conduct.concern_rate": "Concerns about conduct per 100 attendances",
 }
 # Status in words and with an icon, so that colour is never the only signal.
 STATUS_WORDS: dict[str, str] = {
@@ -355,6 +378,8 @@ def value_text(figure: str, value: float | None) -> str:
         return "–"
     if TARGET_FIGURE_KINDS.get(figure) == "rate":
         return f"{value * 100:.1f}%".replace(".0%", "%")
+    if TARGET_FIGURE_KINDS.get(figure) == "per100":
+        return f"{value:.1f} per 100 attendances"
     if float(value).is_integer():
         return f"{int(value):,}"
     if abs(value) < 10:  # 1.98 is short of 2: say so

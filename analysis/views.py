@@ -57,6 +57,7 @@ FLAG_LABELS: dict[str, str] = {
     "no_shows": "2 or more no-shows",
     "lateness": "3 or more late arrivals",
     "stage_regression": "Stepped back on the curve",
+    "conduct": "Concerns about conduct",
 }
 NOT_ASSESSED = "Not yet assessed"
 

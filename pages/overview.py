@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import catalog, charts, clock, targets, views
+from analysis import catalog, charts, clock, conduct, conduct_charts, targets, views
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
@@ -61,6 +61,11 @@ with left:
 with right:
     frame.chart(charts.stage_distribution(stages))
     st.page_link("pages/transitions.py", label="Transitions", icon=":material/arrow_forward:")
+
+# The three learned skills on one chart (METRICS.md skills_curve), with its one sentence.
+skills = frame.load(ctx, conduct.compute).values["skills_curve"]
+frame.chart(conduct_charts.skills_curve(skills), key="overview_skills")
+st.page_link("pages/behaviour.py", label="Behaviour", icon=":material/arrow_forward:")
 
 left, right = st.columns([3, 2])
 with left:

@@ -22,6 +22,7 @@ ALL_PAGES = [
     "pages/transitions.py",
     "pages/shadowing.py",
     "pages/journey.py",
+    "pages/behaviour.py",
     "pages/mentor_journey.py",
     "pages/targets.py",
     "pages/impact_summary.py",

@@ -19,6 +19,17 @@ from analysis import demo_data
 END = date(2026, 11, 20)
 
 CONTRACT = {
+    "conduct": [
+        "mentor_id",
+        "observed_on",
+        "kind",
+        "category",
+        "severity",
+        "session_id",
+        "staff_id",
+        "resolved_on",
+        "notes",
+    ],
     "mentors": [
         "mentor_id",
         "cohort",
@@ -62,6 +73,7 @@ KEYS = {
     "milestones": ["mentor_id", "milestone", "achieved_on"],
     "funding": ["mentor_id", "funding_stream"],
     "targets": ["figure", "period_start", "period_end", "funding_stream"],
+    "conduct": ["mentor_id", "observed_on", "category", "kind"],
 }
 CODES = {
     ("mentors", "status"): {"active", "paused", "completed", "withdrawn"},
@@ -391,6 +403,7 @@ def test_write_csv_writes_one_readable_file_per_record_type(tmp_path: Path) -> N
         "milestones.csv",
         "funding.csv",
         "targets.csv",
+        "conduct.csv",
     ]
     frames = demo_data.generate(mentors=30, seed=3, end=END)
     for path in paths:
@@ -408,3 +421,32 @@ def test_withdrawn_mentors_mostly_say_why_they_left(demo: dict[str, pd.DataFrame
     assert mentors.loc[mentors["status"] != "withdrawn", "leaving_reason"].isna().all()
     recorded = withdrawn["leaving_reason"].notna().mean()
     assert 0.8 < recorded < 1.0  # some reasons are not recorded, as in life
+
+
+def test_conduct_observations_are_as_a_programme_has_them(
+    demo: dict[str, pd.DataFrame], rows: pd.DataFrame
+) -> None:
+    """Concerns early and falling with weeks in; a few high-severity ones, resolved within
+    days; strengths too; one mentor whose concerns come back in the last weeks."""
+    c = demo["conduct"].merge(demo["mentors"][["mentor_id", "start_date"]], on="mentor_id")
+    weeks = (pd.to_datetime(c["observed_on"]) - pd.to_datetime(c["start_date"])).dt.days // 7
+    concern = c["kind"] == "concern"
+    present = rows[rows["attendance"].isin(["attended", "late"])]
+    present_weeks = (
+        pd.to_datetime(present["scheduled_start"]) - pd.to_datetime(present["start_date"])
+    ).dt.days // 7
+    early = concern[weeks < 8].sum() / (present_weeks < 8).sum()
+    late = concern[weeks >= 26].sum() / (present_weeks >= 26).sum()
+    assert early > 3 * late > 0
+    assert (c["kind"] == "strength").sum() > concern.sum() / 2
+    high = c[concern & (c["severity"] == "high")]
+    assert 0 < len(high) < 0.15 * concern.sum()
+    took = pd.to_datetime(high["resolved_on"]) - pd.to_datetime(high["observed_on"])
+    assert high["resolved_on"].notna().all() and (took.dt.days <= 5).all()
+    assert c.loc[~concern, ["severity", "resolved_on"]].isna().all().all()
+    setback = c[c["notes"].fillna("").str.contains("setback")]
+    assert setback["mentor_id"].nunique() == 1 and len(setback) == 3
+    assert (
+        pd.to_datetime(setback["observed_on"]) >= pd.Timestamp(END) - pd.Timedelta(days=27)
+    ).all()
+    assert setback["resolved_on"].isna().all()

@@ -31,6 +31,9 @@ REASONS = {
     "journey": re.compile(r"funnel|retention"),  # the journey's figures (added, #14)
     "targets": re.compile(r"/targets/|[/ ]targets\.|/funding_streams$"),  # targets, streams (#12)
     "words": re.compile(r"/shown(_as)?$"),  # a suppressed figure in words, not "<5" (#12)
+    "conduct": re.compile(r"conduct|skills_curve"),  # behaviour, the third skill (added, #24)
+    # the conduct flag (#24) adds a flagged mentor: the lists of flagged mentors move
+    "conduct_flag": re.compile(r"at_risk|mentors_flagged|mentor_reliability"),
 }
 
 
@@ -115,6 +118,10 @@ def test_the_changed_definitions_change_the_worked_example() -> None:
 def classify(path: str, difference: dict[str, Any]) -> str:
     """A first guess at why a value changed, for a person to check (see __main__)."""
     added = ("mentors_started", "mentors_completed", "mentors_withdrawn", "completed_in_window")
+    if "conduct" in path or "skills_curve" in path:
+        return "conduct"
+    if REASONS["conduct_flag"].search(path):
+        return "conduct_flag"
     if difference["old"] == "(absent)" and ("funnel" in path or "retention" in path):
         return "journey"
     if difference["old"] == "(absent)" and re.search(REASONS["targets"], path):
@@ -132,6 +139,11 @@ def classify(path: str, difference: dict[str, Any]) -> str:
 
 if __name__ == "__main__":  # write changed.json from the current code: read it before committing
     found = differences(captured(), current_snapshot(Path(sys.argv[1]), Path(sys.argv[2])))
-    out = {p: d | {"why": classify(p, d)} for p, d in found.items()}
+    known = json.loads((GOLDEN / "changed.json").read_text())
+    out = {
+        p: d
+        | {"why": known[p]["why"] if known.get(p, {}) == known.get(p, {}) | d else classify(p, d)}
+        for p, d in found.items()
+    }
     (GOLDEN / "changed.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     print(f"{len(out)} differences written")

@@ -27,6 +27,7 @@ MANAGER_PAGES = [
     "transitions",
     "shadowing",
     "journey",
+    "behaviour",
     "mentor_journey",
     "impact_summary",
 ]

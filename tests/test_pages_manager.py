@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import charts, database, mentor_views, metrics, views
+from analysis import charts, conduct, conduct_charts, database, mentor_views, metrics, views
 from analysis.charts import Chart
 from analysis.settings import Settings
 from tests.conftest import as_shown
@@ -61,6 +61,7 @@ CHARTS: dict[str, list[ChartSpec]] = {
         (charts.attendance_trends, views.attendance_by_month, {}),
         (charts.stage_distribution, views.stage_distribution, {}),
         (lambda f: charts.flag_reasons(f, SETTINGS.lookback_days), views.headline_figures, {}),
+        (lambda f: conduct_charts.skills_curve(f.values["skills_curve"]), conduct.compute, {}),
     ],
     "timekeeping": [
         (charts.punctuality_by_month, views.attendance_by_month, {}),
