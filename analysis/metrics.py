@@ -334,10 +334,6 @@ FLAG_ORDER = ("low_attendance", "no_shows", "lateness", "stage_regression")
 PARTS = ("attendance", "shadowing", "stages", "events", "milestones")
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
 def _one(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> dict[str, Any]:
     cur = con.execute(sql, bind(sql, p))
     row = cur.fetchone()
