@@ -211,7 +211,12 @@ _EVENTS_BODY = _EVENTS_SELECT
 
 # Each active mentor's shadowing completion date (METRICS.md): the earlier of the session at
 # which their running total of credited shadowing up to `to` reached the target, and an imported
-# `shadowing_completed` milestone up to `to`. Every shadowing figure reads `completed_on`.
+# `shadowing_completed` milestone up to `to`. Every shadowing figure reads `completed_on`:
+# `shadowing_state` gives each active mentor's progress (complete, in_progress, not_started) and
+# days from start to completion, once; `milestones_reached` is every milestone an active mentor
+# reached up to `to` with its date, the `shadowing_completed` milestone being that completion
+# date. The headline figures, the Shadowing page's table, funnel and completion times, and the
+# Journey read these.
 SHADOWING_CTES = """,
 shadow AS (
     SELECT mentor_id, day, credited_minutes,
@@ -232,34 +237,47 @@ per_mentor AS (
     FROM active a LEFT JOIN shadow s USING (mentor_id)
     LEFT JOIN shadow_milestone m USING (mentor_id)
     GROUP BY a.mentor_id, a.start_date
+),
+shadowing_state AS (
+    SELECT *,
+           CASE WHEN completed_on IS NOT NULL THEN 'complete'
+                WHEN credited > 0 THEN 'in_progress' ELSE 'not_started' END AS progress,
+           date_diff('day', start_date, completed_on) AS days_to_complete
+    FROM per_mentor
+),
+milestones_reached AS (
+    SELECT DISTINCT mentor_id, milestone, achieved_on
+    FROM milestones JOIN active USING (mentor_id)
+    WHERE achieved_on <= $to AND milestone <> 'shadowing_completed'
+    UNION ALL
+    SELECT mentor_id, 'shadowing_completed', completed_on FROM per_mentor
+    WHERE completed_on IS NOT NULL
 )
 """
 SHADOWING_SQL = SCOPE_SQL + SHADOWING_CTES
 
 _SHADOWING_SELECT = """
-SELECT count(*) FILTER (WHERE completed_on IS NOT NULL) AS complete,
+SELECT count(*) FILTER (WHERE progress = 'complete') AS complete,
        count(*) FILTER (WHERE completed_on >= $from) AS completed_in_window,
-       count(*) FILTER (WHERE completed_on IS NULL AND credited > 0) AS in_progress,
-       median(date_diff('day', start_date, completed_on)) AS median_days
-FROM per_mentor
+       count(*) FILTER (WHERE progress = 'in_progress') AS in_progress,
+       median(days_to_complete) AS median_days
+FROM shadowing_state
 """
 # Milestones in the window; `shadowing_completed` is the shadowing completion date.
 _MILESTONES_BODY = (
     SHADOWING_CTES
     + """
 SELECT milestone, count(DISTINCT mentor_id) AS mentors
-FROM milestones JOIN active USING (mentor_id)
-WHERE achieved_on BETWEEN $from AND $to AND milestone <> 'shadowing_completed'
+FROM milestones_reached WHERE achieved_on >= $from
 GROUP BY ALL
-UNION ALL
-SELECT 'shadowing_completed', count(*) FROM per_mentor WHERE completed_on >= $from
 """
 )
 
 _SHADOWING_SUMMARY_BODY = SHADOWING_CTES + _SHADOWING_SELECT
 
 
-# Assessments of active mentors up to `to`, each with the one before it.
+# Assessments of active mentors up to `to`, each with the one before it; `steps_back` are the
+# regressions (METRICS.md): assessments in the window at a lower stage than the one before.
 STAGES_SQL = (
     SCOPE_SQL
     + """,
@@ -277,6 +295,9 @@ per_mentor AS (
            arg_min(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL) AS first_se,
            arg_max(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL) AS latest_se
     FROM assessed GROUP BY mentor_id
+),
+steps_back AS (
+    SELECT * FROM assessed WHERE stage < previous_stage AND assessed_on >= $from
 )
 """
 )
@@ -287,10 +308,8 @@ _STAGES_SUMMARY_SQL = (
 SELECT
     (SELECT list(latest_stage) FROM per_mentor) AS latest,
     (SELECT count(*) FROM per_mentor WHERE n >= 2 AND latest_stage > first_stage) AS progressed,
-    (SELECT count(*) FROM assessed WHERE stage < previous_stage AND assessed_on >= $from)
-        AS regressions,
-    (SELECT count(DISTINCT mentor_id) FROM assessed
-        WHERE stage < previous_stage AND assessed_on >= $from) AS regression_people,
+    (SELECT count(*) FROM steps_back) AS regressions,
+    (SELECT count(DISTINCT mentor_id) FROM steps_back) AS regression_people,
     (SELECT avg(latest_se - first_se) FROM per_mentor WHERE n_scored >= 2) AS se_change,
     (SELECT count(*) FROM per_mentor WHERE n_scored >= 2) AS se_people
 """

@@ -181,7 +181,7 @@ NO_ASSESSMENT = "no active mentor has been assessed"
 
 
 def months_frame() -> pd.DataFrame:
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
             "expected": [10, 20, 10],
@@ -200,6 +200,16 @@ def months_frame() -> pd.DataFrame:
             "mentors": [3, 4, 2],
         }
     )
+    # The window's figures as the view's query measures them (views.attendance_by_month).
+    frame.attrs["window"] = {
+        "attendance_rate": 0.75,
+        "punctuality_rate": 22 / 30,
+        "no_show_rate": 7 / 40,
+        "notice_rate": 0.3,
+        "expected_attendances": 40,
+        "present": 30,
+    }
+    return frame
 
 
 def test_monthly_summaries() -> None:

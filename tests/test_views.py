@@ -169,6 +169,15 @@ def test_attendance_by_month(con: duckdb.DuckDBPyConnection) -> None:
     assert march.no_show_rate == APPROX(2 / 7)
     assert march.notice_rate == APPROX(1 / 3)
     assert _missing(frame.iloc[0].notice_rate)  # no absence in January: a rate of nothing
+    # The window's figures, which the captions read, by hand: 13 expected, 9 present, 5 on time,
+    # 3 no-shows, 1 notified absence.
+    whole = frame.attrs["window"]
+    assert (whole["expected_attendances"], whole["present"]) == (13, 9)
+    assert whole["attendance_rate"] == APPROX(9 / 13)
+    assert whole["punctuality_rate"] == APPROX(5 / 9)
+    assert whole["no_show_rate"] == APPROX(3 / 13)
+    assert whole["notice_rate"] == APPROX(1 / 4)
+    assert not [c for c in frame.columns if c.startswith("window")]
 
 
 def test_months_without_records_are_shown_as_zero(con: duckdb.DuckDBPyConnection) -> None:
