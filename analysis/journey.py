@@ -40,27 +40,10 @@ OUTCOME_LABELS = {
     "in_programme": "In programme",
 }
 
-_JOURNEY_SELECT = """,
-started AS (
-    SELECT * FROM active WHERE start_date BETWEEN $from AND $to
-),
-journey AS (
-    SELECT s.cohort, s.start_date, s.status, s.end_date, s.leaving_reason,
-           EXISTS (SELECT 1 FROM milestones_reached m
-                   WHERE m.mentor_id = s.mentor_id AND m.milestone = 'training_completed')
-               AS training_completed,
-           d.progress = 'complete' AS shadowing_completed,
-           EXISTS (SELECT 1 FROM rows_to r
-                   WHERE r.mentor_id = s.mentor_id AND r.session_type = 'beneficiary_meeting'
-                     AND r.present) AS first_mentoring,
-           CASE WHEN s.status = 'completed' AND s.end_date <= $to THEN 'completed'
-                WHEN s.status = 'withdrawn' AND s.end_date <= $to THEN 'withdrawn'
-                ELSE 'in_programme' END AS outcome
-    FROM started s JOIN shadowing_state d USING (mentor_id)
-)
+_JOURNEY_SELECT = """
 SELECT cohort, start_date, end_date, leaving_reason, training_completed, shadowing_completed,
        first_mentoring, outcome
-FROM journey ORDER BY cohort, start_date
+FROM journey_steps WHERE start_date BETWEEN $from AND $to ORDER BY cohort, start_date
 """
 
 

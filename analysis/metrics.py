@@ -215,8 +215,11 @@ _EVENTS_BODY = _EVENTS_SELECT
 # `shadowing_state` gives each active mentor's progress (complete, in_progress, not_started) and
 # days from start to completion, once; `milestones_reached` is every milestone an active mentor
 # reached up to `to` with its date, the `shadowing_completed` milestone being that completion
-# date. The headline figures, the Shadowing page's table, funnel and completion times, and the
-# Journey read these.
+# date; `journey_steps` is each active mentor as on `to`: the journey's steps reached (METRICS.md
+# "Journey funnel": training, shadowing, first mentoring = present at a beneficiary meeting) and
+# the outcome. The headline figures, the Shadowing page's table, funnel and completion times,
+# and the Journey read these: there is one funnel, over the starters (Journey) or over all
+# active mentors (Shadowing page).
 SHADOWING_CTES = """,
 shadow AS (
     SELECT mentor_id, day, credited_minutes,
@@ -252,6 +255,19 @@ milestones_reached AS (
     UNION ALL
     SELECT mentor_id, 'shadowing_completed', completed_on FROM per_mentor
     WHERE completed_on IS NOT NULL
+),
+journey_steps AS (
+    SELECT a.mentor_id, a.cohort, a.start_date, a.status, a.end_date, a.leaving_reason,
+           a.mentor_id IN (SELECT mentor_id FROM milestones_reached
+                           WHERE milestone = 'training_completed') AS training_completed,
+           s.progress = 'complete' AS shadowing_completed,
+           a.mentor_id IN (SELECT mentor_id FROM rows_to
+                           WHERE session_type = 'beneficiary_meeting' AND present)
+               AS first_mentoring,
+           CASE WHEN a.status = 'completed' AND a.end_date <= $to THEN 'completed'
+                WHEN a.status = 'withdrawn' AND a.end_date <= $to THEN 'withdrawn'
+                ELSE 'in_programme' END AS outcome
+    FROM active a JOIN shadowing_state s USING (mentor_id)
 )
 """
 SHADOWING_SQL = SCOPE_SQL + SHADOWING_CTES

@@ -825,8 +825,17 @@ def shadowing_completion_times(
 _MILESTONE_FUNNEL_SQL = (
     metrics.SHADOWING_CTES
     + """,
-reached AS (SELECT DISTINCT mentor_id, milestone FROM milestones_reached)
-SELECT 'joined' AS step, (SELECT count(*) FROM active) AS mentors
+reached AS (
+    SELECT DISTINCT mentor_id, milestone FROM milestones_reached
+    WHERE list_contains(CAST($outcomes AS VARCHAR[]), milestone)
+)
+SELECT 'joined' AS step, count(*) AS mentors FROM journey_steps
+UNION ALL
+SELECT 'training_completed', count(*) FILTER (WHERE training_completed) FROM journey_steps
+UNION ALL
+SELECT 'shadowing_completed', count(*) FILTER (WHERE shadowing_completed) FROM journey_steps
+UNION ALL
+SELECT 'first_mentoring_session', count(*) FILTER (WHERE first_mentoring) FROM journey_steps
 UNION ALL
 SELECT milestone, count(*) FROM reached GROUP BY milestone
 UNION ALL

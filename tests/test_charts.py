@@ -438,9 +438,9 @@ def test_shadowing_progress_has_the_target_line() -> None:
 def test_milestone_funnel_and_outcomes(con: duckdb.DuckDBPyConnection) -> None:
     frame = views.milestone_funnel(con, WINDOW, SETTINGS)
     funnel = charts.milestone_funnel(frame)
-    assert list(funnel.figure.data[0].x) == [3, 3, 1, 1, 1]
+    assert list(funnel.figure.data[0].x) == [3, 3, 1, 2, 1]
     assert funnel.summary == (
-        "Of 3 mentors, 3 completed training, 1 completed shadowing, 1 had a first mentoring "
+        "Of 3 mentors, 3 completed training, 1 completed shadowing, 2 had a first mentoring "
         "session and 1 went on to a qualification, volunteering, education or paid work."
     )
     outcomes = charts.milestone_outcomes(frame)

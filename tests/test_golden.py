@@ -31,6 +31,9 @@ REASONS = {
     "journey": re.compile(r"funnel|retention"),  # the journey's figures (added, #14)
     "targets": re.compile(r"/targets/|[/ ]targets\.|/funding_streams$"),  # targets, streams (#12)
     "words": re.compile(r"/shown(_as)?$"),  # a suppressed figure in words, not "<5" (#12)
+    # One funnel (#23): the Shadowing page's "first mentoring" step is the journey's (present
+    # at a beneficiary meeting by `to`), not the imported milestone.
+    "first_mentoring": re.compile(r"views\.milestone_funnel/3/mentors$"),
 }
 
 
