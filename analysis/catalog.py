@@ -71,7 +71,6 @@ def freshness(
     }
 
 
-PRESETS = ("Last 3 months", "Last 12 months", "Programme to date", "Custom dates")
 PRESET_MONTHS = {"Last 3 months": 3, "Last 12 months": 12}
 
 
@@ -124,12 +123,6 @@ def rejected_rows(
         "ORDER BY file_name, sheet NULLS FIRST, row_number LIMIT $limit",
         {"limit": limit},
     ).df()
-
-
-def rejected_count(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> int:
-    """Rejected rows still open (not resolved by a later import, not dismissed)."""
-    row = con.execute("SELECT count(*) FROM rejected_rows WHERE status = 'open'").fetchone()
-    return int(row[0]) if row else 0
 
 
 def profile_names(
@@ -341,10 +334,3 @@ def import_warnings(
         "ORDER BY import_id DESC, file_name, row_number LIMIT $limit",
         {"limit": limit},
     ).df()
-
-
-def mentor_exists(con: duckdb.DuckDBPyConnection, mentor_id: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM mentors WHERE mentor_id = $id", {"id": mentor_id}
-    ).fetchone()
-    return bool(row and row[0])

@@ -12,7 +12,6 @@ import base64
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -194,20 +193,6 @@ def _cell(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     return value
-
-
-def with_suppression(
-    labels: Sequence[str], values: Sequence[Any], hidden: Sequence[bool], k: int, what: str
-) -> pd.DataFrame:
-    """A funder's table: each category with its value, or words where it is suppressed."""
-    return pd.DataFrame(
-        {
-            "Category": list(labels),
-            what: [
-                privacy.hidden_words(k) if h else v for v, h in zip(values, hidden, strict=True)
-            ],
-        }
-    )
 
 
 def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:

@@ -164,17 +164,6 @@ def target_line(target: dict[str, Any], k: int) -> str:
     )
 
 
-def rejected_for_download(rejected: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows with their original columns spread out again, and the reasons last."""
-    import json
-
-    records = []
-    for row in rejected.itertuples(index=False):
-        values = json.loads(str(row.original_values))
-        records.append({"file": row.file, "row": row.row, **values, "reasons": row.reasons})
-    return pd.DataFrame(records)
-
-
 # -- the CSV of the aggregates -----------------------------------------------------------------
 
 CSV_COLUMNS = (

@@ -48,8 +48,6 @@ from analysis.settings import Settings, load_settings
 # file costs disk, not memory (the whole import stays well under 1 GB).
 IMPORT_MEMORY_LIMIT = "256MB"
 
-_ENUM_TABLE_COLUMNS = {"stage": "INTEGER"}
-
 
 @dataclass
 class ImportSource:

@@ -40,44 +40,10 @@ OUTCOME_LABELS = {
     "in_programme": "In programme",
 }
 
-# A mentor's shadowing completion date (METRICS.md): the earlier of the session at which their
-# credited shadowing first reached the target and an imported `shadowing_completed` milestone.
-# TODO(registry #11): read the one shared definition once it is on main.
-_SHADOWING_DONE_CTES = (
-    metrics.SHADOWING_CTES
-    + """,
-shadowing_done AS (
-    SELECT a.mentor_id,
-           least(p.completed_on,
-                 (SELECT min(m.achieved_on) FROM milestones m
-                  WHERE m.mentor_id = a.mentor_id AND m.milestone = 'shadowing_completed'))
-               AS completed_on
-    FROM active a LEFT JOIN per_mentor p USING (mentor_id)
-)
-"""
-)
-
-_JOURNEY_SELECT = """,
-started AS (
-    SELECT * FROM active WHERE start_date BETWEEN $from AND $to
-),
-journey AS (
-    SELECT s.cohort, s.start_date, s.status, s.end_date, s.leaving_reason,
-           EXISTS (SELECT 1 FROM milestones m
-                   WHERE m.mentor_id = s.mentor_id AND m.milestone = 'training_completed'
-                     AND m.achieved_on <= $to) AS training_completed,
-           coalesce(d.completed_on <= $to, false) AS shadowing_completed,
-           EXISTS (SELECT 1 FROM rows_to r
-                   WHERE r.mentor_id = s.mentor_id AND r.session_type = 'beneficiary_meeting'
-                     AND r.present) AS first_mentoring,
-           CASE WHEN s.status = 'completed' AND s.end_date <= $to THEN 'completed'
-                WHEN s.status = 'withdrawn' AND s.end_date <= $to THEN 'withdrawn'
-                ELSE 'in_programme' END AS outcome
-    FROM started s LEFT JOIN shadowing_done d USING (mentor_id)
-)
+_JOURNEY_SELECT = """
 SELECT cohort, start_date, end_date, leaving_reason, training_completed, shadowing_completed,
        first_mentoring, outcome
-FROM journey ORDER BY cohort, start_date
+FROM journey_steps WHERE start_date BETWEEN $from AND $to ORDER BY cohort, start_date
 """
 
 
@@ -124,7 +90,7 @@ def mentor_journeys(
     p = metrics.params(scope, settings, window) | {
         "target_minutes": settings.shadowing_target_hours * 60
     }
-    sql = metrics.scope_sql(metrics.rows_table(con, p)) + _SHADOWING_DONE_CTES + _JOURNEY_SELECT
+    sql = metrics.scope_sql(metrics.rows_table(con, p)) + metrics.SHADOWING_CTES + _JOURNEY_SELECT
     rows = con.execute(sql, metrics.bind(sql, p)).fetchall()
     return [MentorJourney(*row) for row in rows]
 

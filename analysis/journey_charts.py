@@ -314,24 +314,6 @@ def retention(curves: dict[str, SurvivalCurve], weeks: tuple[int, ...] = AT_RISK
 BLACK_LINE = "#1f2933"
 
 
-def retention_table(
-    curves: dict[str, SurvivalCurve], weeks: tuple[int, ...] = AT_RISK_WEEKS
-) -> list[dict[str, Any]]:
-    """Per curve and week: the estimate and the number still at risk."""
-    rows = []
-    for name, curve in curves.items():
-        for week in weeks:
-            rows.append(
-                {
-                    "cohort": name,
-                    "weeks": week,
-                    "not_withdrawn": curve.at(7 * week),
-                    "at_risk": curve.at_risk_at(7 * week),
-                }
-            )
-    return rows
-
-
 def funder_funnel(report: dict[str, Any], k: int) -> Chart:
     """The funnel as a funder sees it: counts of people, a small one shown as <k."""
     f = report["funnel"]

@@ -18,7 +18,7 @@ import duckdb
 import plotly.graph_objects as go
 
 from analysis import clock, database
-from analysis.chart_tables import LEARNING_LOG, NOT_DATA
+from analysis.chart_tables import LEARNING_LOG
 
 MAX_NOTE_CHARACTERS = 2000
 MARK_COLOUR = "#52606d"
@@ -268,7 +268,3 @@ def mark_notes(figure: go.Figure, chosen: list[Note]) -> go.Figure:
         }
     )
     return out
-
-
-def is_mark(trace: Any) -> bool:
-    return trace.meta in (LEARNING_LOG, NOT_DATA)

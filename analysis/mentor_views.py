@@ -41,13 +41,10 @@ def mentor_codes(
 
 
 _MENTOR_PROFILE_SQL = (
-    metrics.SCOPE_SQL
+    metrics.SHADOWING_SQL
     + """,
 mine AS (SELECT * FROM rows_in WHERE mentor_id = $mentor),
-shadowed AS (
-    SELECT coalesce(sum(credited_minutes), 0) AS credited FROM rows_to
-    WHERE mentor_id = $mentor AND session_type = 'shadowing' AND present
-),
+shadowed AS (SELECT credited FROM shadowing_state WHERE mentor_id = $mentor),
 mine_figures AS ("""
     + query.breakdown_sql(
         "total",

@@ -211,7 +211,15 @@ _EVENTS_BODY = _EVENTS_SELECT
 
 # Each active mentor's shadowing completion date (METRICS.md): the earlier of the session at
 # which their running total of credited shadowing up to `to` reached the target, and an imported
-# `shadowing_completed` milestone up to `to`. Every shadowing figure reads `completed_on`.
+# `shadowing_completed` milestone up to `to`. Every shadowing figure reads `completed_on`:
+# `shadowing_state` gives each active mentor's progress (complete, in_progress, not_started) and
+# days from start to completion, once; `milestones_reached` is every milestone an active mentor
+# reached up to `to` with its date, the `shadowing_completed` milestone being that completion
+# date; `journey_steps` is each active mentor as on `to`: the journey's steps reached (METRICS.md
+# "Journey funnel": training, shadowing, first mentoring = present at a beneficiary meeting) and
+# the outcome. The headline figures, the Shadowing page's table, funnel and completion times,
+# and the Journey read these: there is one funnel, over the starters (Journey) or over all
+# active mentors (Shadowing page).
 SHADOWING_CTES = """,
 shadow AS (
     SELECT mentor_id, day, credited_minutes,
@@ -232,34 +240,60 @@ per_mentor AS (
     FROM active a LEFT JOIN shadow s USING (mentor_id)
     LEFT JOIN shadow_milestone m USING (mentor_id)
     GROUP BY a.mentor_id, a.start_date
+),
+shadowing_state AS (
+    SELECT *,
+           CASE WHEN completed_on IS NOT NULL THEN 'complete'
+                WHEN credited > 0 THEN 'in_progress' ELSE 'not_started' END AS progress,
+           date_diff('day', start_date, completed_on) AS days_to_complete
+    FROM per_mentor
+),
+milestones_reached AS (
+    SELECT DISTINCT mentor_id, milestone, achieved_on
+    FROM milestones JOIN active USING (mentor_id)
+    WHERE achieved_on <= $to AND milestone <> 'shadowing_completed'
+    UNION ALL
+    SELECT mentor_id, 'shadowing_completed', completed_on FROM per_mentor
+    WHERE completed_on IS NOT NULL
+),
+journey_steps AS (
+    SELECT a.mentor_id, a.cohort, a.start_date, a.status, a.end_date, a.leaving_reason,
+           a.mentor_id IN (SELECT mentor_id FROM milestones_reached
+                           WHERE milestone = 'training_completed') AS training_completed,
+           s.progress = 'complete' AS shadowing_completed,
+           a.mentor_id IN (SELECT mentor_id FROM rows_to
+                           WHERE session_type = 'beneficiary_meeting' AND present)
+               AS first_mentoring,
+           CASE WHEN a.status = 'completed' AND a.end_date <= $to THEN 'completed'
+                WHEN a.status = 'withdrawn' AND a.end_date <= $to THEN 'withdrawn'
+                ELSE 'in_programme' END AS outcome
+    FROM active a JOIN shadowing_state s USING (mentor_id)
 )
 """
 SHADOWING_SQL = SCOPE_SQL + SHADOWING_CTES
 
 _SHADOWING_SELECT = """
-SELECT count(*) FILTER (WHERE completed_on IS NOT NULL) AS complete,
+SELECT count(*) FILTER (WHERE progress = 'complete') AS complete,
        count(*) FILTER (WHERE completed_on >= $from) AS completed_in_window,
-       count(*) FILTER (WHERE completed_on IS NULL AND credited > 0) AS in_progress,
-       median(date_diff('day', start_date, completed_on)) AS median_days
-FROM per_mentor
+       count(*) FILTER (WHERE progress = 'in_progress') AS in_progress,
+       median(days_to_complete) AS median_days
+FROM shadowing_state
 """
 # Milestones in the window; `shadowing_completed` is the shadowing completion date.
 _MILESTONES_BODY = (
     SHADOWING_CTES
     + """
 SELECT milestone, count(DISTINCT mentor_id) AS mentors
-FROM milestones JOIN active USING (mentor_id)
-WHERE achieved_on BETWEEN $from AND $to AND milestone <> 'shadowing_completed'
+FROM milestones_reached WHERE achieved_on >= $from
 GROUP BY ALL
-UNION ALL
-SELECT 'shadowing_completed', count(*) FROM per_mentor WHERE completed_on >= $from
 """
 )
 
 _SHADOWING_SUMMARY_BODY = SHADOWING_CTES + _SHADOWING_SELECT
 
 
-# Assessments of active mentors up to `to`, each with the one before it.
+# Assessments of active mentors up to `to`, each with the one before it; `steps_back` are the
+# regressions (METRICS.md): assessments in the window at a lower stage than the one before.
 STAGES_SQL = (
     SCOPE_SQL
     + """,
@@ -277,6 +311,9 @@ per_mentor AS (
            arg_min(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL) AS first_se,
            arg_max(self_esteem, assessed_on) FILTER (WHERE self_esteem IS NOT NULL) AS latest_se
     FROM assessed GROUP BY mentor_id
+),
+steps_back AS (
+    SELECT * FROM assessed WHERE stage < previous_stage AND assessed_on >= $from
 )
 """
 )
@@ -287,10 +324,8 @@ _STAGES_SUMMARY_SQL = (
 SELECT
     (SELECT list(latest_stage) FROM per_mentor) AS latest,
     (SELECT count(*) FROM per_mentor WHERE n >= 2 AND latest_stage > first_stage) AS progressed,
-    (SELECT count(*) FROM assessed WHERE stage < previous_stage AND assessed_on >= $from)
-        AS regressions,
-    (SELECT count(DISTINCT mentor_id) FROM assessed
-        WHERE stage < previous_stage AND assessed_on >= $from) AS regression_people,
+    (SELECT count(*) FROM steps_back) AS regressions,
+    (SELECT count(DISTINCT mentor_id) FROM steps_back) AS regression_people,
     (SELECT avg(latest_se - first_se) FROM per_mentor WHERE n_scored >= 2) AS se_change,
     (SELECT count(*) FROM per_mentor WHERE n_scored >= 2) AS se_people
 """
@@ -339,10 +374,6 @@ FLAG_ORDER = ("low_attendance", "no_shows", "lateness", "stage_regression", "con
 
 # The groups of figures `compute` can be asked for (all of them by default).
 PARTS = ("attendance", "shadowing", "stages", "events", "milestones")
-
-
-def _rate(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> dict[str, Any]:

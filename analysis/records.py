@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis import figures as registry
+
 
 @dataclass(frozen=True)
 class Column:
@@ -175,25 +177,23 @@ STAGE_NAMES = (
 
 # --- funding streams and targets (second release) -------------------------------------------
 
-# Figures that take a target (METRICS.md, "Targets"), by kind: a flow accumulates through a
-# period, a rate and a stock do not. Higher is better, except for LOWER_IS_BETTER.
+# Figures that take a target (METRICS.md, "Targets"), by kind, as the registry says
+# (`Figure.target`): a flow accumulates through a period, a rate and a stock do not. Higher is
+# better, except for LOWER_IS_BETTER (the registry's `better`). A target on milestones is set
+# per milestone.
 TARGET_FIGURE_KINDS: dict[str, str] = {
-    "beneficiaries_reached": "flow",
-    "peer_support_hours": "flow",
-    "events.mentors_attending": "flow",
-    "mentors_started": "flow",
-    "mentors_completed": "flow",
-    "shadowing.completed_in_window": "flow",
-    **{f"milestones.{code}": "flow" for code in MILESTONE_CODES},
-    "attendance_rate": "rate",
-    "punctuality_rate": "rate",
-    "notice_rate": "rate",
-    "no_show_rate": "rate",
-    "mentors_active": "stock",
-    "stages.mentors_progressed": "stock",
-    "conduct.concern_rate": "per100",  # third release: concerns per 100 attendances
+    key: figure.target
+    for figure in registry.FIGURES
+    if figure.target is not None
+    for key in (
+        [f"{figure.key}.{code}" for code in MILESTONE_CODES]
+        if figure.kind == "distribution"
+        else [figure.key]
+    )
 }
-LOWER_IS_BETTER = ("no_show_rate", "conduct.concern_rate")
+LOWER_IS_BETTER = tuple(
+    f.key for f in registry.FIGURES if f.target is not None and f.better == "lower"
+)
 TARGET_RATES = tuple(k for k, kind in TARGET_FIGURE_KINDS.items() if kind == "rate")
 _RATE_LIST = ", ".join("'" + k + "'" for k in TARGET_RATES)
 # Rates per 100 attendances (third release): a target is a plain number, never a percentage.

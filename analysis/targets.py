@@ -9,7 +9,6 @@ end and the status.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import threading
@@ -300,11 +299,6 @@ def in_pack(entry: dict[str, Any], streams: list[str] | tuple[str, ...] | None) 
     """Whether a funder's pack shows a target: the programme-wide ones always, a stream's only
     in the pack made for that stream (a pack for no stream shows no funder's own targets)."""
     return entry["funding_stream"] is None or entry["funding_stream"] in (streams or ())
-
-
-def with_stream(scope: metrics.Scope, stream: str | None) -> metrics.Scope:
-    """The scope for one funder's pack: only that stream's mentors."""
-    return dataclasses.replace(scope, funding_streams=(stream,) if stream else ())
 
 
 # --- words: how a target and its status read -----------------------------------------------

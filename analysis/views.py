@@ -256,24 +256,42 @@ _MONTHLY_TALLIES = (
     "beneficiary_late",
 )
 _MONTHLY_RATES = ("attendance_rate", "punctuality_rate", "no_show_rate", "notice_rate")
+# The same figures over the whole window, by the same measures (`window_<key>`, with the
+# arrivals as `window_present`): `attendance_by_month` keeps them in the frame's
+# `attrs["window"]`, which a caption reads; it never sums the months itself.
+_WINDOW_FIGURES = (*_MONTHLY_RATES, "expected_attendances")
 _ATTENDANCE_BY_MONTH_SQL = (
     _MONTHS_SQL
     + ",\nby_month AS ("
     + query.breakdown_sql("month", _MONTHLY_RATES, _MONTHLY_TALLIES, supports=("attendance_rate",))
-    + ")\nSELECT month, "
+    + "),\nin_window AS (SELECT "
+    + ", ".join(f"{query.column(k)} AS window_{query.column(k)}" for k in _WINDOW_FIGURES)
+    + ", present AS window_present FROM ("
+    + query.breakdown_sql("total", _WINDOW_FIGURES, ("present",))
+    + "))\nSELECT month, "
     + ", ".join(f"coalesce({t}, 0) AS {t}" for t in _MONTHLY_TALLIES)
     + ", "
     + ", ".join(_MONTHLY_RATES)
-    + ", coalesce(attendance_rate_mentors, 0) AS mentors"
-    + "\nFROM months LEFT JOIN by_month USING (month)\nORDER BY month\n"
+    + ", coalesce(attendance_rate_mentors, 0) AS mentors, in_window.*"
+    + "\nFROM months LEFT JOIN by_month USING (month) CROSS JOIN in_window\nORDER BY month\n"
 )
 
 
 def attendance_by_month(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> pd.DataFrame:
-    """Per calendar month of the window: attendance, punctuality, no-show and notice figures."""
-    return _run_rows(con, _ATTENDANCE_BY_MONTH_SQL, _params(con, scope, settings))
+    """Per calendar month of the window: attendance, punctuality, no-show and notice figures;
+    `attrs["window"]`: the rates, `expected_attendances` and `present` over the whole window."""
+    frame = _run_rows(con, _ATTENDANCE_BY_MONTH_SQL, _params(con, scope, settings))
+    prefix = "window_"
+    columns = [c for c in frame.columns if c.startswith(prefix)]
+    frame.attrs["window"] = {
+        c.removeprefix(prefix): None
+        if frame.empty or pd.isna(frame[c].iloc[0])
+        else frame[c].iloc[0]
+        for c in columns
+    }
+    return frame.drop(columns=columns)
 
 
 _STAGE_DISTRIBUTION_SQL = (
@@ -610,16 +628,16 @@ _REGRESSIONS_SQL = (
     metrics.STAGES_SQL
     + _MONTHS_SQL
     + """,
-steps_back AS (
+steps_back_by_month AS (
     SELECT CAST(date_trunc('month', assessed_on) AS DATE) AS month,
            previous_stage AS from_stage, stage AS to_stage, count(*) AS regressions,
            count(DISTINCT mentor_id) AS mentors
-    FROM assessed WHERE stage < previous_stage AND assessed_on >= $from
+    FROM steps_back
     GROUP BY ALL
 )
 SELECT m.month, s.from_stage, s.to_stage, coalesce(s.regressions, 0) AS regressions,
        coalesce(s.mentors, 0) AS mentors
-FROM months m LEFT JOIN steps_back s USING (month)
+FROM months m LEFT JOIN steps_back_by_month s USING (month)
 ORDER BY m.month, s.from_stage, s.to_stage
 """
 )
@@ -722,20 +740,16 @@ _SHADOWING_PROGRESS_SQL = (
     metrics.SHADOWING_CTES
     + """,
 table_rows AS (
-    SELECT p.mentor_id, a.cohort, a.status, p.credited, p.completed_on,
-           date_diff('day', p.start_date, p.completed_on) AS days_to_complete
-    FROM per_mentor p JOIN active a USING (mentor_id)
+    SELECT p.mentor_id, a.cohort, a.status, p.credited, p.completed_on, p.days_to_complete,
+           p.progress
+    FROM shadowing_state p JOIN active a USING (mentor_id)
 )
 SELECT mentor_id, cohort, status, credited / 60.0 AS credited_hours,
-       $target_minutes / 60.0 AS target_hours, completed_on, days_to_complete,
-       CASE WHEN completed_on IS NOT NULL THEN 'complete'
-            WHEN credited > 0 THEN 'in_progress' ELSE 'not_started' END AS progress,
+       $target_minutes / 60.0 AS target_hours, completed_on, days_to_complete, progress,
        count(*) OVER () AS mentors_total,
-       count(*) FILTER (WHERE completed_on IS NOT NULL) OVER () AS mentors_complete,
-       count(*) FILTER (WHERE completed_on IS NULL AND credited > 0) OVER ()
-           AS mentors_in_progress,
-       count(*) FILTER (WHERE completed_on IS NULL AND credited = 0) OVER ()
-           AS mentors_not_started
+       count(*) FILTER (WHERE progress = 'complete') OVER () AS mentors_complete,
+       count(*) FILTER (WHERE progress = 'in_progress') OVER () AS mentors_in_progress,
+       count(*) FILTER (WHERE progress = 'not_started') OVER () AS mentors_not_started
 FROM table_rows
 ORDER BY {order}
 LIMIT $limit OFFSET $offset
@@ -768,8 +782,7 @@ _COMPLETION_TIMES_SQL = (
     metrics.SHADOWING_CTES
     + """,
 complete AS (
-    SELECT date_diff('day', start_date, completed_on) AS days FROM per_mentor
-    WHERE completed_on IS NOT NULL
+    SELECT days_to_complete AS days FROM shadowing_state WHERE progress = 'complete'
 ),
 binned AS (
     SELECT least(greatest(days, 0) // 7, $cap) // $bucket * $bucket AS weeks_from
@@ -814,12 +827,16 @@ _MILESTONE_FUNNEL_SQL = (
     metrics.SHADOWING_CTES
     + """,
 reached AS (
-    SELECT DISTINCT mentor_id, milestone FROM milestones JOIN active USING (mentor_id)
-    WHERE achieved_on <= $to AND milestone <> 'shadowing_completed'
-    UNION ALL
-    SELECT mentor_id, 'shadowing_completed' FROM per_mentor WHERE completed_on IS NOT NULL
+    SELECT DISTINCT mentor_id, milestone FROM milestones_reached
+    WHERE list_contains(CAST($outcomes AS VARCHAR[]), milestone)
 )
-SELECT 'joined' AS step, (SELECT count(*) FROM active) AS mentors
+SELECT 'joined' AS step, count(*) AS mentors FROM journey_steps
+UNION ALL
+SELECT 'training_completed', count(*) FILTER (WHERE training_completed) FROM journey_steps
+UNION ALL
+SELECT 'shadowing_completed', count(*) FILTER (WHERE shadowing_completed) FROM journey_steps
+UNION ALL
+SELECT 'first_mentoring_session', count(*) FILTER (WHERE first_mentoring) FROM journey_steps
 UNION ALL
 SELECT milestone, count(*) FROM reached GROUP BY milestone
 UNION ALL

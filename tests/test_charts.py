@@ -181,7 +181,7 @@ NO_ASSESSMENT = "no active mentor has been assessed"
 
 
 def months_frame() -> pd.DataFrame:
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
             "expected": [10, 20, 10],
@@ -200,6 +200,16 @@ def months_frame() -> pd.DataFrame:
             "mentors": [3, 4, 2],
         }
     )
+    # The window's figures as the view's query measures them (views.attendance_by_month).
+    frame.attrs["window"] = {
+        "attendance_rate": 0.75,
+        "punctuality_rate": 22 / 30,
+        "no_show_rate": 7 / 40,
+        "notice_rate": 0.3,
+        "expected_attendances": 40,
+        "present": 30,
+    }
+    return frame
 
 
 def test_monthly_summaries() -> None:
@@ -428,9 +438,9 @@ def test_shadowing_progress_has_the_target_line() -> None:
 def test_milestone_funnel_and_outcomes(con: duckdb.DuckDBPyConnection) -> None:
     frame = views.milestone_funnel(con, WINDOW, SETTINGS)
     funnel = charts.milestone_funnel(frame)
-    assert list(funnel.figure.data[0].x) == [3, 3, 1, 1, 1]
+    assert list(funnel.figure.data[0].x) == [3, 3, 1, 2, 1]
     assert funnel.summary == (
-        "Of 3 mentors, 3 completed training, 1 completed shadowing, 1 had a first mentoring "
+        "Of 3 mentors, 3 completed training, 1 completed shadowing, 2 had a first mentoring "
         "session and 1 went on to a qualification, volunteering, education or paid work."
     )
     outcomes = charts.milestone_outcomes(frame)

@@ -34,6 +34,9 @@ REASONS = {
     "conduct": re.compile(r"conduct|skills_curve"),  # behaviour, the third skill (added, #24)
     # the conduct flag (#24) adds a flagged mentor: the lists of flagged mentors move
     "conduct_flag": re.compile(r"at_risk|mentors_flagged|mentor_reliability"),
+    # One funnel (#23): the Shadowing page's "first mentoring" step is the journey's (present
+    # at a beneficiary meeting by `to`), not the imported milestone.
+    "first_mentoring": re.compile(r"views\.milestone_funnel/3/mentors$"),
 }
 
 

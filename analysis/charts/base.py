@@ -177,6 +177,13 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _in_window(frame: pd.DataFrame, key: str) -> float | None:
+    """A figure over the whole window, as the view's query measured it (a by-month frame's
+    `attrs["window"]`, `views.attendance_by_month`); None when it has no value."""
+    value = frame.attrs["window"][key]
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def _wrap(label: str, width: int = 12) -> str:
     words, lines, line = label.split(), [], ""
     for word in words:

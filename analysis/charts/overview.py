@@ -13,11 +13,11 @@ from analysis.charts.base import (
     Chart,
     _empty,
     _figure,
+    _in_window,
     _is_empty,
     _month_axis,
     _pick,
     _rate_axis,
-    _ratio,
     _rows,
     styled,
 )
@@ -48,8 +48,8 @@ def attendance_trends(frame: pd.DataFrame) -> Chart:
             )
         )
     styled(figure, title, x_title, y_title, yaxis=_rate_axis(), xaxis=_month_axis(len(frame)))
-    attendance = _ratio(frame["present"].sum(), frame["expected"].sum())
-    punctuality = _ratio(frame["on_time"].sum(), frame["present"].sum())
+    attendance = _in_window(frame, "attendance_rate")
+    punctuality = _in_window(frame, "punctuality_rate")
     summary = (
         f"Across the window, {percent(attendance)} of expected attendances were attended and "
         f"{percent(punctuality)} of arrivals were on time"

@@ -13,6 +13,7 @@ from analysis.charts.base import (
     Chart,
     _empty,
     _figure,
+    _in_window,
     _is_empty,
     _month_axis,
     _rate_axis,
@@ -45,13 +46,12 @@ def reliability_by_month(frame: pd.DataFrame) -> Chart:
             )
         )
     styled(figure, title, x_title, y_title, yaxis=_rate_axis(), xaxis=_month_axis(len(frame)))
-    expected = frame["expected"].sum()
-    no_show = frame["no_show"].sum()
-    notified = frame["notified"].sum()
+    expected = _in_window(frame, "expected_attendances") or 0
     summary = (
-        f"Of {_number(expected)} expected attendances, {percent(_ratio(frame['present'].sum(), expected))} "
-        f"were attended and {percent(_ratio(no_show, expected))} were no-shows; "
-        f"{percent(_ratio(notified, notified + no_show))} of absences came with notice."
+        f"Of {_number(expected)} expected attendances, "
+        f"{percent(_in_window(frame, 'attendance_rate'))} were attended and "
+        f"{percent(_in_window(frame, 'no_show_rate'))} were no-shows; "
+        f"{percent(_in_window(frame, 'notice_rate'))} of absences came with notice."
     )
     return Chart(figure, summary)
 

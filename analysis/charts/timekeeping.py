@@ -15,11 +15,11 @@ from analysis.charts.base import (
     _empty,
     _figure,
     _group_starts,
+    _in_window,
     _is_empty,
     _month_axis,
     _pick,
     _rate_axis,
-    _ratio,
     _wrap,
     styled,
 )
@@ -57,8 +57,9 @@ def punctuality_by_month(frame: pd.DataFrame) -> Chart:
         showlegend=False,
     )
     known = frame.dropna(subset=["punctuality_rate"])
-    overall = _ratio(frame["on_time"].sum(), frame["present"].sum())
-    summary = f"{percent(overall)} of {_number(frame['present'].sum())} arrivals were on time"
+    overall = _in_window(frame, "punctuality_rate")
+    arrivals = _in_window(frame, "present") or 0
+    summary = f"{percent(overall)} of {_number(arrivals)} arrivals were on time"
     if len(known) >= 2:
         best = _pick(known, "punctuality_rate", largest=True)
         worst = _pick(known, "punctuality_rate", largest=False)
