@@ -1,0 +1,112 @@
+"""A new user's path in real Chromium: the public grid example uploaded with the programme's
+CSV files in one go reaches a landed import through the mapping step, the grid form chosen
+for it by the file's shape. Screenshots go to test-artifacts/new-user/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analysis import database
+from tests.browser_support import (
+    ARTIFACTS,
+    chromium,
+    error_texts,
+    streamlit_server,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+
+GRID = Path(__file__).parent / "samples_round2" / "grid"
+SHOTS = ARTIFACTS / "new-user"
+FILES = [
+    "mentors.csv",
+    "sessions.csv",
+    "attendance.csv",
+    "group-days.xlsx",
+    "stage_assessments.csv",
+    "milestones.csv",
+]
+
+
+@pytest.fixture(scope="module")
+def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("new-user") / "programme.duckdb"
+    with database.connect(db, create=True):
+        pass
+    return db
+
+
+@pytest.fixture(scope="module")
+def chromium_browser() -> Iterator[object]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(chromium_browser: object) -> Iterator[object]:
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    yield context.new_page()
+    context.close()
+
+
+def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_the_public_grid_example_with_the_csvs_lands_through_the_mapping_step(
+    empty_db: Path, page: object
+) -> None:
+    with streamlit_server(empty_db) as url:
+        page.goto(f"{url}/data")  # type: ignore[attr-defined]
+        wait_for_app(page, timeout_ms=240_000)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(  # type: ignore[attr-defined]
+            [str(GRID / name) for name in FILES]
+        )
+        wait_for_app(page, timeout_ms=240_000)
+        main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
+        main.get_by_text("Map the file's columns").first.wait_for(timeout=120_000)
+        assert error_texts(page) == []  # not "Nothing can be imported"
+        assert main.get_by_text(re.compile("group-days.xlsx fits none")).count() == 1
+        grid = page.get_by_role("radio", name="an attendance grid: mentors down, dates across")  # type: ignore[attr-defined]
+        assert grid.is_checked()
+        minutes = page.get_by_label("Duration (minutes)", exact=True).first  # type: ignore[attr-defined]
+        assert minutes.input_value() == ""  # the workbook does not say how long a day is
+        minutes.fill("300")
+        minutes.press("Enter")
+        wait_for_app(page, timeout_ms=240_000)
+        main.get_by_text("The first rows as they will be read").first.wait_for(timeout=120_000)
+        main.get_by_text("18 more in the list").first.wait_for()
+        assert error_texts(page) == []
+        name = page.get_by_label("Save this mapping as a profile named", exact=True).first  # type: ignore[attr-defined]
+        name.fill("Group days grid")
+        name.press("Enter")
+        wait_for_app(page, timeout_ms=240_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "grid-with-csvs.png"), full_page=True)  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Import these files").click()  # type: ignore[attr-defined]
+        wait_for_app(page, timeout_ms=240_000)
+        main.get_by_text(re.compile("Imported:")).first.wait_for(timeout=120_000)
+        assert error_texts(page) == []
+    landed = _rows(
+        empty_db,
+        "SELECT file_name, count(*), any_value(profile) FROM import_files "
+        "GROUP BY file_name ORDER BY file_name",
+    )
+    assert {row[0] for row in landed} == set(FILES)
+    assert ("group-days.xlsx", 19, "Group days grid") in landed
+    assert _rows(empty_db, "SELECT count(*) FROM mapping_profiles")[0][0] == 1
+    assert (
+        _rows(
+            empty_db,
+            "SELECT count(*) FROM sessions WHERE session_type = 'group_day' AND duration_minutes = 300",
+        )[0][0]
+        > 0
+    )
