@@ -415,6 +415,8 @@ def cards(items: Sequence[Card], per_row: int | None = None) -> None:
 
 
 NOTES_ALL, NOTES_SHARED = "all", "shared"
+# "Show the numbers" on screen as in its downloads: percentages to one place, counts whole.
+NUMBER_FORMATS = {"integer": "%d", "percent": "%.1f%%", "number": "%.2f"}
 
 
 def chart(
@@ -423,6 +425,7 @@ def chart(
     *,
     table: pd.DataFrame | None = None,
     notes: str = NOTES_ALL,
+    table_note: str = "",
 ) -> None:
     """A chart with its one-sentence summary underneath (for screen readers and skimming), the
     learning log's notes marked on a monthly chart, and "Show the numbers": the table it is
@@ -449,7 +452,20 @@ def chart(
         return on_click(ctx, file_name, make, reads=False) if ctx is not None else make
 
     with st.expander("Show the numbers"):
-        st.dataframe(numbers, hide_index=True, key=f"{name}_numbers")
+        kinds = chart_tables.kinds_of(numbers)
+        st.caption(
+            plain(chart_tables.with_count(numbers) + (f"; {table_note}" if table_note else ""))
+        )
+        st.dataframe(
+            numbers,
+            hide_index=True,
+            key=f"{name}_numbers",
+            column_config={
+                c: st.column_config.NumberColumn(c, format=NUMBER_FORMATS[k])
+                for c, k in kinds.items()
+                if k in NUMBER_FORMATS
+            },
+        )
         left, right = st.columns(2)
         left.download_button(
             "Download the numbers (CSV)",
