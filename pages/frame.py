@@ -594,19 +594,40 @@ def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
     if params.get("mentor"):  # a shared Mentor journey link: that page picks it up
         st.session_state["_url_mentor"] = params.get("mentor")
     by_code = {code: label for label, code in window_codes(clock.today()).items()}
-    window = by_code.get(params.get("window", ""))
+    not_understood: list[str] = []  # said on the page: a link's part is never silently dropped
+    asked_window = params.get("window", "")
+    window = by_code.get(asked_window)
     if window:
         st.session_state["filter_window"] = window
+    elif asked_window:
+        not_understood.append(
+            f"the window {asked_window!r} is not a window the dashboard knows (it knows "
+            f"{', '.join(repr(c) for c in by_code)}); showing the last 12 months"
+        )
     for key, param in (("filter_from", "from"), ("filter_to", "to")):
         text = params.get(param)
         if text:
-            # A mistyped date in a shared link falls back to the default.
-            with contextlib.suppress(ValueError):
+            # A mistyped date in a shared link falls back to the default, and says so.
+            try:
                 st.session_state[key] = dt.date.fromisoformat(text)
+            except ValueError:
+                not_understood.append(f"{param}={text!r} is not a date (YYYY-MM-DD); not used")
     for key, param, options_key, _ in LIST_FILTERS:
         chosen = [v for v in params.get_all(param) if v in options[options_key]]
         if chosen:
             st.session_state[key] = chosen
+    if not_understood:
+        st.session_state["_url_not_understood"] = not_understood
+
+
+def _say_not_understood() -> None:
+    """What a shared link asked for that the dashboard did not understand, said once."""
+    parts = st.session_state.pop("_url_not_understood", None)
+    if parts:
+        st.warning(
+            plain("This page's address was not fully understood: " + "; ".join(parts) + "."),
+            icon=":material/link_off:",
+        )
 
 
 def sidebar_filters(
@@ -616,6 +637,7 @@ def sidebar_filters(
     from analysis import catalog, financial_years
 
     _restore_filters_from_url(options)
+    _say_not_understood()
     today = clock.today()
     codes = window_codes(today)
     if st.session_state.get("filter_window") not in codes:  # e.g. last year's quarter label
@@ -703,6 +725,7 @@ def funder_filters(
     from analysis import catalog, financial_years
 
     _restore_filters_from_url(options)
+    _say_not_understood()
     today = clock.today()
     codes = {label: code for label, code in window_codes(today).items() if code != "custom"}
     if st.session_state.get("filter_window") not in codes:

@@ -110,3 +110,47 @@ def test_the_public_grid_example_with_the_csvs_lands_through_the_mapping_step(
         )[0][0]
         > 0
     )
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_db: Path) -> Iterator[str]:
+    with streamlit_server(demo_db) as url:
+        yield url
+
+
+def _main_text(page: object) -> str:
+    return str(page.locator('[data-testid="stMain"]').inner_text()).replace("\u2060", "")  # type: ignore[attr-defined]
+
+
+def test_an_unknown_mentor_in_the_address_is_said_not_silently_replaced(
+    demo_server: str, demo_db: Path, page: object
+) -> None:
+    page.goto(f"{demo_server}/mentor_journey?mentor=PM-9999")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    text = _main_text(page)
+    assert "PM-9999" in text and "not" in text, text[:600]
+    assert re.search(r"The link names mentor PM-9999", text), text[:600]
+
+
+def test_a_lower_case_mentor_code_in_the_address_is_read_and_said(
+    demo_server: str, page: object
+) -> None:
+    page.goto(f"{demo_server}/mentor_journey")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    heading = page.locator('[data-testid="stMain"] h3').first  # type: ignore[attr-defined]
+    wanted = heading.inner_text().replace("\u2060", "").strip()  # a mentor in the window
+    assert wanted.startswith("DM-")
+    page.goto(f"{demo_server}/mentor_journey?mentor={wanted.lower()}")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    text = _main_text(page)
+    assert f"read as {wanted}" in text, text[:600]
+    heading = page.locator('[data-testid="stMain"] h3').first  # type: ignore[attr-defined]
+    assert heading.inner_text().replace("\u2060", "").strip() == wanted
+
+
+def test_an_unknown_window_in_the_address_is_said(demo_server: str, page: object) -> None:
+    page.goto(f"{demo_server}/overview?window=fortnight")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    text = _main_text(page)
+    assert "fortnight" in text, text[:600]
+    assert "is not a window the dashboard knows" in text, text[:600]
