@@ -648,12 +648,19 @@ with tab_rejected:
             "Correct the values in place (the file's own columns), then save: the corrected "
             "rows are checked again, and those that pass are imported."
         )
+        # Why each row was rejected comes first (what to correct), and a blank cell is blank,
+        # never "None".
+        shown_rows = rows.astype(object).where(rows.notna(), "")
         edited = st.data_editor(
-            rows,
+            shown_rows,
             disabled=["id", "row", "reasons"],
             hide_index=True,
             key=f"rejected_editor_{picked}_{ctx.version}",
-            column_config={c: st.column_config.TextColumn(c) for c in value_columns},
+            column_order=["reasons", "row", *value_columns, "id"],
+            column_config={
+                "reasons": st.column_config.TextColumn("Why it was rejected", width="large"),
+                **{c: st.column_config.TextColumn(c) for c in value_columns},
+            },
         )
         corrections: dict[int, dict[str, str | None]] = {}
         for before, after in zip(rows.to_dict("records"), edited.to_dict("records"), strict=True):
@@ -665,7 +672,10 @@ with tab_rejected:
                 )
                 for c in value_columns
             }
-            old_values = {c: before[c] for c in value_columns}
+            old_values = {
+                c: None if before[c] is None or str(before[c]).strip() == "" else before[c]
+                for c in value_columns
+            }
             if new_values != old_values:
                 corrections[int(before["id"])] = new_values
         save_col, download_col, recheck_col = st.columns(3)
@@ -679,7 +689,7 @@ with tab_rejected:
         stem = Path(chosen_file["file"]).stem or "file"
         sheet_part = f"-{chosen_file['sheet']}" if chosen_file["sheet"] is not None else ""
         download_col.download_button(
-            "Download these rows (CSV, the file's own columns)",
+            "Download these rows (CSV: why, then the file's own columns)",
             data=frame.on_click(
                 ctx,
                 f"{stem}{sheet_part}-rejected.csv",

@@ -154,3 +154,34 @@ def test_an_unknown_window_in_the_address_is_said(demo_server: str, page: object
     text = _main_text(page)
     assert "fortnight" in text, text[:600]
     assert "is not a window the dashboard knows" in text, text[:600]
+
+
+def test_rejected_rows_show_and_download_why_first_with_blanks_blank(
+    demo_server: str, page: object, tmp_path: Path
+) -> None:
+    upload = tmp_path / "joiners.csv"
+    upload.write_text(
+        "mentor_id,cohort,start_date,status,gender\nPM-NEW1,2026 Q3,31/02/2026,active,\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{demo_server}/data")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    page.get_by_role("button", name="Import these files").click()  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    page.get_by_role("tab", name="Rejected rows").click()  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    main = page.locator('[data-testid="stMain"]')  # type: ignore[attr-defined]
+    grid = main.locator('[data-testid="stDataFrame"]:visible').first
+    grid.wait_for(timeout=120_000)
+    headers = grid.locator('[role="columnheader"]').all_inner_texts()
+    assert headers and headers[0].strip() == "Why it was rejected", headers
+    with page.expect_download(timeout=120_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name=re.compile("^Download these rows")).click()  # type: ignore[attr-defined]
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "rejected_because,mentor_id,cohort,start_date,status,gender", lines
+    assert "start_date" in lines[1].split(",PM-NEW1")[0]  # the reason names what to correct
+    assert lines[1].endswith(",PM-NEW1,2026 Q3,31/02/2026,active,")  # a blank is blank
+    assert "None" not in text
