@@ -593,8 +593,9 @@ with tab_import:
 
     st.subheader("Templates")
     st.caption("A CSV with the right columns and one example row for each record type.")
-    columns = st.columns(len(IMPORT_ORDER))
-    for column, name in zip(columns, IMPORT_ORDER, strict=True):
+    per_row = 4  # wide enough that every record type's name is read whole
+    columns = [c for start in range(0, len(IMPORT_ORDER), per_row) for c in st.columns(per_row)]
+    for column, name in zip(columns, IMPORT_ORDER, strict=False):
         column.download_button(
             name.replace("_", " ").capitalize(),
             data=template_csv(name),

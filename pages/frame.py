@@ -525,6 +525,12 @@ PRINT_CSS = """
 /* WCAG 2.2 target size: a date field's day, month and year parts are at least 24 px. */
 [role="group"] > [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px;
   line-height: 24px; text-align: center; }
+/* A card's label and a button's words are read whole: they wrap, never end in "…". */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
+[data-testid="stDownloadButton"] button, [data-testid="stDownloadButton"] button * {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
+[data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],

@@ -185,3 +185,27 @@ def test_rejected_rows_show_and_download_why_first_with_blanks_blank(
     assert "start_date" in lines[1].split(",PM-NEW1")[0]  # the reason names what to correct
     assert lines[1].endswith(",PM-NEW1,2026 Q3,31/02/2026,active,")  # a blank is blank
     assert "None" not in text
+
+
+TRUNCATED = """() => Array.from(document.querySelectorAll(
+    '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, '
+    + '[data-testid="stDownloadButton"] button, [data-testid="stDownloadButton"] button *'
+)).filter(e => (e.textContent || '').trim() && e.scrollWidth > e.clientWidth + 1
+    && getComputedStyle(e).overflowX !== 'visible')
+ .map(e => e.textContent)"""
+
+
+@pytest.mark.parametrize("path", ["overview", "reliability", "journey", "data"])
+def test_no_card_label_or_button_is_cut(demo_server: str, page: object, path: str) -> None:
+    page.set_viewport_size({"width": 1024, "height": 768})  # type: ignore[attr-defined]
+    page.goto(f"{demo_server}/{path}")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        '[data-testid="stMetricLabel"], [data-testid="stDownloadButton"]', timeout=120_000
+    )
+    labels = page.evaluate(  # type: ignore[attr-defined]
+        '() => document.querySelectorAll(\'[data-testid="stMetricLabel"], '
+        '[data-testid="stDownloadButton"]\').length'
+    )
+    assert labels > 0
+    assert page.evaluate(TRUNCATED) == []  # type: ignore[attr-defined]
