@@ -134,6 +134,18 @@ def profile_names(
     return list(profiles.available(con))
 
 
+def typical_minutes(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
+) -> dict[str, int]:
+    """Each session type's most common duration in the records (where a grid's mapping starts
+    when the grid itself gives none)."""
+    rows = con.execute(
+        "SELECT session_type, mode(duration_minutes) FROM sessions "
+        "WHERE duration_minutes IS NOT NULL GROUP BY 1"
+    ).fetchall()
+    return {str(t): int(m) for t, m in rows if m is not None}
+
+
 def getting_started(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> dict[str, int]:

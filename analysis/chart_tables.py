@@ -88,6 +88,13 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
         rows.append(row)
 
     for trace in figure.data:
+        if isinstance(trace.meta, dict) and trace.meta.get("table") == VALUES_IN_META:
+            # Points placed for the drawing (on an illustrative curve, y a drawing height):
+            # the numbers written on them, against their categories, ride in the trace's meta.
+            meta = trace.meta
+            for c, v in zip(meta["categories"], meta["values"], strict=True):
+                add({str(meta["category"]): _plain(c), str(meta["value"]): _plain(v)})
+            continue
         if trace.meta in (NOT_DATA, LEARNING_LOG):
             continue
         kind = trace.type
@@ -97,15 +104,23 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
             category, value = (ys, xs) if horizontal else (xs, ys)
             c_title, v_title = (y_title, x_title) if horizontal else (x_title, y_title)
             c_title, v_title = c_title or "Category", v_title or "Value"
+            axis = layout.xaxis if horizontal else layout.yaxis
+            if _is_percent(axis):
+                v_title, value = _as_percent(v_title, value)
             for c, v in zip(category, value, strict=False):
                 add({"Series": _series(trace), c_title: c, v_title: v})
         elif kind == "heatmap":
             z = trace.z
             xs, ys = _values(trace.x), _values(trace.y)
             colour = str(trace.colorbar.title.text or "Value")
+            percent = _is_percent(trace.colorbar)
             for i, y in enumerate(ys):
+                row_values = [_plain(z[i][j]) for j in range(len(xs))]
+                title = colour
+                if percent:
+                    title, row_values = _as_percent(colour, row_values)
                 for j, x in enumerate(xs):
-                    add({y_title or "Row": y, x_title or "Column": x, colour: _plain(z[i][j])})
+                    add({y_title or "Row": y, x_title or "Column": x, title: row_values[j]})
         elif kind == "box":
             names = _values(trace.x)
             stats = {
@@ -133,7 +148,101 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     if "Series" in frame.columns and frame["Series"].nunique() <= 1:
         frame = frame.drop(columns="Series")
-    return frame
+    return typed(frame)
+
+
+# A trace's meta["table"]: its numbers are meta["values"] (drawn as its text), not its y.
+VALUES_IN_META = "values-in-meta"
+_PERCENT_FORMAT = re.compile(r"[,.\d~+$-]*%")
+_WHOLE = re.compile(r"-?\d{1,15}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+
+# A column's kind, for the table on screen, its CSV and its Excel number formats.
+TEXT, INTEGER, NUMBER, PERCENT, DATE, DATETIME = (
+    "text",
+    "integer",
+    "number",
+    "percent",
+    "date",
+    "datetime",
+)
+EXCEL_FORMATS = {
+    INTEGER: "#,##0",
+    NUMBER: "#,##0.0#",
+    PERCENT: "0.0%",
+    DATE: "yyyy-mm-dd",
+    DATETIME: "yyyy-mm-dd hh:mm",
+}
+
+
+def _is_percent(axis: Any) -> bool:
+    """Whether an axis (or colour bar) shows its values as percentages (".0%")."""
+    fmt = getattr(axis, "tickformat", None)
+    return bool(fmt) and bool(_PERCENT_FORMAT.fullmatch(str(fmt)))
+
+
+def _as_percent(title: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """A rate drawn on a percentage axis, in the chart's units: 0.784 -> 78.4, "(%)" named."""
+    shown = [None if v is None else round(float(v) * 100, 1) for v in values]
+    return (title if "%" in title else f"{title} (%)"), shown
+
+
+def column_kind(name: str, values: pd.Series) -> str:
+    """What a column holds: a percentage ("(%)" in its name), whole numbers, numbers, dates,
+    date-times or text."""
+    present = values.dropna()
+    present = present[present.map(lambda v: v != "")]
+    if present.empty:
+        return PERCENT if "(%)" in name else TEXT
+    if all(
+        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+        for v in present
+    ):
+        if "(%)" in name:
+            return PERCENT
+        if all(float(v).is_integer() for v in present):
+            return INTEGER
+        return NUMBER
+    if all(isinstance(v, str) and _ISO_DATE.fullmatch(v) for v in present):
+        return DATE
+    if all(isinstance(v, str) and _ISO_MOMENT.fullmatch(v) for v in present):
+        return DATETIME
+    return TEXT
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with each column in its kind: whole numbers as integers (3, never 3.0),
+    percentages to one decimal place; the kinds kept in `attrs["kinds"]`."""
+    out = frame.copy()
+    kinds: dict[str, str] = {}
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, str) and bool(_WHOLE.fullmatch(v))).all() and len(
+            out[col]
+        ):
+            out[col] = out[col].astype(int)  # whole numbers drawn as category labels ("8")
+        kind = column_kind(str(col), out[col])
+        kinds[str(col)] = kind
+        if kind == INTEGER:
+            out[col] = pd.array([None if pd.isna(v) else int(v) for v in out[col]], dtype="Int64")
+        elif kind == PERCENT:
+            out[col] = pd.array(
+                [None if pd.isna(v) else round(float(v), 1) for v in out[col]], dtype="Float64"
+            )
+    out.attrs["kinds"] = kinds
+    return out
+
+
+def kinds_of(frame: pd.DataFrame) -> dict[str, str]:
+    """Each column's kind (as `typed` declared it, else read from its values)."""
+    declared = frame.attrs.get("kinds") or {}
+    return {str(c): declared.get(str(c)) or column_kind(str(c), frame[c]) for c in frame.columns}
+
+
+def with_count(frame: pd.DataFrame) -> str:
+    """How many rows a table has, in words."""
+    n = len(frame)
+    return f"{n:,} row{'' if n == 1 else 's'}"
 
 
 def _decoded(node: Any) -> Any:
@@ -176,22 +285,33 @@ def to_xlsx(frame: pd.DataFrame, sheet: str = "Numbers") -> bytes:
     ws = book.active
     assert ws is not None
     ws.title = sheet[:31]
+    kinds = list(kinds_of(frame).values())
     safe = safe_frame(frame)
     ws.append([str(c) for c in safe.columns])
     for record in safe.itertuples(index=False):
-        ws.append([_cell(v) for v in record])
+        ws.append([_cell(v, kind) for v, kind in zip(record, kinds, strict=True)])
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    for j, kind in enumerate(kinds, start=1):  # each column in its number format
+        if kind in EXCEL_FORMATS:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = EXCEL_FORMATS[kind]
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+def _cell(value: Any, kind: str = TEXT) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+    if kind == PERCENT and isinstance(value, int | float):
+        return value / 100  # Excel's percent format shows 0.784 as 78.4%
+    if kind == DATE and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if kind == DATETIME and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
     return value
 
 

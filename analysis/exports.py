@@ -306,10 +306,17 @@ def aggregates(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: S
     return aggregates_csv(impact.summary(con, scope, settings), settings)
 
 
+REJECTED_BECAUSE = "rejected_because"  # the download's first column; an import ignores it
+
+
 def rejected_file_csv(rows: pd.DataFrame) -> bytes:
-    """One file's rejected rows in its own columns and nothing else, so the corrected file
-    imports as it is (through the same mapping profile, if one read it). Cells are made safe."""
+    """One file's rejected rows: first why each was rejected (what to correct), then the file's
+    own columns, so the corrected file imports as it is (through the same mapping profile, if
+    one read it; the reasons column is ignored, with a note). Blanks stay blank. Cells are
+    made safe."""
     columns = list(
         rows.attrs.get("columns", [c for c in rows.columns if c not in ("id", "row", "reasons")])
     )
-    return frame_to_csv(rows[columns])
+    out = rows[columns].copy()
+    out.insert(0, REJECTED_BECAUSE, rows.get("reasons"))
+    return frame_to_csv(out)

@@ -53,6 +53,8 @@ IMPORT_MEMORY_LIMIT = "256MB"
 class ImportSource:
     path: Path
     name: str  # the name the user knows the file by (an upload's name, a path's base name)
+    # A mapping for this file alone (the Data page's mapping step, for one file of several).
+    profile: str | profiles.Profile | None = None
 
     @classmethod
     def of(cls, path: str | Path) -> ImportSource:
@@ -97,6 +99,8 @@ class ImportResult:
     error: str | None = None
     import_id: int | None = None
     dry_run: bool = False
+    # The files whose header fits no record type and no profile: the mapping step reads them.
+    unmapped: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -150,6 +154,8 @@ def import_files(
         con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
         try:
             staged = _stage_all(con, sources, record_type, profile)
+        except NoRecordType as exc:
+            return ImportResult(False, [], str(exc), dry_run=dry_run, unmapped=exc.files)
         except (readers.FileRefused, ImportRefused, profiles.ProfileError) as exc:
             return ImportResult(False, [], str(exc), dry_run=dry_run)
         con.execute("BEGIN TRANSACTION")
@@ -256,8 +262,16 @@ def _stage_all(
             )
         chosen = profiles.resolve(known[profile], known)
     staged: list[Staged] = []
+    unmapped: list[NoRecordType] = []
     for n, source in enumerate(sources):
-        if chosen is not None and chosen.form == "grid":
+        own = chosen
+        if isinstance(source.profile, profiles.Profile):
+            own = profiles.resolve(source.profile, known | {source.profile.name: source.profile})
+        elif source.profile is not None:
+            if source.profile not in known:
+                raise ImportRefused(f"{source.name}: no mapping profile named {source.profile!r}")
+            own = profiles.resolve(known[source.profile], known)
+        if own is not None and own.form == "grid":
             # A grid's size is known from its header and its lines: one too big is refused
             # before it is staged (re-probe, finding 3: a 50 MB grid in seconds, not gigabytes).
             shape = readers.csv_shape(source.path)
@@ -266,8 +280,24 @@ def _stage_all(
                 if refused:
                     raise ImportRefused(f"{source.name}: {refused}")
         for sf in readers.stage_file(con, source.path, source.name, f"raw_{n}"):
-            staged.append(_plan(con, sf, record_type, chosen, known))
+            try:
+                staged.append(_plan(con, sf, record_type, own, known))
+            except NoRecordType as exc:  # every such file is named, not only the first
+                unmapped.append(NoRecordType(str(exc), [source.name]))
+                break
+    if unmapped:
+        files = [e.files[0] for e in unmapped]
+        more = f" (and {len(files) - 1} more file(s): {', '.join(files[1:])})" if files[1:] else ""
+        raise NoRecordType(f"{unmapped[0]}{more}", files)
     return staged
+
+
+class NoRecordType(ImportRefused):
+    """A file whose header fits no record type and no profile (the mapping step can read it)."""
+
+    def __init__(self, message: str, files: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.files = files or []
 
 
 def _plan(
@@ -537,7 +567,7 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
     gaps = {t.name: [c for c in t.required if c not in present] for t in candidates}
     shared = {t.name: len(set(t.column_names) & present) for t in candidates}
     if not any(shared.values()):
-        raise ImportRefused(
+        raise NoRecordType(
             f"{sf.where}: the header fits no record type (none of its columns is one the "
             "dashboard reads: most files need mentor_id, sessions need session_id, targets "
             "need figure; the Data page has a template for each)"
@@ -549,7 +579,7 @@ def _record_type_of(sf: readers.StagedFile, given: str | None) -> RecordType:
         for name, g in gaps.items()
         if shared[name] and (len(g), -shared[name]) == nearest
     )
-    raise ImportRefused(f"{sf.where}: the header fits no record type ({near})")
+    raise NoRecordType(f"{sf.where}: the header fits no record type ({near})")
 
 
 def _fits(rtype: RecordType, present: set[str]) -> bool:

@@ -539,12 +539,40 @@ def header_date(text: str) -> tuple[dt.date, dt.time | None] | None:
             return None
         if len(parts) == 1:
             return day, None
-        time = _time_of(parts[1])
+        span = _RANGE.fullmatch(parts[1].strip())  # "10:00-15:00": the session starts at 10:00
+        time = _time_of(span[1] if span else parts[1])
         if time is None:
             return None
         # Excel's date cells carry midnight: that is a date, not a session at midnight.
         return day, (None if time == dt.time(0, 0) else time)
     return None
+
+
+def header_minutes(header: str) -> int | None:
+    """A grid column's own duration, when its header gives a time range ("10:00-15:00")."""
+    parts = re.split(r"[ T]+", header.strip(), maxsplit=1)
+    span = _RANGE.fullmatch(parts[1].strip()) if len(parts) > 1 else None
+    if not span or header_date(header) is None:
+        return None
+    begin, end = _time_of(span[1]), _time_of(span[2])
+    if begin is None or end is None or end <= begin:
+        return None
+    return (end.hour * 60 + end.minute) - (begin.hour * 60 + begin.minute)
+
+
+def unknown_marks(marks: list[str], profile_values: Mapping[str, str] | None = None) -> list[str]:
+    """The marks (as a grid's cells hold them) that mean nothing yet: a late mark's arrival
+    time ("L 10:20") is the mark "L"; the profile's own marks count as known."""
+    known = marks_of(Profile("x", "register", values={"attendance": dict(profile_values or {})}))
+    out: list[str] = []
+    for mark in marks:
+        bare = mark.strip()
+        late = _LATE_WITH_TIME.fullmatch(bare)
+        if late and _time_of(late[2]) is not None:
+            bare = late[1]
+        if code_key(bare) not in known and bare not in out:
+            out.append(bare)
+    return out
 
 
 def marks_of(profile: Profile) -> dict[str, str]:
@@ -671,6 +699,7 @@ def grid_rows(
                 )
             if arrival is not None and attendance not in ("late", "attended"):
                 arrival = None
+            minutes = header_minutes(headers[i]) or settings["duration_minutes"]
             values: dict[str, str | None] = {
                 "mentor_id": code,
                 "session_type": str(settings["session_type"]),
@@ -679,7 +708,7 @@ def grid_rows(
                     if start_at
                     else day.isoformat()
                 ),
-                "duration_minutes": str(settings["duration_minutes"]),
+                "duration_minutes": str(minutes),
                 "attendance": attendance,
                 "staff_id": settings.get("staff_id"),
                 "event_name": settings.get("event_name"),
@@ -797,3 +826,129 @@ def guess_date_and_time(headers: list[str]) -> tuple[str, str]:
     day = first_with(("date", "day", "when"), headers[0])
     time = first_with(("start", "time", "from"), headers[min(1, len(headers) - 1)])
     return day, time
+
+
+# ------------------------------------------------------- which form a file that fits no type is
+
+_RANGE = re.compile(r"(\d{1,2}[:.]\d{2})\s*(?:-|–|to)\s*(\d{1,2}[:.]\d{2})")
+_MINUTES_IN_TEXT = re.compile(
+    r"(?:duration|length|minutes|mins)\D{0,12}(\d{1,4})\s*(?:min|minutes|mins)?|"
+    r"(\d{1,4})\s*(?:min|minutes|mins)\b|(\d{1,2}(?:\.\d+)?)\s*(?:h|hr|hrs|hours?)\b",
+    re.IGNORECASE,
+)
+MAX_MARK_LENGTH = 12  # a grid's marks are short ("/", "DNA", "L 10:20"); longer text is a table
+
+
+def _date_part(header: str) -> tuple[dt.date, str] | None:
+    """A header's date, and what follows it (a time, a time range, words), if it starts with
+    a date."""
+    text = header.strip()
+    parts = re.split(r"[ T]+", text, maxsplit=1)
+    whole = header_date(parts[0])
+    if whole is None:
+        return None
+    return whole[0], (parts[1] if len(parts) > 1 else "")
+
+
+def grid_mentor_column(headers: list[str], values: Mapping[str, list[str]]) -> str | None:
+    """The name column of a sheet that looks like an attendance grid (a column of codes and
+    date-like headers whose cells hold short marks), or None if it does not look like one."""
+    dated = [h for h in headers if h.strip() and _date_part(h) is not None]
+    others = [h for h in headers if h.strip() and h not in dated]
+    if not dated or not others or len(others) > max(2, len(dated)):
+        return None
+    marks = [v for h in dated for v in values.get(h, [])]
+    if marks and sum(len(m.strip()) <= MAX_MARK_LENGTH for m in marks) < 0.8 * len(marks):
+        return None
+    words = {normalise_header(w) for w in COLUMN_WORDS["mentor_id"]} | {"name", "mentor id"}
+    for header in others:
+        if normalise_header(header) in words or normalise_header(header) == "mentor_id":
+            return header
+    return others[0]
+
+
+def likely_form(sheets: list[tuple[list[str], Mapping[str, list[str]]]]) -> str:
+    """ "grid" when every sheet of a file looks like an attendance grid, else "table"."""
+    if sheets and all(grid_mentor_column(h, v) is not None for h, v in sheets):
+        return "grid"
+    return "table"
+
+
+_TYPE_WORDS: dict[str, tuple[str, ...]] = {
+    "group_day": ("group day", "group-day", "group_day", "groupday", "group days", "group-days"),
+    "training": ("training", "course"),
+    "supervision": ("supervision",),
+    "shadowing": ("shadowing", "shadow"),
+    "beneficiary_meeting": ("beneficiary", "one to one", "1-1", "1:1"),
+    "event": ("event",),
+}
+
+
+def grid_start(
+    file_name: str,
+    sheets: list[tuple[str | None, list[str], Mapping[str, list[str]]]],
+    typical_minutes: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """Where a grid's mapping starts, read from the file itself: its name column, the session
+    type its name or sheets name, the start time and duration its headers give (a time range
+    such as "10:00-15:00", or a column or sheet saying "5 hours" / "Duration 300"), and the
+    marks it uses. Nothing is made up: what the file does not say is left out (the duration
+    then comes from `typical_minutes`, the programme's own sessions of that type, if given)."""
+    out: dict[str, Any] = {}
+    first_headers, first_values = sheets[0][1], sheets[0][2]
+    mentor = grid_mentor_column(first_headers, first_values) or (first_headers or [""])[0]
+    out["mentor_column"] = mentor
+    names = " ".join([file_name, *(s for s, _, _ in sheets if s)]).lower()
+    for code, words in _TYPE_WORDS.items():
+        if any(w in names for w in words):
+            out["session_type"] = code
+            break
+    starts: dict[str, int] = {}
+    durations: dict[int, int] = {}
+    texts: list[str] = []
+    marks: set[str] = set()
+    for sheet, headers, values in sheets:
+        texts.append(sheet or "")
+        for header in headers:
+            part = _date_part(header)
+            if part is None:
+                if header != mentor:
+                    texts.append(header)
+                    texts += list(values.get(header, []))[:5]
+                continue
+            rest = part[1]
+            whole = _RANGE.search(rest)
+            if whole:
+                begin, end = _time_of(whole[1]), _time_of(whole[2])
+                if begin and end and end > begin:
+                    start_key = begin.strftime("%H:%M")
+                    starts[start_key] = starts.get(start_key, 0) + 1
+                    minutes = (end.hour * 60 + end.minute) - (begin.hour * 60 + begin.minute)
+                    durations[minutes] = durations.get(minutes, 0) + 1
+            else:
+                at = _time_of(rest) if rest else None
+                if at is not None and at != dt.time(0, 0):
+                    key = at.strftime("%H:%M")
+                    starts[key] = starts.get(key, 0) + 1
+            marks.update(v.strip() for v in values.get(header, []) if v.strip())
+    if starts:
+        out["start_time"] = max(starts, key=lambda k: starts[k])
+    if durations:
+        out["duration_minutes"] = max(durations, key=lambda k: durations[k])
+    else:
+        for text in texts:
+            found = _MINUTES_IN_TEXT.search(text or "")
+            if not found:
+                continue
+            minutes = int(found[1] or found[2]) if (found[1] or found[2]) else None
+            if minutes is None:
+                minutes = round(float(found[3]) * 60)
+            if 1 <= minutes <= 1440:
+                out["duration_minutes"] = minutes
+                break
+    if "duration_minutes" not in out and typical_minutes and out.get("session_type"):
+        typical = typical_minutes.get(str(out["session_type"]))
+        if typical and 1 <= typical <= 1440:
+            out["duration_minutes"] = int(typical)
+    out["marks"] = sorted(marks)
+    return out

@@ -1,6 +1,7 @@
 """Data: import files (with a preview first), history, rejected rows, quality, erasure."""
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -148,9 +149,11 @@ with tab_import:
             path.write_bytes(upload.getvalue())
             sources.append(importer.ImportSource(path, name))
         profile_choice = profile_labels[chosen_profile]
-        mapping_step = profile_choice == MAP_MYSELF
+        chosen_mapping = profile_choice == MAP_MYSELF
+        mapping_step = chosen_mapping
+        to_map = sources[0]
         preview = importer.ImportResult(False, [], None)
-        if not mapping_step:
+        if not chosen_mapping:
             with frame.acting():
                 preview = importer.import_files(
                     ctx.db_path,
@@ -160,10 +163,32 @@ with tab_import:
                     dry_run=True,
                     profile=profile_choice,
                 )
-            if not preview.landed and "fits no record type" in (preview.error or ""):
-                mapping_step = len(sources) == 1
+            if not preview.landed and preview.unmapped:
+                # A file no record type fits (a grid, another system's export) is not a dead
+                # end: the mapping step reads it, and the other files are read as they are.
+                mapping_step = True
+                to_map = next(s for s in sources if s.name == preview.unmapped[0])
         if mapping_step:
             st.subheader("Map the file's columns")
+            if not chosen_mapping:
+                others = len(preview.unmapped) - 1
+                st.info(
+                    frame.plain(
+                        f"{to_map.name} fits none of the dashboard's record types: say here how "
+                        "to read it."
+                        + (
+                            f" The other {len(sources) - 1} file(s) are read as they are."
+                            if len(sources) > 1
+                            else ""
+                        )
+                        + (
+                            f" {others} more file(s) need a mapping after this one."
+                            if others
+                            else ""
+                        )
+                    ),
+                    icon=":material/table_view:",
+                )
             st.write(
                 "This file's columns are not the dashboard's. Say which of its columns holds "
                 "what (the guesses are a start), what its values mean, and check the first rows "
@@ -172,11 +197,12 @@ with tab_import:
             )
             with frame.acting():
                 try:
-                    sheets = importer.file_columns(sources[0])
+                    sheets = importer.file_columns(to_map)
                 except readers.FileRefused as exc:
                     st.error(f"The file cannot be read: {frame.plain(exc)}")
                     st.stop()
             first = sheets[0]
+            shapes = [(s.sheet, s.headers, s.values) for s in sheets]
             if len(sheets) > 1:
                 st.caption(
                     f"The workbook has {len(sheets)} sheets with records; the mapping is made on "
@@ -187,38 +213,90 @@ with tab_import:
                 "(the same value on every row)",
                 ("(a date column and a time column)"),
             )
+            forms = [
+                "a table: one record per row",
+                "an attendance grid: mentors down, dates across",
+            ]
+            looks_like = profiles.likely_form([(h, v) for _, h, v in shapes])
             form_choice = st.radio(
                 "The file is",
-                ["a table: one record per row", "an attendance grid: mentors down, dates across"],
-                key="map_form",
+                forms,
+                index=1 if looks_like == "grid" else 0,
+                key=f"map_form_{to_map.name}",
+                help="Chosen from the file's shape: a column of codes and columns headed by "
+                "dates, with short marks in the cells, is an attendance grid.",
             )
-            definition: dict[str, object] = {"name": "new mapping"}
+            profile_name = st.session_state.get("map_profile_name", "").strip()
+            definition: dict[str, object] = {"name": profile_name or "new mapping"}
             if form_choice.startswith("an attendance grid"):
                 definition |= {"record_type": "register", "form": "grid"}
+                start = profiles.grid_start(
+                    to_map.name, shapes, frame.load_catalog(ctx, catalog.typical_minutes)
+                )
+                type_codes = profiles.code_choices("session_type")
+                guessed_type = start.get("session_type")
+                chosen_type_code = st.selectbox(
+                    "Session type",
+                    type_codes,
+                    index=type_codes.index(guessed_type) if guessed_type in type_codes else None,
+                    placeholder="Choose the sessions' type",
+                    key="map_grid_type",
+                    help="Guessed from the file's and sheets' names where they say it.",
+                )
                 grid: dict[str, object] = {
                     "mentor_column": st.selectbox(
-                        "The column of mentor codes", first.headers, key="map_grid_mentor"
-                    ),
-                    "session_type": st.selectbox(
-                        "Session type",
-                        profiles.code_choices("session_type"),
-                        index=2,
-                        key="map_grid_type",
+                        "The column of mentor codes",
+                        first.headers,
+                        index=first.headers.index(start["mentor_column"])
+                        if start["mentor_column"] in first.headers
+                        else 0,
+                        key="map_grid_mentor",
                     ),
                     "start_time": st.text_input(
                         "Start time (when a column's heading has none)",
-                        "10:00",
+                        start.get("start_time", "10:00"),
                         key="map_grid_start",
-                    ),
-                    "duration_minutes": int(
-                        st.number_input("Duration (minutes)", 1, 1440, 120, key="map_grid_minutes")
+                        help="From the column headings' times where they have them.",
                     ),
                 }
+                if chosen_type_code:
+                    grid["session_type"] = chosen_type_code
+                minutes = st.number_input(
+                    "Duration (minutes)",
+                    1,
+                    1440,
+                    start.get("duration_minutes"),
+                    key="map_grid_minutes",
+                    placeholder="The file does not say: how long is a session?",
+                    help="From the file where it says (a heading's time range such as "
+                    "10:00-15:00, or a duration), else the programme's own sessions of this type.",
+                )
+                if minutes is not None:
+                    grid["duration_minutes"] = int(minutes)
                 staff = st.text_input("Staff code (optional)", key="map_grid_staff").strip()
                 if staff:
                     grid["staff_id"] = staff
                 definition["grid"] = grid
-                marks = sorted(
+                if not chosen_type_code or minutes is None:
+                    st.info(
+                        "The file does not say "
+                        + " or ".join(
+                            w
+                            for w, missing in (
+                                ("the session type", not chosen_type_code),
+                                ("how long a session is", minutes is None),
+                            )
+                            if missing
+                        )
+                        + ": give it above to see the first rows as they will be read.",
+                        icon=":material/edit:",
+                    )
+                    st.stop()
+                marks = [
+                    str(m)
+                    for m in start["marks"]
+                    if grid["mentor_column"] == start["mentor_column"]
+                ] or sorted(
                     {
                         v.strip()
                         for h in first.headers
@@ -226,7 +304,7 @@ with tab_import:
                         for v in first.values.get(h, [])
                     }
                 )
-                unknown_marks = [m for m in marks if profiles.guess_value("attendance", m) is None]
+                unknown_marks = profiles.unknown_marks(marks)
                 mark_values: dict[str, str] = {}
                 if unknown_marks:
                     st.write("**Marks the dashboard does not know**: what does each mean?")
@@ -332,18 +410,40 @@ with tab_import:
             except profiles.ProfileError as exc:
                 st.error(f"The mapping is not complete: {frame.plain(exc)}")
                 st.stop()
+            # Chosen by the user, the mapping reads every file; found for one file, that one.
+            mapped_sources = (
+                sources
+                if chosen_mapping
+                else [replace(s, profile=draft) if s is to_map else s for s in sources]
+            )
             peek: dict[str, list[dict[str, object]]] = {}
             with frame.acting():
                 preview = importer.import_files(
-                    ctx.db_path, sources, user=user, dry_run=True, profile=draft, peek=peek
+                    ctx.db_path,
+                    mapped_sources,
+                    user=user,
+                    dry_run=True,
+                    profile=draft if chosen_mapping else None,
+                    peek=peek,
                 )
             if not preview.landed:
                 st.error(f"Nothing can be imported with this mapping: {frame.plain(preview.error)}")
                 st.stop()
             st.write("**The first rows as they will be read:**")
-            for where, first_rows in peek.items():
-                st.text(where)
-                st.dataframe(pd.DataFrame(first_rows), hide_index=True)
+            peeked = [
+                w for w in peek if w == to_map.name or w.startswith(f'{to_map.name}, sheet "')
+            ] or list(peek)
+            shown_where = peeked[0]
+            if len(peeked) > 1:
+                shown_where = st.selectbox(
+                    "Sheet",
+                    peeked,
+                    key="map_peek_sheet",
+                    help="One sheet at a time; every sheet is read.",
+                )
+                st.caption(f"One sheet of {len(peeked)}: {len(peeked) - 1} more in the list.")
+            st.text(shown_where)
+            st.dataframe(pd.DataFrame(peek[shown_where]), hide_index=True)
             name_col, save_col = st.columns([3, 1])
             profile_name = name_col.text_input(
                 "Save this mapping as a profile named", key="map_profile_name"
@@ -463,11 +563,20 @@ with tab_import:
                 del st.session_state["data_action"]
                 bar = st.progress(0.0, text="Importing…")
                 with frame.acting():
+                    if mapping_step and profile_name:
+                        # The mapping is kept under the name given, and the import log names it.
+                        try:
+                            admin.save_profile(ctx.db_path, draft, user)
+                        except profiles.ProfileError as exc:
+                            st.error(frame.plain(exc))
+                            st.stop()
                     result = importer.import_files(
                         ctx.db_path,
-                        sources,
+                        mapped_sources if mapping_step else sources,
                         record_type=None if mapping_step else type_labels[chosen_type],
-                        profile=draft if mapping_step else profile_choice,
+                        profile=(draft if chosen_mapping else None)
+                        if mapping_step
+                        else profile_choice,
                         user=user,
                         progress=lambda done, total, name: _show(bar, done, total, name),
                     )
@@ -486,8 +595,9 @@ with tab_import:
 
     st.subheader("Templates")
     st.caption("A CSV with the right columns and one example row for each record type.")
-    columns = st.columns(len(IMPORT_ORDER))
-    for column, name in zip(columns, IMPORT_ORDER, strict=True):
+    per_row = 4  # wide enough that every record type's name is read whole
+    columns = [c for start in range(0, len(IMPORT_ORDER), per_row) for c in st.columns(per_row)]
+    for column, name in zip(columns, IMPORT_ORDER, strict=False):
         column.download_button(
             name.replace("_", " ").capitalize(),
             data=template_csv(name),
@@ -541,12 +651,19 @@ with tab_rejected:
             "Correct the values in place (the file's own columns), then save: the corrected "
             "rows are checked again, and those that pass are imported."
         )
+        # Why each row was rejected comes first (what to correct), and a blank cell is blank,
+        # never "None".
+        shown_rows = rows.astype(object).where(rows.notna(), "")
         edited = st.data_editor(
-            rows,
+            shown_rows,
             disabled=["id", "row", "reasons"],
             hide_index=True,
             key=f"rejected_editor_{picked}_{ctx.version}",
-            column_config={c: st.column_config.TextColumn(c) for c in value_columns},
+            column_order=["reasons", "row", *value_columns, "id"],
+            column_config={
+                "reasons": st.column_config.TextColumn("Why it was rejected", width="large"),
+                **{c: st.column_config.TextColumn(c) for c in value_columns},
+            },
         )
         corrections: dict[int, dict[str, str | None]] = {}
         for before, after in zip(rows.to_dict("records"), edited.to_dict("records"), strict=True):
@@ -558,7 +675,10 @@ with tab_rejected:
                 )
                 for c in value_columns
             }
-            old_values = {c: before[c] for c in value_columns}
+            old_values = {
+                c: None if before[c] is None or str(before[c]).strip() == "" else before[c]
+                for c in value_columns
+            }
             if new_values != old_values:
                 corrections[int(before["id"])] = new_values
         save_col, download_col, recheck_col = st.columns(3)
@@ -572,7 +692,7 @@ with tab_rejected:
         stem = Path(chosen_file["file"]).stem or "file"
         sheet_part = f"-{chosen_file['sheet']}" if chosen_file["sheet"] is not None else ""
         download_col.download_button(
-            "Download these rows (CSV, the file's own columns)",
+            "Download these rows (CSV: why, then the file's own columns)",
             data=frame.on_click(
                 ctx,
                 f"{stem}{sheet_part}-rejected.csv",

@@ -472,6 +472,8 @@ def cards(items: Sequence[Card], per_row: int | None = None) -> None:
 
 
 NOTES_ALL, NOTES_SHARED = "all", "shared"
+# "Show the numbers" on screen as in its downloads: percentages to one place, counts whole.
+NUMBER_FORMATS = {"integer": "%d", "percent": "%.1f%%", "number": "%.2f"}
 
 
 def chart(
@@ -481,6 +483,7 @@ def chart(
     table: pd.DataFrame | None = None,
     notes: str = NOTES_ALL,
     downloads: str | None = None,
+    table_note: str = "",
 ) -> None:
     """A chart with its one-sentence summary underneath (for screen readers and skimming), the
     learning log's notes marked on a monthly chart, and "Show the numbers": the table it is
@@ -508,7 +511,20 @@ def chart(
         return on_click(ctx, file_name, make, reads=False) if ctx is not None else make
 
     with st.expander("Show the numbers"):
-        st.dataframe(numbers, hide_index=True, key=f"{name}_numbers")
+        kinds = chart_tables.kinds_of(numbers)
+        st.caption(
+            plain(chart_tables.with_count(numbers) + (f"; {table_note}" if table_note else ""))
+        )
+        st.dataframe(
+            numbers,
+            hide_index=True,
+            key=f"{name}_numbers",
+            column_config={
+                c: st.column_config.NumberColumn(c, format=NUMBER_FORMATS[k])
+                for c, k in kinds.items()
+                if k in NUMBER_FORMATS
+            },
+        )
         if downloads is not None:
             st.caption(plain(downloads))
             return
@@ -571,6 +587,12 @@ PRINT_CSS = """
 /* WCAG 2.2 target size: a date field's day, month and year parts are at least 24 px. */
 [role="group"] > [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px;
   line-height: 24px; text-align: center; }
+/* A card's label and a button's words are read whole: they wrap, never end in "…". */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
+[data-testid="stDownloadButton"] button, [data-testid="stDownloadButton"] button * {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; }
+[data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -640,19 +662,40 @@ def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
     if params.get("mentor"):  # a shared Mentor journey link: that page picks it up
         st.session_state["_url_mentor"] = params.get("mentor")
     by_code = {code: label for label, code in window_codes(clock.today()).items()}
-    window = by_code.get(params.get("window", ""))
+    not_understood: list[str] = []  # said on the page: a link's part is never silently dropped
+    asked_window = params.get("window", "")
+    window = by_code.get(asked_window)
     if window:
         st.session_state["filter_window"] = window
+    elif asked_window:
+        not_understood.append(
+            f"the window {asked_window!r} is not a window the dashboard knows (it knows "
+            f"{', '.join(repr(c) for c in by_code)}); showing the last 12 months"
+        )
     for key, param in (("filter_from", "from"), ("filter_to", "to")):
         text = params.get(param)
         if text:
-            # A mistyped date in a shared link falls back to the default.
-            with contextlib.suppress(ValueError):
+            # A mistyped date in a shared link falls back to the default, and says so.
+            try:
                 st.session_state[key] = dt.date.fromisoformat(text)
+            except ValueError:
+                not_understood.append(f"{param}={text!r} is not a date (YYYY-MM-DD); not used")
     for key, param, options_key, _ in LIST_FILTERS:
         chosen = [v for v in params.get_all(param) if v in options[options_key]]
         if chosen:
             st.session_state[key] = chosen
+    if not_understood:
+        st.session_state["_url_not_understood"] = not_understood
+
+
+def _say_not_understood() -> None:
+    """What a shared link asked for that the dashboard did not understand, said once."""
+    parts = st.session_state.pop("_url_not_understood", None)
+    if parts:
+        st.warning(
+            plain("This page's address was not fully understood: " + "; ".join(parts) + "."),
+            icon=":material/link_off:",
+        )
 
 
 def sidebar_filters(
@@ -662,6 +705,7 @@ def sidebar_filters(
     from analysis import catalog, financial_years
 
     _restore_filters_from_url(options)
+    _say_not_understood()
     today = clock.today()
     codes = window_codes(today)
     if st.session_state.get("filter_window") not in codes:  # e.g. last year's quarter label
@@ -749,6 +793,7 @@ def funder_filters(
     from analysis import catalog, financial_years
 
     _restore_filters_from_url(options)
+    _say_not_understood()
     today = clock.today()
     codes = {label: code for label, code in window_codes(today).items() if code != "custom"}
     if st.session_state.get("filter_window") not in codes:

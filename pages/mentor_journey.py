@@ -18,8 +18,16 @@ if codes.empty:
 known = set(codes["mentor_id"])
 linked = st.session_state.pop("_url_mentor", None)  # from a shared link (?mentor=CODE)
 if linked is not None:
+    same = [c for c in known if str(c).casefold() == str(linked).strip().casefold()]
     if linked in known:
         st.session_state["journey_mentor"] = linked
+    elif len(same) == 1:  # a code typed in lower case, or with a space: read, and said
+        st.session_state["journey_mentor"] = same[0]
+        st.info(
+            f"The link's mentor {charts.markdown_safe(str(linked))} is read as "
+            f"{charts.markdown_safe(str(same[0]))} (codes are in capitals).",
+            icon=":material/link:",
+        )
     else:
         st.warning(
             f"The link names mentor {charts.markdown_safe(str(linked))}, who is not among the "

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import charts, views
+from analysis import chart_tables, charts, views
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
@@ -22,6 +22,7 @@ headlines = frame.load(ctx, views.headline_figures, compare=False, figures=CARDS
 cards = charts.headline_cards(headlines, CARDS)
 frame.cards(cards)
 
+SHOWN, EVERYONE = 40, 1_000_000
 orders = {
     "closest": "Still working towards it, closest first",
     "least": "Fewest hours first",
@@ -33,8 +34,20 @@ with left:
     order = st.selectbox(
         "Order", list(orders), format_func=lambda o: orders[o], key="shadowing_order"
     )
-    progress = frame.load(ctx, views.shadowing_progress, limit=40, order=order)
-    frame.chart(charts.shadowing_progress(progress))
+    progress = frame.load(ctx, views.shadowing_progress, limit=SHOWN, order=order)
+    drawn = charts.shadowing_progress(progress)
+    # The chart draws the first SHOWN in this order; its table holds every mentor, so none
+    # (those who completed come last when closest first) is left out of the numbers.
+    everyone = frame.load(ctx, views.shadowing_progress, limit=EVERYONE, order=order)
+    frame.chart(
+        drawn,
+        table=chart_tables.figure_table(charts.shadowing_progress(everyone).figure),
+        table_note=(
+            f"every mentor; the chart shows the first {len(progress):,} in this order"
+            if len(everyone) > len(progress)
+            else ""
+        ),
+    )
 with right:
     frame.chart(charts.completion_times(frame.load(ctx, views.shadowing_completion_times)))
     milestones = frame.load(ctx, views.milestone_funnel)

@@ -130,3 +130,40 @@ def test_excel_cells_are_text_never_formulas() -> None:
     assert all(c.data_type == "s" for c in cells)  # stored as text, never "f" (formula)
     assert [r[1] for r in rows[1:]] == [1, 2, 3, 4, 5, 6]
     assert rows[1][0] == '\'=HYPERLINK("http://x")'
+
+
+def test_a_rate_on_a_percent_axis_is_a_percent_column_and_counts_are_whole() -> None:
+    figure = _figure(
+        go.Scatter(x=["2025-01-01", "2025-02-01"], y=[0.7843, None], name="Attendance"),
+        go.Scatter(x=["2025-01-01", "2025-02-01"], y=[1.0, 0.5], name="Punctuality"),
+        y="Rate",
+    )
+    figure.update_layout(yaxis_tickformat=".0%")
+    table = figure_table(figure)
+    assert list(table.columns) == ["Series", "Month", "Rate (%)"]
+    assert table["Rate (%)"].tolist()[:1] == [78.4]
+    assert pd.isna(table["Rate (%)"].tolist()[1])
+    counts = figure_table(_figure(go.Bar(x=["A", "B"], y=[3.0, 12.0])))
+    assert to_csv(counts).decode("utf-8-sig").splitlines() == ["Month,Mentors", "A,3", "B,12"]
+    text = to_csv(table).decode("utf-8-sig").splitlines()
+    assert text[1] == "Attendance,2025-01-01,78.4"
+
+
+def test_excel_keeps_each_columns_kind_in_its_number_format() -> None:
+    import datetime as dt
+
+    from analysis.chart_tables import EXCEL_FORMATS, kinds_of
+
+    figure = _figure(go.Bar(x=["2025-01-01", "2025-02-01"], y=[0.5, 0.25]), y="Attendance rate")
+    figure.update_layout(yaxis_tickformat=".1%")
+    table = figure_table(figure)
+    assert kinds_of(table) == {"Month": "date", "Attendance rate (%)": "percent"}
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet is not None
+    assert sheet["A2"].value == dt.datetime(2025, 1, 1)
+    assert sheet["A2"].number_format == EXCEL_FORMATS["date"]
+    assert sheet["B2"].value == 0.5 and sheet["B2"].number_format == "0.0%"
+    counts = figure_table(_figure(go.Bar(x=["A"], y=[3.0])))
+    sheet = load_workbook(io.BytesIO(to_xlsx(counts))).active
+    assert sheet is not None
+    assert sheet["B2"].value == 3 and sheet["B2"].number_format == "#,##0"

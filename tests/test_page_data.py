@@ -426,3 +426,74 @@ def test_salesforce_sessions_ask_for_session_types_once(
     assert preview.loc[0, "profile"] == "our Salesforce sessions"
     assert (preview.loc[0, "inserted"], preview.loc[0, "rejected"]) == (923, 0)
     assert not any("no session types of ours" in w.value for w in at.warning)
+
+
+GRID_SAMPLE = Path(__file__).parent / "samples_round2" / "grid"
+
+
+def test_a_grid_uploaded_with_the_csvs_goes_to_the_mapping_step_as_a_grid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public grid example in one go: the CSVs are read as they are, the workbook fits no
+    record type and opens the mapping step with the grid form, its mentor column and session
+    type chosen from the file; the duration the file does not give is asked for; the import
+    lands and its log names the profile it was saved under."""
+    db = tmp_path / "programme.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    admin.remove_demo(db, user="tester")  # no sessions of the programme's own to go by
+    at.switch_page("pages/data.py").run()
+    names = ["mentors.csv", "sessions.csv", "attendance.csv", "group-days.xlsx"]
+    names += ["stage_assessments.csv", "milestones.csv"]
+    at.file_uploader[0].set_value(
+        [(n, (GRID_SAMPLE / n).read_bytes(), "application/octet-stream") for n in names]
+    ).run()
+    assert not at.exception
+    assert any(s.value == "Map the file's columns" for s in at.subheader)
+    assert not at.error  # no dead end
+    info = as_shown(" ".join(i.value for i in at.info))
+    assert "group-days.xlsx fits none of the dashboard's record types" in info
+    assert "The other 5 file(s) are read as they are" in info
+    assert at.radio(key="map_form_group-days.xlsx").value.startswith("an attendance grid")
+    assert at.selectbox(key="map_grid_mentor").value == "Mentor"
+    assert at.selectbox(key="map_grid_type").value == "group_day"  # from the file's name
+    assert at.number_input(key="map_grid_minutes").value is None  # the file does not say
+    assert "how long a session is" in as_shown(" ".join(i.value for i in at.info))
+    assert not [d for d in at.dataframe if "outcome" in d.value.columns]
+    at.number_input(key="map_grid_minutes").set_value(300).run()
+    assert not at.exception and not at.error
+    # the first rows of one sheet at a time, with the count of the rest
+    assert at.selectbox(key="map_peek_sheet").value == 'group-days.xlsx, sheet "June 2024"'
+    assert len(at.selectbox(key="map_peek_sheet").options) == 19
+    assert any("18 more in the list" in c.value for c in at.caption)
+    assert len([d for d in at.dataframe if "outcome" in d.value.columns]) == 1
+    at.text_input(key="map_profile_name").input("Group day grid").run()
+    [b for b in at.button if b.label == "Import these files"][0].click().run()
+    assert not at.exception and not at.error
+    assert _count(db, "SELECT count(*) FROM mapping_profiles WHERE name = 'Group day grid'") == 1
+    assert (
+        _count(
+            db,
+            "SELECT count(DISTINCT file_name) FROM import_files "
+            "WHERE import_id = (SELECT max(import_id) FROM import_files)",
+        )
+        == 6
+    )
+    assert (
+        _count(
+            db,
+            "SELECT count(*) FROM import_files WHERE file_name = 'group-days.xlsx' "
+            "AND profile = 'Group day grid'",
+        )
+        == 19
+    )
+    assert _count(db, "SELECT count(*) FROM import_files WHERE profile = 'new mapping'") == 0
+    assert (
+        _count(
+            db,
+            "SELECT count(*) FROM sessions WHERE session_type = 'group_day' "
+            "AND duration_minutes = 300",
+        )
+        > 0
+    )

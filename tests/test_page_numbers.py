@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -75,21 +76,174 @@ def charts_and_tables(at: AppTest) -> list[tuple[go.Figure, object]]:
     ]
 
 
-@pytest.mark.parametrize("page", [p for p in MANAGER_PAGES if p != "impact_summary"])
-def test_every_chart_has_its_numbers(app: Callable[..., AppTest], page: str) -> None:
+def _drawn_rows(figure: go.Figure) -> list[tuple[object, ...]]:
+    """What a chart draws, point by point, read straight from its traces (not through the
+    table code): (category, value) for bars, lines, markers and funnels, rates on a percent
+    axis in percent; for points placed on a drawing, the numbers they carry."""
+    rows: list[tuple[object, ...]] = []
+    for t in figure.data:
+        if isinstance(t.meta, dict) and t.meta.get("table") == chart_tables.VALUES_IN_META:
+            rows += [
+                (str(c), int(v))
+                for c, v in zip(t.meta["categories"], t.meta["values"], strict=True)
+            ]
+            # the numbers written on the points are these (a zero is written beside it)
+            assert [str(x) for x in t.text if x] == [str(v) for v in t.meta["values"] if v]
+            continue
+        if t.meta in (chart_tables.NOT_DATA, chart_tables.LEARNING_LOG):
+            continue
+        if t.type not in ("bar", "scatter", "funnel"):
+            continue
+        horizontal = t.orientation == "h" or t.type == "funnel"
+        xs = list(t.x) if t.x is not None else []
+        ys = list(t.y) if t.y is not None else []
+        category, value = (ys, xs) if horizontal else (xs, ys)
+        axis = figure.layout.xaxis if horizontal else figure.layout.yaxis
+        percent = str(axis.tickformat or "").endswith("%") and "%b" not in str(axis.tickformat)
+        for c, v in zip(category, value, strict=False):
+            if v is not None and not (isinstance(v, float) and v != v) and percent:
+                v = round(float(v) * 100, 1)
+            rows.append((str(c).replace("<br>", " "), v))
+    return rows
+
+
+def _table_rows(table: object, figure: go.Figure) -> list[tuple[object, ...]]:
+    """The table's (category, value) pairs, for the traces `_drawn_rows` reads."""
+    frame = table  # a DataFrame
+    columns = [c for c in frame.columns if c != "Series"]  # type: ignore[attr-defined]
+    out = []
+    for record in frame[columns].itertuples(index=False):  # type: ignore[index]
+        category, value = record[0], record[-1]
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            value = None
+        elif hasattr(value, "item"):
+            value = value.item()
+        out.append((str(category)[:10] if _is_date(category) else str(category), value))
+    return out
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-"
+
+
+def _same(a: list[tuple[object, ...]], b: list[tuple[object, ...]]) -> bool:
+    def norm(rows: list[tuple[object, ...]]) -> list[tuple[str, object]]:
+        out = []
+        for c, v in rows:
+            c = str(c)[:10] if _is_date(c) else str(c)
+            if v is None or (isinstance(v, float) and v != v):
+                v = None
+            elif isinstance(v, int | float):
+                v = round(float(v), 6)
+            out.append((c, v))
+        return sorted(out, key=repr)
+
+    return norm(a) == norm(b)
+
+
+def _check_downloads(table: object, title: str) -> None:
+    """The table's CSV and Excel hold its columns in their declared kinds: counts whole,
+    percentages in percent (Excel: 0.0% of the fraction), dates as dates."""
+    import io
+
+    from openpyxl import load_workbook
+
+    frame = chart_tables.typed(table)  # type: ignore[arg-type]
+    kinds = chart_tables.kinds_of(frame)
+    assert set(kinds) == {str(c) for c in frame.columns}, title
+    text = chart_tables.to_csv(frame).decode("utf-8-sig")
+    csv = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    sheet = load_workbook(io.BytesIO(chart_tables.to_xlsx(frame))).active
+    assert sheet is not None
+    assert sheet.max_row == len(frame) + 1, title
+    for j, (column, kind) in enumerate(kinds.items(), start=1):
+        cells = [c for (c,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j)]
+        written = [v for v in csv[column].tolist() if v != ""]
+        if kind == chart_tables.INTEGER:
+            assert all(v.lstrip("-").isdigit() for v in written), (title, column, written[:3])
+        if kind == chart_tables.PERCENT:
+            assert "%" in column, (title, column)
+            assert all(-0.05 <= float(v) <= 100.05 for v in written), (title, column)
+            assert all(len(v.split(".")[-1]) <= 1 or "." not in v for v in written), title
+            for cell, v in zip((c for c in cells if c.value is not None), written, strict=True):
+                assert abs(float(cell.value) * 100 - float(v)) < 1e-6, (title, column)
+        if kind in (chart_tables.DATE, chart_tables.DATETIME):
+            assert all(_is_date(v) for v in written), (title, column)
+            assert all(isinstance(c.value, dt.date) for c in cells if c.value is not None), (
+                title,
+                column,
+            )
+        if kind in chart_tables.EXCEL_FORMATS:
+            assert {c.number_format for c in cells if c.value is not None} <= {
+                chart_tables.EXCEL_FORMATS[kind]
+            }, (title, column)
+        if kind == chart_tables.TEXT:  # no number hides in a text column
+            assert not written or not all(_is_number(v) for v in written), (title, column)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("page", MANAGER_PAGES)
+def test_every_chart_has_its_numbers(
+    app: Callable[..., AppTest], page: str, noted_db: Path
+) -> None:
+    """Under every chart of every page, "Show the numbers" holds what the chart draws (every
+    bar or point, in the chart's units), with its row count, and every column has a declared
+    kind that its CSV and Excel files keep."""
     at = app(page)
     pairs = charts_and_tables(at)
     assert pairs
-    for figure, table in pairs:
-        assert chart_tables.tables_equal(table, chart_tables.figure_table(figure)), (
-            figure.layout.title.text
-        )
-        drawn = [t for t in figure.data if t.meta not in (chart_tables.LEARNING_LOG,)]
-        points = sum(
-            len(t.x) if t.x is not None else 0 for t in drawn if t.type in ("bar", "scatter")
-        )
-        if points and all(t.type in ("bar", "scatter") for t in drawn):
-            assert len(table) == points
+    counts = [c.value for e in at.expander if e.label == "Show the numbers" for c in e.caption]
+    assert len(counts) == len(pairs)
+    for (figure, table), count in zip(pairs, counts, strict=True):
+        title = str(figure.layout.title.text)
+        assert count.startswith(f"{len(table):,} row"), (title, count)
+        _check_downloads(table, title)
+        if page == "impact_summary":
+            continue  # the funders' tables: suppressed figures in words (their own test)
+        drawn = _drawn_rows(figure)
+        if title.startswith("Shadowing: hours towards"):
+            # the chart draws the first 40; the table holds every mentor, completers too
+            got = _table_rows(table, figure)
+            assert set(_norm_set(drawn)) <= set(_norm_set(got)), title
+            total = figure_total(at)
+            assert len(table) == total, (title, len(table), total)
+            assert "Complete" in set(table["Series"]), title
+            continue
+        assert chart_tables.tables_equal(table, chart_tables.figure_table(figure)), title
+        if title.startswith("The transition curve"):
+            # mentors per stage, never the illustrative curve's drawing coordinates
+            assert list(table.columns) == ["Stage", "Mentors"], title
+            assert len(table) == 7
+            said = [c.value for c in at.caption if c.value.startswith("Of ")]
+            assert any(
+                c.startswith(f"Of {int(table['Mentors'].sum())} assessed mentors") for c in said
+            ), said
+        if drawn and all(
+            t.type in ("bar", "scatter", "funnel")
+            for t in figure.data
+            if t.meta not in (chart_tables.NOT_DATA, chart_tables.LEARNING_LOG)
+        ):
+            assert len(table) == len(drawn), title
+            assert _same(_table_rows(table, figure), drawn), title
+
+
+def _norm_set(rows: list[tuple[object, ...]]) -> list[tuple[str, object]]:
+    return [(str(c), round(float(v), 6) if isinstance(v, int | float) else v) for c, v in rows]
+
+
+def figure_total(at: AppTest) -> int:
+    """How many mentors the shadowing chart's summary says there are ("Of N mentors, ...")."""
+    for caption in at.caption:
+        if caption.value.startswith("Of ") and "hours of shadowing" in caption.value:
+            return int(caption.value.split()[1].replace(",", ""))
+    raise AssertionError("no shadowing summary")
 
 
 def test_monthly_charts_carry_the_notes_managers_see(app: Callable[..., AppTest]) -> None:

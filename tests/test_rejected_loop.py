@@ -127,9 +127,19 @@ def test_dismissed_rows_need_a_reason_and_stay_dismissed(seeded_db: Path, tmp_pa
         rows = catalog.rejected_of_file(con, Scope(), Settings(), file="joiners.csv", sheet=None)
     assert counts == {"open": 1, "resolved": 0, "dismissed": 1}
     assert files == [{"file": "joiners.csv", "sheet": None, "type": "mentors", "open": 1}]
-    # the download is the file's own columns, nothing else: it re-imports as it is
+    # the download: why each row was rejected first, then the file's own columns
     text = exports.rejected_file_csv(rows).decode("utf-8-sig")
-    assert text.splitlines() == ["mentor_id,cohort,start_date,status", "PM-8,2025,2025-01-01,gone"]
+    lines = text.splitlines()
+    assert lines[0] == "rejected_because,mentor_id,cohort,start_date,status"
+    assert lines[1].startswith('"status: ') or lines[1].startswith("status: "), lines[1]
+    assert lines[1].endswith(",PM-8,2025,2025-01-01,gone")
+    assert "None" not in text
+    # corrected in a spreadsheet and imported as it is: the reasons column is ignored
+    corrected = text.replace(",gone", ",active")
+    result = run_import(seeded_db, {"joiners-rejected.csv": corrected}, tmp_path / "c")
+    assert result.landed and [f.inserted for f in result.files] == [1], result.error
+    assert any("rejected_because" in c for f in result.files for c in f.ignored_columns)
+    assert _statuses(seeded_db)["PM-8"] == "resolved"
     assert query(
         seeded_db,
         "SELECT user_name, detail FROM audit_log WHERE action = 'rejected rows dismissed'",

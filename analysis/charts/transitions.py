@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.chart_tables import NOT_DATA, VALUES_IN_META
 from analysis.charts.base import (
     BLUE,
     CURVE_HEIGHTS,
@@ -42,6 +43,7 @@ def transition_curve(frame: pd.DataFrame) -> Chart:
             line={"color": GREY, "width": 3, "shape": "spline", "smoothing": 1.1},
             hoverinfo="skip",
             showlegend=False,
+            meta=NOT_DATA,  # the illustrative curve: a drawing, not a figure
         )
     )
     counts = [int(n) for n in stages["mentors"]] if len(stages) == 7 else [0] * 7
@@ -65,6 +67,14 @@ def transition_curve(frame: pd.DataFrame) -> Chart:
             customdata=labels,
             hovertemplate="%{customdata}: %{text} mentors<extra></extra>",
             showlegend=False,
+            # Placed on the curve (y is a drawing height): its table is the mentors per stage.
+            meta={
+                "table": VALUES_IN_META,
+                "category": "Stage",
+                "value": "Mentors",
+                "categories": [_plain(str(v)) for v in labels],
+                "values": counts,
+            },
         )
     )
     for x, y, n in zip(xs, CURVE_HEIGHTS, counts, strict=True):
