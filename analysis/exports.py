@@ -67,11 +67,7 @@ def figure_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                     "suppressed": "yes" if hidden else "no",
                     "shown_as": privacy.hidden_text(report, path, k)
                     if hidden
-                    else (
-                        figures.NOT_RECORDED
-                        if unrecorded
-                        else ("" if value is None else value)
-                    ),
+                    else (figures.NOT_RECORDED if unrecorded else ("" if value is None else value)),
                     "window_from": report["window"]["from"],
                     "window_to": report["window"]["to"],
                     "audience": report["audience"],

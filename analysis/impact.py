@@ -229,9 +229,7 @@ def period_words(window: tuple[dt.date, dt.date]) -> tuple[str, str]:
     )
 
 
-def previous_funder_scope(
-    scope: metrics.Scope, window: tuple[dt.date, dt.date]
-) -> metrics.Scope:
+def previous_funder_scope(scope: metrics.Scope, window: tuple[dt.date, dt.date]) -> metrics.Scope:
     """The comparison: the previous period of the same kind (the previous financial year, or
     quarter, complete) when the window is one of a funder's periods; otherwise the period of the
     same length just before it."""

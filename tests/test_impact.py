@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from contract import ADDED_IN_SECOND_RELEASE, as_in_contract
+from contract import as_in_contract
 
 from analysis import database, exports, impact, metrics
 from analysis.importer import ImportSource, import_files
@@ -449,9 +449,9 @@ def test_the_csv_holds_the_funder_figures_with_their_marks(
         if row["suppressed"] == "yes":
             assert (row["value"], row["shown_as"]) == ("", f"not shown: fewer than {K} people")
     # the previous period of the same kind: the previous financial year, whole
-    assert {(r["window_from"], r["window_to"]) for r in rows if r["period"] == "previous period"} == {
-        ("2024-04-01", "2025-03-31")
-    }
+    assert {
+        (r["window_from"], r["window_to"]) for r in rows if r["period"] == "previous period"
+    } == {("2024-04-01", "2025-03-31")}
 
 
 def exports_keys() -> set[str]:
