@@ -17,6 +17,8 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,6 +229,21 @@ def period_words(window: tuple[dt.date, dt.date]) -> tuple[str, str]:
         f"between {long_date(start)} and {long_date(end)}",
         f"{long_date(start)} to {long_date(end)}",
     )
+
+
+def file_stem(summary: ImpactSummary) -> str:
+    """A download's name without its extension: the funder's stream (or part of the programme)
+    and the period, e.g. `impact-summary-lottery-reaching-communities-q3-2025-26`."""
+    parts = [v for values in summary.filters.values() for v in values] or ["whole programme"]
+    period = financial_years.funder_period(*summary.window)
+    when = (
+        period.name
+        if period is not None
+        else f"{summary.window[0]:%Y-%m-%d} to {summary.window[1]:%Y-%m-%d}"
+    )
+    words = unicodedata.normalize("NFKD", " ".join([*parts, when])).encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", words.decode("ascii").lower()).strip("-")
+    return f"impact-summary-{slug}"
 
 
 def previous_funder_scope(scope: metrics.Scope, window: tuple[dt.date, dt.date]) -> metrics.Scope:

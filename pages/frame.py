@@ -298,6 +298,15 @@ def load(
         busy()
 
 
+def uncached(ctx: PageContext, function: Callable[..., Any]) -> Any:
+    """Call an analysis function `(con, scope, settings)` afresh on this run (a cache key that
+    must see every change, such as the impact pack's)."""
+    try:
+        return function(connection(ctx.db_path), ctx.scope, ctx.settings)
+    except database.DatabaseBusy:
+        busy()
+
+
 def load_catalog(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
     """As `load`, for what ignores the filters (the Data page's tables): cached on the data
     version only, so a filter change does not run it again."""
