@@ -187,7 +187,9 @@ def equations(views: Views) -> Iterator[Equation]:
         def v(path: str, part: Part = part, window: Window = window) -> Var:
             return (part, window, path)
 
-        def total_is(total: str, cells: Iterable[str]) -> Iterator[Equation]:
+        def total_is(
+            total: str, cells: Iterable[str], paths: set[str] = paths
+        ) -> Iterator[Equation]:
             cells = [c for c in cells if c in paths]
             if total in paths and cells:
                 yield [(1, v(total)), *[(-1, v(c)) for c in cells]]
