@@ -465,12 +465,20 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _funder_scope_allowed(db: str, scope: object, settings: Settings) -> None:
-    """Funders' figures obey the differencing rule (METRICS.md): refuse any other filters."""
-    from analysis import metrics, privacy
+    """Funders' figures obey the differencing rule (METRICS.md): refuse any other filters, and
+    any window but a financial year or one of its quarters (complete or to date)."""
+    from analysis import financial_years, metrics, privacy
+    from analysis.report import funder_window
 
     assert isinstance(scope, metrics.Scope)
+    if (scope.date_from is None) != (scope.date_to is None) or (
+        scope.date_from is not None
+        and scope.date_to is not None
+        and financial_years.funder_period(scope.date_from, scope.date_to) is None
+    ):
+        raise UsageError(f"python -m analysis report: {financial_years.PERIODS_ACCEPTED}")
     with database.read(db) as con:
-        window = metrics.resolve_window(con, scope)
+        window = funder_window(con, scope)
         problem = privacy.funder_scope_problem(con, scope, window, settings.suppression_k)
     if problem:
         raise UsageError(f"python -m analysis report: {problem}")

@@ -61,6 +61,7 @@ FIGURE_KEYS: tuple[str, ...] = tuple(
 def figure_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per figure: its dotted name, value and whether it is suppressed."""
     suppressed = set(report.get("suppressed", []))
+    not_recorded = set(report.get("not_recorded", []))
     k = report["settings"]["suppression_k"]
     rows = []
     for key in FIGURE_KEYS:
@@ -75,14 +76,15 @@ def figure_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         )
         for path, value in items:
             hidden = path in suppressed
+            unrecorded = path in not_recorded and value is None
             rows.append(
                 {
                     "figure": path,
                     "value": None if hidden else value,
                     "suppressed": "yes" if hidden else "no",
-                    "shown_as": privacy.hidden_words(k)
+                    "shown_as": privacy.hidden_text(report, path, k)
                     if hidden
-                    else ("" if value is None else value),
+                    else (figures.NOT_RECORDED if unrecorded else ("" if value is None else value)),
                     "window_from": report["window"]["from"],
                     "window_to": report["window"]["to"],
                     "audience": report["audience"],
@@ -236,6 +238,7 @@ def aggregate_rows(summary: impact.ImpactSummary, settings: Settings) -> list[di
             ("punctuality_rate", record["punctuality_rate"], record["punctuality_suppressed"]),
         ):
             value = None if hidden or pd.isna(value) else float(value)
+            value = figures.rounded(figures.get(figure).funder_rounding, value)
             rows.append(
                 {
                     "figure": figure,
@@ -267,7 +270,7 @@ def target_rows(summary: impact.ImpactSummary) -> list[dict[str, Any]]:
             ("projected", t.projected, t.projected_text),
             ("status", t.status, t.status_text),
         ):
-            hidden = t.hidden and part != "target"
+            hidden = t.hidden and part in ("actual", "projected")  # the status is kept
             rows.append(
                 {
                     "figure": f"targets.{t.index}.{part}",

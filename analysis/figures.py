@@ -15,8 +15,10 @@ documented and suppressed as its kind says.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 # --- what the scoped attendance rows add up --------------------------------------------------
 
@@ -181,6 +183,74 @@ KINDS = {
     "curve": "a list of points, one per bucket of weeks in the programme: each value is hidden "
     "as its own rows say",
 }
+# How each kind is shown to a funder (METRICS.md, "Funders: one family of periods, counts
+# rounded to 5"): counts and sums to the nearest 5, rates to a whole percent, means and medians
+# to one decimal; settings, lists and targets' own numbers as they are.
+FUNDER_ROUNDING: dict[str, str | None] = {
+    "people": "nearest_5",
+    "count": "nearest_5",
+    "hours": "nearest_5",
+    "minutes": "nearest_5",
+    "distribution": "nearest_5",
+    "rate": "whole_percent",
+    "median": "one_decimal",
+    "mean": "one_decimal",
+    "setting": None,
+    "list": None,
+    "targets": None,
+}
+# A value within this of a half counts as a half (23/40 = 0.575 shows as 0.58).
+HALF_TOLERANCE = 1e-9
+
+
+def _half_up(x: float) -> int:
+    return math.floor(x + 0.5 + HALF_TOLERANCE)
+
+
+def rounded(rounding: str | None, value: Any) -> Any:
+    """`value` as a funder sees it under `rounding` (one of FUNDER_ROUNDING's), halves up."""
+    if value is None or rounding is None or isinstance(value, bool):
+        return value
+    if rounding == "nearest_5":
+        return 5 * _half_up(value / 5)
+    if rounding == "whole_percent":
+        return _half_up(value * 100) / 100
+    if rounding == "one_decimal":
+        return _half_up(value * 10) / 10
+    raise ValueError(f"unknown rounding {rounding!r}")
+
+
+@dataclass(frozen=True)
+class Input:
+    """Something a programme may not record at all (a Salesforce PMM export has no arrival
+    times). It is not recorded when rows in scope that would carry it exist (`rows`) and none
+    of them does (`recorded`); a figure that `needs` it is then "not recorded", never 0."""
+
+    name: str
+    rows: str  # SQL over the scoped rows
+    recorded: str  # SQL over the scoped rows
+    words: str  # a sentence: what is not recorded and what cannot be shown
+
+
+INPUTS: dict[str, Input] = {
+    i.name: i
+    for i in (
+        Input(
+            "arrival_times",
+            "present",
+            "present AND (minutes_late IS NOT NULL OR attendance = 'late')",
+            "Arrival times are not recorded, so punctuality cannot be shown",
+        ),
+        Input(
+            "beneficiary_ids",
+            f"{BENEFICIARY} AND present",
+            f"{BENEFICIARY} AND present AND beneficiary_id IS NOT NULL",
+            "Beneficiary codes are not recorded, so the number of beneficiaries cannot be shown",
+        ),
+    )
+}
+NOT_RECORDED = "not recorded"
+
 # Kinds that are not one value or one breakdown, and so have their own table in exports.
 OWN_TABLE = ("list", "targets")
 # Number formats of the cards (`charts.format_figure`).
@@ -205,6 +275,13 @@ class Figure:
     target: str | None = None  # flow, stock or rate when a target can be set on it
     audiences: tuple[str, ...] = ("manager", "funder")
     in_report: bool = True  # a figure of `python -m analysis report`
+    needs: str | None = None  # an input of INPUTS the programme may not record
+    kept_unrecorded: bool = False  # keeps its value (in part) when `needs` is not recorded
+
+    @property
+    def funder_rounding(self) -> str | None:
+        """How a funder sees it: FUNDER_ROUNDING of its kind."""
+        return FUNDER_ROUNDING[self.kind]
 
     @property
     def group(self) -> str:
@@ -355,6 +432,7 @@ FIGURES: tuple[Figure, ...] = (
         _rows_of("the present records (the denominator)"),
         Ratio(("on_time",), ("present",)),
         target="rate",
+        needs="arrival_times",
     ),
     Figure(
         "mean_minutes_late",
@@ -368,6 +446,7 @@ FIGURES: tuple[Figure, ...] = (
         "the mean of the minutes late of late records whose minutes late are known",
         _rows_of("the late records with a known time"),
         Statistic("avg", "minutes_late", "late_known"),
+        needs="arrival_times",
     ),
     Figure(
         "median_minutes_late",
@@ -381,6 +460,7 @@ FIGURES: tuple[Figure, ...] = (
         "the median over the same records",
         _rows_of("the late records with a known time"),
         Statistic("median", "minutes_late", "late_known"),
+        needs="arrival_times",
     ),
     # --- beneficiary meetings and staff time
     Figure(
@@ -421,6 +501,7 @@ FIGURES: tuple[Figure, ...] = (
         "late records at `beneficiary_meeting` sessions",
         _rows_of("those records"),
         Total(("beneficiary_late",)),
+        needs="arrival_times",
     ),
     Figure(
         "beneficiaries_reached",
@@ -436,6 +517,7 @@ FIGURES: tuple[Figure, ...] = (
         ON_ITSELF,
         Distinct("beneficiary_id", "beneficiary_present"),
         target="flow",
+        needs="beneficiary_ids",
     ),
     Figure(
         "peer_support_hours",
@@ -466,6 +548,8 @@ FIGURES: tuple[Figure, ...] = (
         "(where known), plus the full length of the session for each `no_show` record",
         _rows_of("the late records with a known time and the no-shows summed"),
         Total(("lost_late", "lost_no_show"), floating=True),
+        needs="arrival_times",
+        kept_unrecorded=True,
     ),
     # --- shadowing
     Figure(
@@ -952,6 +1036,11 @@ def get(key: str) -> Figure:
         if parent in _BY_KEY:
             return _BY_KEY[parent]
     raise KeyError(f"no figure {key!r} in the registry")
+
+
+def is_registered(key: str) -> bool:
+    """Whether `key` is a figure's own key (not a cell of a breakdown)."""
+    return key in _BY_KEY
 
 
 def find(key: str) -> Figure | None:

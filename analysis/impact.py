@@ -15,7 +15,10 @@ the other.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,7 @@ from analysis import (
     catalog,
     charts,
     figures,
+    financial_years,
     journey_charts,
     learning_log,
     metrics,
@@ -34,7 +38,7 @@ from analysis import (
     targets,
 )
 from analysis.records import LOWER_IS_BETTER, MILESTONE_CODES
-from analysis.report import build_report
+from analysis.report import build_report, funder_window
 from analysis.settings import Settings
 
 MILESTONE_LABELS: dict[str, str] = {
@@ -147,15 +151,15 @@ class TargetRow:
     who: str  # the stream's name, or "whole programme"
     period: tuple[str, str]  # ISO dates
     period_text: str  # "1 April 2025 to 31 March 2026"
-    hidden: bool  # actual, projection and status not shown (fewer than k people)
+    hidden: bool  # actual and projection not shown (fewer than k people); status shown
     target: float
     actual: float | None
     projected: float | None
-    status: str | None  # None when hidden
+    status: str | None
     target_text: str  # "at least 85%", "at most 10%", "120"
     actual_text: str
     projected_text: str
-    status_text: str  # "On track", "Not shown: fewer than 5 people"
+    status_text: str  # "On track", "Met"
     sentence: str
 
 
@@ -227,8 +231,39 @@ def period_words(window: tuple[dt.date, dt.date]) -> tuple[str, str]:
     )
 
 
+def file_stem(summary: ImpactSummary) -> str:
+    """A download's name without its extension: the funder's stream (or part of the programme)
+    and the period, e.g. `impact-summary-lottery-reaching-communities-q3-2025-26`."""
+    parts = [v for values in summary.filters.values() for v in values] or ["whole programme"]
+    period = financial_years.funder_period(*summary.window)
+    when = (
+        period.name
+        if period is not None
+        else f"{summary.window[0]:%Y-%m-%d} to {summary.window[1]:%Y-%m-%d}"
+    )
+    words = unicodedata.normalize("NFKD", " ".join([*parts, when])).encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", words.decode("ascii").lower()).strip("-")
+    return f"impact-summary-{slug}"
+
+
+def previous_funder_scope(scope: metrics.Scope, window: tuple[dt.date, dt.date]) -> metrics.Scope:
+    """The comparison: the previous period of the same kind (the previous financial year, or
+    quarter, complete) when the window is one of a funder's periods; otherwise the period of the
+    same length just before it."""
+    period = financial_years.funder_period(*window)
+    if period is None:
+        return metrics.previous_scope(scope, window)
+    previous = period.previous()
+    return dataclasses.replace(scope, date_from=previous.start, date_to=previous.end)
+
+
 def previous_words(window: tuple[dt.date, dt.date]) -> str:
     """How the previous period reads in a change: 'the previous 12 months' or 'period'."""
+    period = financial_years.funder_period(*window)
+    if period is not None:
+        previous = period.previous()
+        kind = "financial year" if previous.quarter is None else "quarter"
+        return f"the previous {kind} ({previous.name})"
     months = _whole_months(window)
     if months == 1:
         return "the previous month"
@@ -256,9 +291,22 @@ def _percent_text(value: Any) -> str:
 FORMATS = {"count": _count_text, "hours": _count_text, "rate": _percent_text}
 
 
-def figure_text(value: Any, suppressed: bool, kind: str, k: int) -> tuple[str, str]:
+def figure_text(
+    value: Any,
+    suppressed: bool,
+    kind: str,
+    k: int,
+    for_others: bool = False,
+    not_recorded: bool = False,
+) -> tuple[str, str]:
     """(on screen, in a sentence) for a figure: 'Not shown' / 'fewer than 5' when suppressed
-    (a card says why beneath it: `privacy.hidden_reason`)."""
+    for its own few people (a card says why beneath it: `privacy.hidden_reason`), the words of
+    `privacy.FOR_OTHERS_WORDS` when hidden for another's sake, 'not recorded' when its inputs
+    are not recorded."""
+    if not_recorded:
+        return _capitalised(figures.NOT_RECORDED), figures.NOT_RECORDED
+    if suppressed and for_others:
+        return privacy.HIDDEN_SHORT, privacy.FOR_OTHERS_WORDS
     if suppressed:
         return privacy.HIDDEN_SHORT, f"fewer than {k}"
     if value is None:
@@ -358,7 +406,9 @@ def _headline(
     k = settings.suppression_k
     value = _get(report, key)
     hidden = key in report["suppressed"]
-    shown, spoken = figure_text(value, hidden, kind, k)
+    for_others = privacy.is_for_others(report, key)
+    unrecorded = key in report.get("not_recorded", ()) and value is None
+    shown, spoken = figure_text(value, hidden, kind, k, for_others, unrecorded)
     previous_shown: str | None = None
     change: str | None = None
     delta: str | None = None
@@ -379,7 +429,12 @@ def _headline(
         to=long_date(dt.date.fromisoformat(report["window"]["to"])),
         target=int(target) if float(target).is_integer() else target,
     )
-    if hidden and kind != "count":
+    if unrecorded:
+        text = not_recorded_sentence(key)
+        change = None
+    elif hidden and for_others:
+        text = f"{HIDDEN_SUBJECTS.get(key, label.lower())} is {privacy.FOR_OTHERS_WORDS}"
+    elif hidden and kind != "count":
         text = f"{HIDDEN_SUBJECTS[key]} is not shown, as it rests on fewer than {k} mentors"
     elif value is None and not hidden:
         text = f"there is no figure for {HIDDEN_SUBJECTS.get(key, label)}, as nothing was recorded"
@@ -387,6 +442,13 @@ def _headline(
     return Headline(
         key, label, value, hidden, shown, spoken, previous_shown, change, delta, sentence
     )
+
+
+def not_recorded_sentence(key: str) -> str:
+    """What a sentence on a not-recorded figure says instead: its input's words."""
+    needs = figures.get(key).needs
+    assert needs is not None, key
+    return figures.INPUTS[needs].words
 
 
 def _lead(period: str, headlines: dict[str, Headline]) -> str:
@@ -400,6 +462,18 @@ def _lead(period: str, headlines: dict[str, Headline]) -> str:
     else:
         how = (
             f"through {hours.spoken} {_plural(round(hours.value), 'hour', 'hours')} of peer support"
+        )
+    if beneficiaries.spoken == figures.NOT_RECORDED:
+        gave = (
+            "gave peer support"
+            if hours.suppressed or hours.value is None
+            else f"gave {hours.spoken} {_plural(round(hours.value), 'hour', 'hours')} of peer "
+            "support"
+        )
+        return (
+            f"{_capitalised(period)}, {mentors.spoken} {mentor_word} {gave} "
+            "(beneficiary codes are not recorded, so the number of beneficiaries cannot be "
+            "shown)."
         )
     return (
         f"{_capitalised(period)}, {mentors.spoken} {mentor_word} supported "
@@ -452,9 +526,12 @@ def target_rows(report: dict[str, Any], k: int) -> list[TargetRow]:
     streams = (report.get("filters") or {}).get("funding_streams") or []
     hidden_paths = set(report.get("suppressed", []))
     rows = []
+    window = (report["window"]["from"], report["window"]["to"])
     for n, entry in enumerate(report.get("targets", [])):
         if not targets.in_pack(entry, streams):
             continue
+        if entry["period"]["from"] > window[1] or entry["period"]["to"] < window[0]:
+            continue  # the pack lists the targets whose period overlaps its own
         figure = entry["figure"]
         hidden = f"targets.{n}.actual" in hidden_paths
         goal = targets.value_text(figure, entry["target"])
@@ -483,13 +560,11 @@ def target_rows(report: dict[str, Any], k: int) -> list[TargetRow]:
                 target=float(entry["target"]),
                 actual=None if hidden else entry["actual"],
                 projected=None if hidden else entry["projected"],
-                status=None if hidden else entry["status"],
+                status=entry["status"],  # decided on the exact values: always shown
                 target_text=goal,
                 actual_text=actual_text,
                 projected_text=projected_text,
-                status_text=(
-                    _capitalised(words) if hidden else targets.STATUS_WORDS[entry["status"]]
-                ),
+                status_text=targets.STATUS_WORDS[entry["status"]],
                 sentence=targets.entry_sentence(entry, k, heading),
             )
         )
@@ -810,9 +885,9 @@ def summary(
     con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings
 ) -> ImpactSummary:
     """The impact summary for the scope: funder figures only, every one through suppression."""
-    window = metrics.resolve_window(con, scope)
+    window = funder_window(con, scope)
     scope = metrics.with_window(scope, window)
-    previous_scope = metrics.previous_scope(scope, window)
+    previous_scope = previous_funder_scope(scope, window)
     assert previous_scope.date_from is not None and previous_scope.date_to is not None
     previous_window = (previous_scope.date_from, previous_scope.date_to)
     report = build_report(con, scope, settings, "funder")

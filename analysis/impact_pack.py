@@ -13,7 +13,9 @@ seconds, once per pack, for all the charts together.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,9 @@ import plotly.graph_objects as go
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from analysis import clock, impact, learning_log, metrics, privacy, rendering, targets
+from analysis import clock, database, impact, learning_log, metrics, privacy, rendering, targets
 from analysis.charts import OKABE_ITO, Chart
+from analysis.report import funder_window
 from analysis.settings import Settings
 
 # Where DejaVu Sans usually lives; without it the pack falls back to Helvetica (Latin-1 only).
@@ -518,9 +521,37 @@ def pdf_bytes(
     return bytes(pdf.output())
 
 
-def pack_bytes(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> bytes:
-    """The impact pack for a scope (for the page's cached loader)."""
+def pack_bytes(
+    con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings, *, key: str = ""
+) -> bytes:
+    """The impact pack for a scope (for the page's cached loader). `key`: `pack_key` of the
+    same arguments, which the loader caches on; unused here."""
+    del key
     return pdf_bytes(impact.summary(con, scope, settings), settings)
+
+
+def pack_key(con: duckdb.DuckDBPyConnection, scope: metrics.Scope, settings: Settings) -> str:
+    """A digest of everything the pack shows beyond its figures' records: the data version,
+    the notes shared with funders, the targets, every setting, the period and the stream. The
+    page caches the pack on it, so any of them changing makes a new pack."""
+    window = funder_window(con, scope)
+    notes = con.execute(
+        "SELECT note_id, noted_on, note, share_with_funders FROM learning_notes "
+        "WHERE share_with_funders ORDER BY note_id"
+    ).fetchall()
+    agreed = con.execute(
+        "SELECT figure, period_start, period_end, target, funding_stream, wording FROM targets "
+        "ORDER BY ALL"
+    ).fetchall()
+    parts = (
+        database.data_version(con),
+        notes,
+        agreed,
+        sorted(dataclasses.asdict(settings).items()),
+        window,
+        metrics.with_window(scope, window),
+    )
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
 
 def write_pdf(summary: impact.ImpactSummary, settings: Settings, out: Path) -> None:

@@ -104,6 +104,7 @@ def add_note(
         database.write_audit(
             con, user, "learning log: add", _audit_detail(note_id, noted_on, shared)
         )
+        database.bump_data_version(con)  # a shared note is in the funders' pack
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

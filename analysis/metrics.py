@@ -578,3 +578,25 @@ def previous_scope(scope: Scope, window: tuple[dt.date, dt.date]) -> Scope:
 def with_window(scope: Scope, window: tuple[dt.date, dt.date]) -> Scope:
     """The scope with its window made explicit (so cache keys and reports agree)."""
     return dataclasses.replace(scope, date_from=window[0], date_to=window[1])
+
+
+def unrecorded_inputs(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    settings: Settings,
+    window: tuple[dt.date, dt.date],
+) -> set[str]:
+    """The inputs of `figures.INPUTS` the programme does not record in the scope: rows that
+    would carry one exist in the window, and none of them does."""
+    p = params(scope, settings, window)
+    table = rows_table(con, p)
+    columns = ", ".join(
+        f"count(*) FILTER (WHERE {i.rows}) AS {name}_rows, "
+        f"count(*) FILTER (WHERE {i.recorded}) AS {name}_recorded"
+        for name, i in figures.INPUTS.items()
+    )
+    sql = scope_sql(table) + f"SELECT {columns} FROM rows_in"
+    got = _one(con, sql, p)
+    return {
+        name for name in figures.INPUTS if got[f"{name}_rows"] > 0 and got[f"{name}_recorded"] == 0
+    }

@@ -11,6 +11,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from analysis import figures
 from analysis.settings import Settings
 
 # Breakdowns whose cells add up to a total the funder also sees.
@@ -55,6 +56,11 @@ def _set(tree: dict[str, Any], path: str, value: Any) -> None:
     node[key] = value
 
 
+def set_value(tree: dict[str, Any], path: str, value: Any) -> None:
+    """Set the figure at a dotted path (keys may hold dots)."""
+    _set(tree, path, value)
+
+
 def is_small(people: int, k: int) -> bool:
     """True when a figure rests on some people, but fewer than k."""
     return 0 < people < k
@@ -66,19 +72,93 @@ def suppressed_paths(
     k: int,
     partitions: Sequence[Sequence[str]] = (),
 ) -> list[str]:
-    """The dotted paths to hide: primary suppression, then secondary in each breakdown (those
-    of BREAKDOWNS_WITH_TOTAL, and `partitions`: lists of the cells of other such breakdowns)."""
+    """The dotted paths to hide: primary suppression, then secondary to a fixed point over the
+    breakdowns of SECONDARY_ORDER present in `values`, then `partitions` (lists of the cells of
+    other such breakdowns), then retention with the funnel."""
     hidden = {path for path, people in support.items() if is_small(people, k)}
-    groups = [
-        [p for p in support if p.startswith(breakdown + ".")] for breakdown in BREAKDOWNS_WITH_TOTAL
-    ]
-    for cells in [*groups, *partitions]:
-        hidden_cells = [p for p in cells if p in hidden]
-        if len(hidden_cells) == 1:
+    groups = [*breakdowns_in(values), *partitions]
+    _secondary(values, support, hidden, groups)
+    if hidden & set(RETENTION_GOES_WITH):
+        hidden |= {p for p in support if p.startswith("retention.") and _get(values, p) is not None}
+    return sorted(hidden)
+
+
+# Secondary suppression's breakdowns with a shown total (METRICS.md, third release), in the
+# order each pass takes them. A breakdown absent from the report is skipped, so another
+# module's breakdown slots in by its place here. Shapes: "cells", the object's values are the
+# cells; "outcomes", the three outcomes in it; "each", the outcomes of each child (sorted);
+# "across", each of the funnel's counts across the children (sorted).
+SECONDARY_ORDER: tuple[tuple[str, str], ...] = (
+    ("stages.distribution", "cells"),
+    ("funnel", "outcomes"),
+    ("funnel.by_cohort", "each"),
+    ("funnel.by_cohort", "across"),
+    ("funnel.withdrawn_by_step", "cells"),
+    ("funnel.withdrawn_by_reason", "cells"),
+    ("conduct.by_category.concerns", "cells"),
+    ("conduct.by_category.strengths", "cells"),
+)
+FUNNEL_OUTCOMES = ("completed", "withdrawn", "in_programme")
+FUNNEL_COUNTS = (
+    "started",
+    "training_completed",
+    "shadowing_completed",
+    "first_mentoring",
+    "completed",
+    "withdrawn",
+    "in_programme",
+)
+# Retention is a share of the starters kept: hidden whenever these are.
+RETENTION_GOES_WITH = ("funnel.started", "funnel.withdrawn")
+
+
+def _node(values: dict[str, Any], path: str) -> Any:
+    try:
+        return _get(values, path)
+    except KeyError:
+        return None
+
+
+def breakdowns_in(values: dict[str, Any]) -> list[list[str]]:
+    """The cells of each breakdown of SECONDARY_ORDER in `values`, in order."""
+    out: list[list[str]] = []
+    for path, shape in SECONDARY_ORDER:
+        node = _node(values, path)
+        if not isinstance(node, dict):
+            continue
+        if shape == "cells":
+            out.append([f"{path}.{key}" for key in node])
+        elif shape == "outcomes":
+            out.append([f"{path}.{o}" for o in FUNNEL_OUTCOMES if o in node])
+        elif shape == "each":
+            out += [[f"{path}.{c}.{o}" for o in FUNNEL_OUTCOMES] for c in sorted(node)]
+        elif shape == "across":
+            out += [[f"{path}.{c}.{n}" for c in sorted(node)] for n in FUNNEL_COUNTS]
+        else:
+            raise ValueError(f"unknown breakdown shape {shape!r}")
+    return out
+
+
+def _secondary(
+    values: dict[str, Any],
+    support: dict[str, int],
+    hidden: set[str],
+    groups: Sequence[Sequence[str]],
+) -> None:
+    """Secondary suppression to a fixed point: in a breakdown with exactly one hidden cell,
+    hide its smallest shown non-zero cell (ties: the smallest path), until a whole pass hides
+    nothing more. Decided on the exact values."""
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            cells = [p for p in group if p in support]
+            if sum(p in hidden for p in cells) != 1:
+                continue
             candidates = [p for p in cells if p not in hidden and (_get(values, p) or 0) > 0]
             if candidates:
                 hidden.add(min(candidates, key=lambda p: (_get(values, p), p)))
-    return sorted(hidden)
+                changed = True
 
 
 def suppress(
@@ -95,6 +175,43 @@ def suppress(
     return out, hidden
 
 
+def for_funder(
+    values: dict[str, Any],
+    support: dict[str, int],
+    settings: Settings,
+    not_recorded: Sequence[str] = (),
+) -> tuple[dict[str, Any], list[str]]:
+    """The one way out to a funder: suppression (primary, secondary to a fixed point, retention
+    with the funnel) decided on the exact values, then every shown value rounded as its kind
+    says (`figures.FUNDER_ROUNDING`). Not-recorded figures are never in the suppressed list."""
+    unrecorded = set(not_recorded)
+    exact_support = {p: n for p, n in support.items() if p not in unrecorded}
+    out, hidden = suppress(values, exact_support, settings)
+    return rounded_for_funder(out), hidden
+
+
+def hidden_for_others(support: dict[str, int], hidden: Sequence[str], k: int) -> list[str]:
+    """Of the hidden paths, those that do not rest on fewer than k people: hidden so that a
+    smaller number cannot be worked out (secondary suppression, retention with the funnel)."""
+    return sorted(p for p in hidden if not is_small(support.get(p, 0), k))
+
+
+def rounded_for_funder(
+    values: dict[str, Any], prefix: str = "", figure: figures.Figure | None = None
+) -> dict[str, Any]:
+    """A copy of the report's figures with each shown value rounded as its figure's kind says
+    (a breakdown's cells as their breakdown's); a key the registry does not know is kept."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        own = figure or (figures.find(path) if figures.is_registered(path) else None)
+        if isinstance(value, dict):
+            out[key] = rounded_for_funder(value, f"{path}.", own)
+        else:
+            out[key] = value if own is None else figures.rounded(own.funder_rounding, value)
+    return out
+
+
 # How a suppressed figure reads for a funder: in words, never "<k" beside a unit ("Hours of
 # peer support <5" reads as a value). Only a chart may mark a hidden bar "<k", where its caption
 # or legend says in words what the mark means.
@@ -109,6 +226,22 @@ def hidden_reason(k: int) -> str:
 def hidden_words(k: int) -> str:
     """A suppressed figure in words, where its value would be: 'not shown: fewer than 5 people'."""
     return f"not shown: {hidden_reason(k)}"
+
+
+# A figure hidden for another's sake (secondary suppression, retention with the funnel) did not
+# rest on fewer than k people: it never reads "<5" or "fewer than 5" (METRICS.md).
+FOR_OTHERS_WORDS = "not shown, so that a smaller number cannot be worked out"
+ROUNDING_NOTE = "Counts are rounded to the nearest 5"
+
+
+def is_for_others(report: dict[str, Any], path: str) -> bool:
+    """Whether the report hides `path` for another's sake rather than for its own few people."""
+    return path in report.get("suppressed_for_others", ())
+
+
+def hidden_text(report: dict[str, Any], path: str, k: int) -> str:
+    """A hidden figure of `report` in words: why it is not shown."""
+    return FOR_OTHERS_WORDS if is_for_others(report, path) else hidden_words(k)
 
 
 def shown(value: Any, suppressed: bool, k: int, fmt: str = "{:,}") -> str:

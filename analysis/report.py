@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import duckdb
 
-from analysis import conduct, journey, metrics, privacy, targets
+from analysis import conduct, figures, financial_years, journey, metrics, privacy, targets
 from analysis.settings import Settings
+
+
+def funder_window(con: duckdb.DuckDBPyConnection, scope: metrics.Scope) -> tuple[dt.date, dt.date]:
+    """A funder's window: the scope's dates, or without them the financial year holding the
+    programme's latest session, up to that session's date (METRICS.md)."""
+    if scope.date_from is not None or scope.date_to is not None:
+        return metrics.resolve_window(con, scope)
+    known = metrics.data_window(con)
+    if known is None:
+        return metrics.resolve_window(con, scope)
+    return financial_years.default_funder_window(known[1])
+
+
+def funder_scope(con: duckdb.DuckDBPyConnection, scope: metrics.Scope) -> metrics.Scope:
+    """The scope with a funder's window made explicit."""
+    return metrics.with_window(scope, funder_window(con, scope))
+
+
+def not_recorded_paths(unrecorded: set[str]) -> list[str]:
+    """The report's figures whose inputs are not recorded, sorted."""
+    return sorted(f.key for f in figures.FIGURES if f.needs in unrecorded and f.in_report)
 
 
 def build_report(
@@ -35,11 +57,16 @@ def _build(
     audience: str,
     with_targets: bool,
 ) -> dict[str, Any]:
-    figures = metrics.compute(con, scope, settings, with_at_risk=audience == "manager")
-    journey_figures = journey.compute(con, scope, settings, figures.window)
-    conduct_figures = conduct.compute(con, scope, settings, figures.window)
+    if audience == "funder":
+        scope = funder_scope(con, scope)
+    computed = metrics.compute(con, scope, settings, with_at_risk=audience == "manager")
+    journey_figures = journey.compute(con, scope, settings, computed.window)
+    conduct_figures = conduct.compute(con, scope, settings, computed.window)
+    not_recorded = not_recorded_paths(
+        metrics.unrecorded_inputs(con, scope, settings, computed.window)
+    )
     report: dict[str, Any] = {
-        "window": {"from": figures.window[0].isoformat(), "to": figures.window[1].isoformat()},
+        "window": {"from": computed.window[0].isoformat(), "to": computed.window[1].isoformat()},
         "filters": scope.filters(),
         "audience": audience,
         "settings": {
@@ -49,27 +76,32 @@ def _build(
         },
     }
     agreed, hidden_targets = (
-        targets.for_report(con, scope, settings, figures.window[1], audience)
+        targets.for_report(con, scope, settings, computed.window[1], audience, not_recorded)
         if with_targets
         else ([], [])
     )
+    values = computed.values | journey_figures.values
+    for path in not_recorded:
+        if not figures.get(path).kept_unrecorded:
+            privacy.set_value(values, path, None)
     if audience == "manager":
-        report.update(figures.values | journey_figures.values | conduct_figures.values)
+        report.update(values | conduct_figures.values)
         if with_targets:
             report["targets"] = agreed
-        report["at_risk"] = figures.at_risk
+        report["at_risk"] = computed.at_risk
     else:
-        values, suppressed = privacy.suppress(
-            figures.values | journey_figures.values,
-            figures.support | journey_figures.support,
-            settings,
-            journey_figures.partitions,
+        shown, suppressed = privacy.for_funder(
+            values, computed.support | journey_figures.support, settings, not_recorded
         )
         conduct_values, conduct_hidden = conduct.funder_view(
             conduct_figures, settings.suppression_k
         )
-        report.update(values | conduct_values)
+        report.update(shown | conduct_values)
         if with_targets:
             report["targets"] = agreed
         report["suppressed"] = sorted(suppressed + hidden_targets + conduct_hidden)
+        report["suppressed_for_others"] = privacy.hidden_for_others(
+            computed.support | journey_figures.support, suppressed, settings.suppression_k
+        )
+    report["not_recorded"] = not_recorded
     return report

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from analysis import conduct, database, metrics, privacy
+from analysis import conduct, database, figures, metrics, privacy
 from analysis.records import LOWER_IS_BETTER, TARGET_FIGURE_KINDS, WHOLE_PROGRAMME
 from analysis.settings import Settings
 
@@ -265,18 +265,29 @@ def for_report(
     settings: Settings,
     on: dt.date,
     audience: str,
+    not_recorded: tuple[str, ...] | list[str] = (),
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The report's `targets` list and, for funders, the suppressed paths in it: where the
-    actual rests on fewer than k people, its actual, projection and status are hidden."""
+    actual rests on fewer than k people, its actual and projection are hidden (its status,
+    decided on the exact values, is kept); every shown actual and projection is rounded as its
+    figure's kind says. A target on a figure in `not_recorded` has no actual and no data."""
     evaluations = evaluate(con, load(con, scope.funding_streams or None), settings, on)
     entries = [e.as_report() for e in evaluations]
     hidden: list[str] = []
+    for entry in entries:
+        figure = figures.find(entry["figure"])
+        if entry["figure"] in not_recorded and not (figure and figure.kept_unrecorded):
+            entry.update(actual=None, projected=None, status="no_data")
     if audience == "funder":
         for n, (entry, evaluation) in enumerate(zip(entries, evaluations, strict=True)):
             if privacy.is_small(evaluation.people, settings.suppression_k):
-                for key in ("actual", "projected", "status"):
+                for key in ("actual", "projected"):
                     entry[key] = None
                     hidden.append(f"targets.{n}.{key}")
+            figure = figures.find(entry["figure"])
+            rounding = figure.funder_rounding if figure else None
+            for key in ("actual", "projected"):
+                entry[key] = figures.rounded(rounding, entry[key])
     return entries, hidden
 
 
@@ -433,6 +444,10 @@ def entry_sentence(entry: dict[str, Any], k: int, heading: str | None = None) ->
         return f"{head}: target {goal}; progress not shown: fewer than {k} people."
     if entry["status"] == "not_started":
         return f"{head}: target {goal}; the period has not started yet."
+    if entry["actual"] is None and entry["status"] != "no_data":
+        # hidden: the status, decided on the exact values, is still said
+        words = STATUS_WORDS[entry["status"]].lower()
+        return f"{head}: target {goal}; the number is not shown (fewer than {k} people): {words}."
     if entry["actual"] is None:
         return f"{head}: target {goal}; no records to measure it yet."
     so_far = value_text(figure, entry["actual"])

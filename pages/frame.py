@@ -353,6 +353,15 @@ def load(
         busy()
 
 
+def uncached(ctx: PageContext, function: Callable[..., Any]) -> Any:
+    """Call an analysis function `(con, scope, settings)` afresh on this run (a cache key that
+    must see every change, such as the impact pack's)."""
+    try:
+        return function(connection(ctx.db_path), ctx.scope, ctx.settings)
+    except database.DatabaseBusy:
+        busy()
+
+
 def load_catalog(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
     """As `load`, for what ignores the filters (the Data page's tables): cached on the data
     version only, so a filter change does not run it again."""
@@ -787,25 +796,30 @@ def funder_groups(
 def funder_filters(
     options: dict[str, list[str]], extent: dict[str, Any], db_path: str, k: int
 ) -> tuple[metrics.Scope, tuple[dt.date, dt.date]]:
-    """A funder's filters, by the differencing rule (METRICS.md): a preset window (never custom
-    dates), and the whole programme, one cohort, one region or one funding stream among those
-    big enough to stand alone."""
-    from analysis import catalog, financial_years
+    """A funder's filters, by the differencing rule (METRICS.md): a financial year or one of
+    its quarters (complete or to date; never custom dates or a rolling window), and the whole
+    programme, one cohort, one region or one funding stream among those big enough to stand
+    alone."""
+    from analysis import financial_years
 
     _restore_filters_from_url(options)
+    periods = funder_period_options(extent)
+    codes = {label: code for label, (code, _) in periods.items()}
+    asked = st.query_params.get("window", "")
+    by_code = {code: label for label, code in codes.items()}
+    if asked in by_code:  # a funder's period is not a manager's window: understood here
+        pending = st.session_state.get("_url_not_understood") or []
+        st.session_state["_url_not_understood"] = [
+            p for p in pending if not p.startswith("the window ")
+        ]
     _say_not_understood()
-    today = clock.today()
-    codes = {label: code for label, code in window_codes(today).items() if code != "custom"}
     if st.session_state.get("filter_window") not in codes:
-        st.session_state["filter_window"] = "Last 12 months"
+        st.session_state["filter_window"] = by_code.get(asked, next(iter(codes)))
     sidebar = st.sidebar
     sidebar.header("Filters")
-    preset = str(sidebar.selectbox("Window", list(codes), key="filter_window"))
-    years = {p.label: p for p in financial_years.presets(today)}
-    if preset in years:
-        window = financial_years.window(years[preset], extent.get("latest_past_session"))
-    else:
-        window = catalog.preset_window(preset, extent)
+    preset = str(sidebar.selectbox("Period", list(codes), key="filter_window"))
+    window = periods[preset][1]
+    assert financial_years.funder_period(*window) is not None
     sidebar.caption(f"{window[0]:%d %b %Y} to {window[1]:%d %b %Y}")
     groups = funder_groups(db_path, current_version(db_path), window, k)
     parts: dict[str, tuple[str, str]] = {WHOLE_PROGRAMME: ("", "")}
@@ -840,6 +854,32 @@ def funder_filters(
         funding_streams=(value,) if dimension == "stream" else (),
     )
     return scope, window
+
+
+def funder_period_options(
+    extent: dict[str, Any],
+) -> dict[str, tuple[str, tuple[dt.date, dt.date]]]:
+    """A funder's periods over the records, label -> (URL code, window): the financial year
+    holding the latest session first (the default), then the other years and quarters, newest
+    first. Codes name the period itself (`fy-2025-q3`), so a shared address keeps its meaning."""
+    from analysis import financial_years
+
+    latest = extent.get("latest_session") or clock.today()
+    earliest = extent.get("earliest_session") or latest
+    periods = [p for p in financial_years.funder_periods(latest, earliest) if p.end >= earliest]
+    ordered = sorted(periods, key=lambda p: (p.quarter is None, p.start), reverse=True)
+    out: dict[str, tuple[str, tuple[dt.date, dt.date]]] = {}
+    for period in ordered:
+        window = financial_years.to_date(period, latest)
+        running = ", to date" if window[1] < period.end else ""
+        if period.quarter is None:
+            label, code = f"Financial year {period.name}{running}", f"fy-{period.first}"
+        else:
+            months = financial_years.QUARTER_MONTHS[period.quarter - 1]
+            label = f"{period.name} ({months}{running})"
+            code = f"fy-{period.first}-q{period.quarter}"
+        out[label] = (code, window)
+    return out
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)

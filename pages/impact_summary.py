@@ -101,7 +101,7 @@ if not_for_funders:  # a manager's filters a funder could not choose: no pack to
     )
     st.stop()
 left, right = st.columns(2)
-file_stem = f"impact-summary-{summary.window[0]:%Y-%m-%d}-to-{summary.window[1]:%Y-%m-%d}"
+file_stem = impact.file_stem(summary)
 with left:
     st.download_button(
         "Download the figures (CSV)",
@@ -123,7 +123,10 @@ with right:
     # Drawing the charts takes a few seconds, so the PDF is made only when asked for, once
     # per data version and filters (the loader caches it).
     # The button's callback records the request, so it survives a rerun of the frame.
-    wanted = (ctx.db_path, ctx.version, ctx.scope)
+    # The pack is cached on everything it shows (data version, shared notes, targets,
+    # settings, period, stream): `impact_pack.pack_key`, read afresh on every run.
+    pack_key = frame.uncached(ctx, impact_pack.pack_key)
+    wanted = (ctx.db_path, pack_key)
     if st.session_state.get("impact_pdf_for") != wanted:
         st.button(
             "Prepare the PDF impact pack",
@@ -134,7 +137,7 @@ with right:
     else:
         try:
             with st.spinner("Drawing the charts for the PDF…"):
-                pack = frame.load(ctx, impact_pack.pack_bytes)
+                pack = frame.load(ctx, impact_pack.pack_bytes, key=pack_key)
         except impact_pack.ChartsUnavailable as exc:
             st.error(f"The PDF cannot be made on this server: {exc}.")
         else:

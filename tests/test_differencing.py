@@ -218,8 +218,12 @@ def test_a_funder_chooses_one_part_of_the_programme(
 ) -> None:
     at = funder_page(clean_db, monkeypatch, {"window": "to-date"})
     windows = list(at.sidebar.selectbox(key="filter_window").options)
-    assert windows[:3] == ["Last 3 months", "Last 12 months", "Programme to date"]
-    assert "Custom dates" not in windows  # fixed periods only (financial years and quarters)
+    # financial years and their quarters only (METRICS.md, third release); the default is the
+    # year holding the latest session, to its date, whatever the address asked for
+    assert windows[0] == "Financial year 2025/26, to date"
+    assert at.sidebar.selectbox(key="filter_window").value == windows[0]
+    assert all(w.startswith(("Financial year ", "Q")) for w in windows), windows
+    assert "Q3 2025/26 (October to December, to date)" in windows
     assert list(at.sidebar.selectbox(key="funder_part").options) == [
         "The whole programme", "Cohort 2024 Q3", "Cohort 2024 Q4", f"Cohort {Q3}",
         "Region North", "Region South West",
@@ -232,10 +236,10 @@ def test_a_crafted_address_gets_the_whole_programme_not_the_combination(
     clean_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = funder_page(
-        clean_db, monkeypatch, {"window": "to-date", "cohort": Q3, "region": THREE_REGIONS}
+        clean_db, monkeypatch, {"window": "fy-2025", "cohort": Q3, "region": THREE_REGIONS}
     )
     assert at.sidebar.selectbox(key="funder_part").value == "The whole programme"
-    assert [m.value for m in at.metric if m.label.startswith("Peer mentors")] == ["40"]
-    at = funder_page(clean_db, monkeypatch, {"window": "to-date", "cohort": Q3})
+    assert [m.value for m in at.metric if m.label.startswith("Peer mentors")] == ["30"]  # 2025/26
+    at = funder_page(clean_db, monkeypatch, {"window": "fy-2025", "cohort": Q3})
     assert at.sidebar.selectbox(key="funder_part").value == f"Cohort {Q3}"
-    assert [m.value for m in at.metric if m.label.startswith("Peer mentors")] == ["6"]
+    assert [m.value for m in at.metric if m.label.startswith("Peer mentors")] == ["5"]  # 6, rounded

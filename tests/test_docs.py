@@ -26,7 +26,15 @@ METRICS_DOC = ROOT / "docs" / "METRICS.md"
 CLEAN = ROOT / "tests" / "samples" / "clean"
 
 # Report keys that are not figures.
-REPORT_META = ("window", "filters", "audience", "settings", "suppressed")
+REPORT_META = (
+    "window",
+    "filters",
+    "audience",
+    "settings",
+    "suppressed",
+    "suppressed_for_others",
+    "not_recorded",
+)
 ALL_TYPES = (*records.RECORD_TYPES, "register")
 
 # Used only when tests/samples/clean is absent: a little of every kind of record.

@@ -33,7 +33,15 @@ def paths(tree: dict[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
-REPORT_META = ("window", "filters", "audience", "settings", "suppressed")
+REPORT_META = (
+    "window",
+    "filters",
+    "audience",
+    "settings",
+    "suppressed",
+    "suppressed_for_others",
+    "not_recorded",
+)
 
 
 @pytest.fixture(scope="module")

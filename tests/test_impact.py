@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from contract import ADDED_IN_SECOND_RELEASE, as_in_contract
+from contract import as_in_contract
 
 from analysis import database, exports, impact, metrics
 from analysis.importer import ImportSource, import_files
@@ -124,32 +124,37 @@ def test_the_summary_rests_on_the_funder_report(
 
 def test_the_sentences_for_the_worked_example(impact_db: Path) -> None:
     summary = summary_for(impact_db, metrics.Scope())
+    # a funder's default period: the financial year holding the latest session, to its date;
+    # every count rounded to the nearest 5, rates to a whole percent
+    assert summary.window == (dt.date(2025, 4, 1), dt.date(2025, 12, 30))
     assert summary.lead == (
-        "Between 14 January 2024 and 30 December 2025, 40 peer mentors supported 80 "
-        "beneficiaries through 890 hours of peer support."
+        "Between 1 April 2025 and 30 December 2025, 30 peer mentors supported 80 "
+        "beneficiaries through 490 hours of peer support."
     )
+    was = "in the previous financial year (2024/25)"
     assert [h.sentence for h in summary.headlines] == [
-        "40 peer mentors took part in the programme.",
-        "Peer mentors supported 80 beneficiaries in one-to-one meetings.",
-        "Mentors gave 890 hours of peer support to beneficiaries.",
-        "Mentors attended 86% of the sessions they were expected at.",
-        # 85%, not the first release's 78%: "late" marks inside the grace period are on time
-        "Mentors arrived on time (within 5 minutes) for 85% of the sessions they attended.",
-        "By 30 December 2025, 20 mentors had completed 10 hours of shadowing a member of staff.",
-        "30 mentors had moved forward on the transition curve since their first assessment.",
-        "39 mentors took part in group days and events.",
+        f"30 peer mentors took part in the programme, unchanged from 30 {was}.",
+        f"Peer mentors supported 80 beneficiaries in one-to-one meetings, unchanged from 80 {was}.",
+        f"Mentors gave 490 hours of peer support to beneficiaries, up 95 from 395 {was}.",
+        "Mentors attended 85% of the sessions they were expected at, down 2 percentage points "
+        f"from 87% {was}.",
+        "Mentors arrived on time (within 5 minutes) for 87% of the sessions they attended, up 4 "
+        f"percentage points from 83% {was}.",
+        "By 30 December 2025, 15 mentors had completed 10 hours of shadowing a member of staff, "
+        f"unchanged from 15 {was}.",
+        "25 mentors had moved forward on the transition curve since their first assessment, up "
+        f"5 from 20 {was}.",
+        f"25 mentors took part in group days and events, down 5 from 30 {was}.",
     ]
     assert summary.milestone_sentence == (
-        # completed shadowing: the shadowing completion date (none is recorded as a milestone)
-        "Milestones reached in the period: 40 mentors completed their training; 20 mentors "
-        "completed their shadowing; 29 mentors held their first mentoring session; fewer than 5 mentors gained an accredited "
-        "qualification; fewer than 5 mentors started volunteering; and fewer than 5 mentors "
-        "started paid work."
+        "Milestones reached in the period: 10 mentors completed their training; fewer than 5 "
+        "mentors completed their shadowing; 10 mentors held their first mentoring session; "
+        "fewer than 5 mentors gained an accredited qualification; fewer than 5 mentors started "
+        "volunteering; and fewer than 5 mentors started paid work."
     )
-    # The records start with this window: there is nothing earlier to compare with.
-    assert not summary.comparable
-    assert all(h.change is None and h.delta is None for h in summary.headlines)
-    assert any("no earlier period" in c for c in summary.caveats)
+    # the previous period of the same kind: the whole previous financial year
+    assert summary.comparable
+    assert summary.previous_window == (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
 
 
 def test_a_year_with_changes_on_the_previous_year(impact_db: Path) -> None:
@@ -158,19 +163,19 @@ def test_a_year_with_changes_on_the_previous_year(impact_db: Path) -> None:
     assert summary.previous_window == (dt.date(2024, 1, 2), dt.date(2024, 12, 31))
     assert summary.comparable
     assert summary.lead == (
-        "In 2025, 33 peer mentors supported 80 beneficiaries through 646 hours of peer support."
+        "In 2025, 35 peer mentors supported 80 beneficiaries through 645 hours of peer support."
     )
     mentors = summary.headline("mentors_active")
     assert mentors.sentence == (
-        "33 peer mentors took part in the programme, up 7 from 26 in the previous 12 months."
-    )
-    assert mentors.delta == "+7"
+        "35 peer mentors took part in the programme, up 10 from 25 in the previous 12 months."
+    )  # 33 and 26, rounded to the nearest 5 as shown
+    assert mentors.delta == "+10"
     attendance = summary.headline("attendance_rate")
     assert attendance.change == "down 1 percentage point from 87% in the previous 12 months"
     assert attendance.delta == "-1 pts"
     # Each change is the previous funder report's figure, compared as shown.
     previous = summary.previous_report
-    assert previous["mentors_active"] == 26 and previous["window"]["to"] == "2024-12-31"
+    assert previous["mentors_active"] == 25 and previous["window"]["to"] == "2024-12-31"
     assert any("only partly covered" in c for c in summary.caveats)
 
 
@@ -260,12 +265,12 @@ def test_figure_text(value: Any, hidden: bool, kind: str, expected: tuple[str, s
     ("window", "period", "title", "previous"),
     [
         ((dt.date(2024, 4, 1), dt.date(2025, 3, 31)), "between April 2024 and March 2025",
-         "April 2024 to March 2025", "the previous 12 months"),
+         "April 2024 to March 2025", "the previous financial year (2023/24)"),
         ((dt.date(2025, 1, 1), dt.date(2025, 12, 31)), "in 2025", "2025", "the previous 12 months"),
         ((dt.date(2025, 3, 1), dt.date(2025, 3, 31)), "in March 2025", "March 2025",
          "the previous month"),
         ((dt.date(2025, 1, 1), dt.date(2025, 3, 31)), "between January 2025 and March 2025",
-         "January 2025 to March 2025", "the previous 3 months"),
+         "January 2025 to March 2025", "the previous quarter (Q3 2024/25)"),
         ((dt.date(2024, 1, 14), dt.date(2025, 12, 30)),
          "between 14 January 2024 and 30 December 2025",
          "14 January 2024 to 30 December 2025", "the previous period"),
@@ -292,7 +297,7 @@ def test_a_suppressed_rate_or_hours_is_not_read_as_fewer_than_k_hours() -> None:
     )
     assert lines["attendance_rate"].shown == "Not shown"
     lead = impact._lead("between x and y", lines)
-    assert lead.endswith("supported 38 beneficiaries through peer support.")
+    assert lead.endswith("supported 40 beneficiaries through peer support.")  # rounded
 
 
 # -- chart data -------------------------------------------------------------------------------
@@ -395,8 +400,8 @@ def test_stage_breakdown_matches_the_report(impact_db: Path) -> None:
     stages = summary.stages
     assert stages["label"].tolist()[:2] == ["1 Immobilisation", "2 Minimisation"]
     shown = dict(zip(stages["label"], stages["value"], strict=True))
-    assert shown["4 Letting go"] == 13
-    assert stages["suppressed"].tolist() == [True, False, True, False, False, True, True, False]
+    assert shown["4 Letting go"] == 10  # 13, rounded to the nearest 5
+    assert stages["suppressed"].tolist() == [True, True, True, False, True, True, True, False]
 
 
 # -- the CSV ----------------------------------------------------------------------------------
@@ -418,15 +423,16 @@ def test_the_csv_holds_the_funder_figures_with_their_marks(
     report = load_json(expected)
     figures = flat({k: v for k, v in report.items() if k in exports_keys()})
     period = {r["figure"]: r for r in rows if r["period"] == "period"}
-    assert set(period) - set(figures) == set(ADDED_IN_SECOND_RELEASE)
+    assert set(period) == set(figures)
     for path, value in figures.items():
         row = period[path]
         if path in report["suppressed"]:
-            assert (row["value"], row["suppressed"], row["shown_as"]) == (
-                "",
-                "yes",
-                f"not shown: fewer than {K} people",
+            words = (
+                "not shown, so that a smaller number cannot be worked out"
+                if path in summary.report["suppressed_for_others"]
+                else f"not shown: fewer than {K} people"
             )
+            assert (row["value"], row["suppressed"], row["shown_as"]) == ("", "yes", words)
         elif value is None:
             assert (row["value"], row["suppressed"]) == ("", "no")
         else:
@@ -442,7 +448,10 @@ def test_the_csv_holds_the_funder_figures_with_their_marks(
         assert row["suppressed"] in ("yes", "no")
         if row["suppressed"] == "yes":
             assert (row["value"], row["shown_as"]) == ("", f"not shown: fewer than {K} people")
-    assert not [r for r in rows if r["period"] == "previous period"]  # nothing to compare with
+    # the previous period of the same kind: the previous financial year, whole
+    assert {
+        (r["window_from"], r["window_to"]) for r in rows if r["period"] == "previous period"
+    } == {("2024-04-01", "2025-03-31")}
 
 
 def exports_keys() -> set[str]:
@@ -455,16 +464,20 @@ def test_the_csv_has_the_previous_period_when_there_is_one(impact_db: Path) -> N
     summary = summary_for(impact_db, YEAR_2025)
     rows = read_csv(exports.aggregates_csv(summary, Settings()))
     previous = {r["figure"]: r for r in rows if r["period"] == "previous period"}
-    assert previous["mentors_active"]["value"] == "26"
+    assert previous["mentors_active"]["value"] == "25"  # 26, rounded
     assert (previous["mentors_active"]["window_from"], previous["mentors_active"]["window_to"]) == (
         "2024-01-02",
         "2024-12-31",
     )
+    for_others = summary.previous_report["suppressed_for_others"]
+    assert for_others  # the worked example has cells hidden for another's sake
     for path in summary.previous_report["suppressed"]:
-        assert (previous[path]["value"], previous[path]["shown_as"]) == (
-            "",
-            f"not shown: fewer than {K} people",
+        words = (
+            "not shown, so that a smaller number cannot be worked out"
+            if path in for_others
+            else f"not shown: fewer than {K} people"
         )
+        assert (previous[path]["value"], previous[path]["shown_as"]) == ("", words)
 
 
 @pytest.mark.parametrize("scope", [metrics.Scope(), Q3, YEAR_2025], ids=["all", "Q3", "2025"])

@@ -152,7 +152,7 @@ def test_the_pack_is_a4_with_page_numbers_charts_and_metadata(
     assert reader.metadata.title.startswith("Peer Mentor Programme: impact summary")
     first = " ".join(reader.pages[0].extract_text().split())
     assert first.startswith(
-        "Peer Mentor Programme Impact summary 14 January 2024 to 30 December 2025"
+        "Peer Mentor Programme Impact summary 1 April 2025 to 30 December 2025"  # 2025/26
     )
     text = pdf_text(packs[name])
     for heading in ("In brief", "Key charts", "How we count", "Small numbers", "About the data"):

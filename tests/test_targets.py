@@ -173,13 +173,13 @@ def test_funders_get_targets_through_suppression(programme_db: Path) -> None:
     report = _report(programme_db, scope, "funder", k=3)
     by_key = {(t["figure"], t["funding_stream"]): (n, t) for n, t in enumerate(report["targets"])}
     n, hidden = by_key[("peer_support_hours", "Lottery")]  # rests on N1 and N3: 2 < 3
-    assert (hidden["actual"], hidden["projected"], hidden["status"]) == (None, None, None)
+    assert (hidden["actual"], hidden["projected"]) == (None, None)
+    assert hidden["status"] is not None  # decided on the exact values, shown (METRICS.md)
     assert hidden["target"] == 10.0 and hidden["wording"] == "Hours for Lottery mentors"
-    assert {f"targets.{n}.actual", f"targets.{n}.projected", f"targets.{n}.status"} <= set(
-        report["suppressed"]
-    )
+    assert {f"targets.{n}.actual", f"targets.{n}.projected"} <= set(report["suppressed"])
+    assert f"targets.{n}.status" not in report["suppressed"]
     _, shown = by_key[("peer_support_hours", None)]  # rests on 3 people
-    assert shown["actual"] == 12.0
+    assert shown["actual"] == 10  # 12 hours, rounded to the nearest 5
     _, zero = by_key[("milestones.volunteering", None)]  # 0 rests on nobody: shown
     assert zero["actual"] == 0.0 and zero["status"] == "off_track"
     assert report["suppressed"] == sorted(report["suppressed"])

@@ -1,0 +1,60 @@
+"""No hidden number a funder can work out (issue 22): the attack of `tests/differencing_solver.py`
+over every view a funder can reach recovers no hidden value exactly, on a 40-mentor programme
+(here, at a size `make test` runs) and on the demo programme (marked slow); and the same attack,
+reading the shown cells as their exact values (as the second release showed them), does recover
+some, so the check can fail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from differencing_solver import Views, attack, collect, narrow
+
+from analysis.admin import create_demo
+from analysis.settings import Settings
+
+END = dt.date(2026, 11, 30)  # fixed: the records never depend on today's date
+
+
+@pytest.fixture(scope="module")
+def small_views(tmp_path_factory: pytest.TempPathFactory) -> Views:
+    db = tmp_path_factory.mktemp("solver") / "forty.duckdb"
+    assert create_demo(db, mentors=40, end=END).landed
+    # this financial year and the one before (the previous-period comparison), every quarter
+    return collect(db, Settings(), only_latest_years=2)
+
+
+def test_a_forty_mentor_programme_gives_no_hidden_value_away(small_views: Views) -> None:
+    result = attack(small_views)
+    assert result.views >= 20 and result.hidden > 100 and result.equations > 100
+    assert result.recovered == {}, sorted(result.recovered.items(), key=str)[:10]
+
+
+def test_without_rounding_the_same_attack_recovers_hidden_values(small_views: Views) -> None:
+    """The check is not empty: with the shown cells exact, subtraction across periods and
+    breakdowns gives hidden cells back, each equal to the managers' figure."""
+    result = attack(small_views, rounded=False)
+    assert len(result.recovered) > 0
+    assert result.wrong == {}
+
+
+def test_narrowing_finds_a_quarter_from_a_year_and_the_other_quarters() -> None:
+    year, q1, q2, q3 = ("a",), ("b",), ("c",), ("d",)
+    known = {year: (25, 25), q1: (12, 12), q2: (9, 9), q3: (0, 10**9)}
+    system = [[(1, year), (-1, q1), (-1, q2), (-1, q3)]]
+    assert narrow(known, system)[q3] == (4, 4)  # type: ignore[index]
+    rounded = {year: (23, 27), q1: (10, 14), q2: (7, 11), q3: (1, 4)}
+    assert narrow(rounded, system)[q3] == (1, 4)  # type: ignore[index]
+
+
+@pytest.mark.slow
+def test_the_demo_programme_gives_no_hidden_value_away(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    assert create_demo(db, mentors=120, end=END).landed
+    views = collect(db, Settings())
+    result = attack(views)
+    assert result.views >= 50
+    assert result.recovered == {}, sorted(result.recovered.items(), key=str)[:10]
+    assert attack(views, rounded=False).wrong == {}
