@@ -266,3 +266,30 @@ def test_the_mentor_journey_offers_everything_we_hold_to_a_manager(
         "subject-access.xlsx; page mentor_journey"
     )
     assert "PM-STAY" not in str(logged[-1])
+
+
+def test_a_newly_declared_record_type_about_a_person_joins_both(
+    programme: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conduct records (a record type another change adds) are erased by the rule and put in
+    the workbook because they are declared, with nothing else to change."""
+    from analysis import records
+
+    conduct = records.RecordType(
+        "conduct",
+        "conduct",
+        (records.Column("mentor_id", "id", True), records.Column("notes", "text")),
+        ("mentor_id",),
+    )
+    monkeypatch.setitem(records.RECORD_TYPES, "conduct", conduct)
+    with database.connect(programme) as con:
+        con.execute("CREATE TABLE conduct (mentor_id VARCHAR, notes VARCHAR)")
+        for code in LEFT:
+            con.execute("INSERT INTO conduct VALUES ($c, $n)", {"c": code, "n": f"seen {code}"})
+    with database.read(programme) as con:
+        sheets = workbook_rows(subject_access.workbook(con, "PM-STAY", dt.datetime(2030, 1, 1)))
+    assert sheets["conduct"] == [("mentor_id", "notes"), ("PM-STAY", "seen PM-STAY")]
+    with clock.frozen(TODAY):
+        retention.apply(programme, 5, "manager@example.org")
+    kept = {r[0] for r in query(programme, "SELECT mentor_id FROM conduct")}
+    assert kept == {"PM-2Y", "PM-STAY"}
