@@ -508,10 +508,13 @@ def chart(
         return on_click(ctx, file_name, make, reads=False) if ctx is not None else make
 
     with st.expander("Show the numbers"):
-        st.dataframe(numbers, hide_index=True, key=f"{name}_numbers")
         if downloads is not None:
+            # A table with no download of its own (a data frame's toolbar offers a CSV), its
+            # text shown as text.
+            st.table(numbers.map(lambda v: plain(v) if isinstance(v, str) else v), hide_index=True)
             st.caption(plain(downloads))
             return
+        st.dataframe(numbers, hide_index=True, key=f"{name}_numbers")
         left, right = st.columns(2)
         left.download_button(
             "Download the numbers (CSV)",
