@@ -66,8 +66,9 @@ class Due:
         return len(self.mentors)
 
     def sentence(self, applied: bool = False) -> str:
+        who = "mentor" if self.count == 1 else "mentors"
         rule = (
-            f"mentors whose end date is more than {self.years} "
+            f"{who} whose end date is more than {self.years} "
             f"{'year' if self.years == 1 else 'years'} before {self.today:%d/%m/%Y} "
             f"(before {self.before:%d/%m/%Y})"
         )

@@ -132,7 +132,7 @@ def test_retention_from_the_command_line_dry_run_first(tmp_path: Path, cli: Cli)
     before = table_contents(db)
     done = cli("retention", "--db", db, "--older-than-years", "20")
     assert done.returncode == 0, done.stderr
-    assert "1 mentors whose end date is more than 20 years" in done.stdout
+    assert "1 mentor whose end date is more than 20 years" in done.stdout
     assert "the oldest end date is 01/03/1995" in done.stdout and "add --apply" in done.stdout
     assert "PM-OLD" not in done.stdout
     assert table_contents(db) == before
@@ -140,7 +140,7 @@ def test_retention_from_the_command_line_dry_run_first(tmp_path: Path, cli: Cli)
     assert refused.returncode == 2 and "retention_years" in refused.stderr
     done = cli("retention", "--db", db, "--older-than-years", "20", "--apply", "--user", "ana")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Erased 1 mentors")
+    assert done.stdout.startswith("Erased 1 mentor whose")
     assert [r[0] for r in query(db, "SELECT mentor_id FROM mentors")] == ["PM-NOW"]
 
 
