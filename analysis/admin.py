@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import audit_store, clock, database, files, profiles, snapshots
+from analysis import audit_store, clock, database, files, profiles, records, snapshots
 from analysis.importer import ImportResult, ImportSource, import_files
 
 DATA_TABLES = (
@@ -222,6 +222,22 @@ def erase_rows(con: duckdb.DuckDBPyConnection, mentor_id: str) -> dict[str, int]
         ).fetchone()
         counts[table] = int(row[0]) if row else 0
         con.execute(f"DELETE FROM {table} WHERE mentor_id = $id", {"id": mentor_id})
+    # Any other declared record type about a person (conduct, say) goes the same way.
+    present = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_catalog = current_database()"
+        ).fetchall()
+    }
+    for table in records.person_tables():
+        if table in counts or table not in present:
+            continue
+        row = con.execute(
+            f'SELECT count(*) FROM "{table}" WHERE mentor_id = $id', {"id": mentor_id}
+        ).fetchone()
+        counts[table] = int(row[0]) if row else 0
+        con.execute(f'DELETE FROM "{table}" WHERE mentor_id = $id', {"id": mentor_id})
     row = con.execute(
         "SELECT count(*) FROM rejected_rows WHERE list_contains("
         "list_transform(json_extract_string(original_values, '$.*'), lambda v: trim(v)), $id)",

@@ -338,37 +338,21 @@ def _stage_grid(
 ) -> readers.StagedFile:
     """A grid's marked cells as register-form rows in a new temp table (each keeps its sheet
     row and its two original cells, for rejections and corrections)."""
-    width = len(sf.headers)
     refused = profiles.grid_size_problem(con, sf.table, sf.headers)
     if refused:  # counted in SQL before a cell is read (re-probe, finding 3)
         raise ImportRefused(f"{sf.where}: {refused}")
-    cells = ", ".join(f"c{i}" for i in range(width))
     raw_cols = {c[0] for c in con.execute(f"DESCRIBE {sf.table}").fetchall()}
     number = "CAST(_origin_row AS INTEGER)" if "_origin_row" in raw_cols else "_row"
-    fetched = con.execute(f"SELECT {number}, {cells} FROM {sf.table} ORDER BY _row").fetchall()
-    rows = [(int(r[0]), list(r[1:])) for r in fetched]
     try:
-        made, not_dates = profiles.grid_rows(profile, sf.sheet, sf.headers, rows)
+        plan = profiles.grid_plan(profile, sf.sheet, sf.headers)
     except profiles.ProfileError as exc:
         raise ImportRefused(f"{sf.name}: {exc}") from exc
-    readers.drop_staged(con, sf.table)
+    not_dates = plan.not_dates
     names = [c.name for c in REGISTER.columns if c.name != "session_id"]
     table = f"{sf.table}_g"
-    cells_out = [f"c{i}" for i in range(len(names))]
-    batches = readers.RowBatches(
-        con, table, [*cells_out, "_origin_row", "_origin_values", "_problem"]
-    )
-    for n, cell in enumerate(made, start=1):
-        batches.add(
-            [
-                n,
-                *[cell.values.get(c) for c in names],
-                str(cell.row),
-                json.dumps(cell.original, ensure_ascii=False),
-                cell.problem,
-            ]
-        )
-    batches.flush()
+    # One register row per marked cell, unpivoted in SQL (no Python object per cell).
+    profiles.stage_grid_sql(con, sf.table, number, sf.headers, plan, table, names)
+    readers.drop_staged(con, sf.table)
     notes = list(sf.notes)
     if not_dates:
         notes.append(f"{sf.where}: ignored column(s) {', '.join(not_dates)} (not dates)")

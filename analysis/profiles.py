@@ -560,6 +560,11 @@ def header_minutes(header: str) -> int | None:
     return (end.hour * 60 + end.minute) - (begin.hour * 60 + begin.minute)
 
 
+# A late mark with its arrival time in one cell ("L 10:20"); the SQL reading a grid matches
+# the same shape (stage_grid_sql).
+_LATE_WITH_TIME = re.compile(r"(\S+)\s+(\d{1,2}[:.]\d{2})")
+
+
 def unknown_marks(marks: list[str], profile_values: Mapping[str, str] | None = None) -> list[str]:
     """The marks (as a grid's cells hold them) that mean nothing yet: a late mark's arrival
     time ("L 10:20") is the mark "L"; the profile's own marks count as known."""
@@ -586,9 +591,6 @@ def marks_of(profile: Profile) -> dict[str, str]:
         if ours is not None:
             marks.setdefault(code_key(mark), ours)
     return marks
-
-
-_LATE_WITH_TIME = re.compile(r"(\S+)\s+(\d{1,2}[:.]\d{2})")
 
 
 def column_letter(index: int) -> str:
@@ -625,21 +627,24 @@ def grid_size_words(headers: list[str], rows: int) -> str:
     )
 
 
-@dataclass
-class GridCell:
-    row: int  # the sheet's row number
-    original: dict[str, str | None]  # the mentor cell and the marked cell, by header
-    values: dict[str, str | None]  # register-form columns
-    problem: str | None = None
+@dataclass(frozen=True)
+class GridPlan:
+    """How one sheet of a grid is read, worked out from its header alone (no cell is read):
+    which column holds the mentor codes, which columns are dates (and their times), the
+    settings that apply to the sheet, and the marks."""
+
+    where: str  # 'sheet "May", ' or ""
+    mentor: int
+    dates: dict[int, tuple[dt.date, dt.time | None]]
+    not_dates: list[str]
+    settings: dict[str, Any]
+    start: dt.time | None
+    marks: dict[str, str]
 
 
-def grid_rows(
-    profile: Profile,
-    sheet: str | None,
-    headers: list[str],
-    rows: list[tuple[int, list[str | None]]],
-) -> tuple[list[GridCell], list[str]]:
-    """Each marked cell of a grid as one register-form row; the headers that are not dates."""
+def grid_plan(profile: Profile, sheet: str | None, headers: list[str]) -> GridPlan:
+    """The plan for reading a grid's sheet (DATA.md, "Grid registers"); a header the profile
+    cannot read is refused in one sentence."""
     assert profile.grid is not None
     grid = profile.grid
     settings = {k: v for k, v in grid.items() if k not in ("mentor_column", "sheets")}
@@ -670,54 +675,142 @@ def grid_rows(
         else:
             dates[i] = when
     start = _time_of(str(settings.get("start_time", "")))
-    marks = marks_of(profile)
-    out: list[GridCell] = []
-    for number, cells in rows:
-        code = cells[mentor] if mentor < len(cells) else None
-        for i, (day, time) in dates.items():
-            raw = cells[i] if i < len(cells) else None
-            if raw is None or not str(raw).strip():
-                continue
-            mark = str(raw).strip()
-            arrival = None
-            late = _LATE_WITH_TIME.fullmatch(mark)
-            if late and _time_of(late[2]) is not None:
-                mark, arrival = late[1], late[2].replace(".", ":")
-            attendance = marks.get(code_key(mark))
-            start_at = time or start
-            problem = None
-            if attendance is None:
-                problem = (
-                    f"{where}row {number}, column {column_letter(i)} "
-                    f'({day.strftime("%d/%m/%Y")}): mark "{_shown(mark)}" is not a known mark'
-                )
-            elif start_at is None:
-                problem = (
-                    f"{where}row {number}, column {column_letter(i)} "
-                    f"({day.strftime('%d/%m/%Y')}): the column has no time and the grid's "
-                    "mapping gives no start_time"
-                )
-            if arrival is not None and attendance not in ("late", "attended"):
-                arrival = None
-            minutes = header_minutes(headers[i]) or settings["duration_minutes"]
-            values: dict[str, str | None] = {
-                "mentor_id": code,
-                "session_type": str(settings["session_type"]),
-                "scheduled_start": (
-                    f"{day.isoformat()} {start_at.strftime('%H:%M')}"
-                    if start_at
-                    else day.isoformat()
-                ),
-                "duration_minutes": str(minutes),
-                "attendance": attendance,
-                "staff_id": settings.get("staff_id"),
-                "event_name": settings.get("event_name"),
-                "location": settings.get("location"),
-                "arrival_time": arrival,
-            }
-            original = {headers[mentor]: code, headers[i]: str(raw)}
-            out.append(GridCell(number, original, values, problem))
-    return out, not_dates
+    return GridPlan(where, mentor, dates, not_dates, settings, start, marks_of(profile))
+
+
+# Whitespace as Python's str.strip() and records.code_key see it (the analysis/import_sql.py
+# macro pm_key trims the same), for reading a grid's marks in SQL.
+_GRID_TRIM = " " + "".join(chr(c) for c in (9, 10, 11, 12, 13, 160))
+
+
+def stage_grid_sql(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    number: str,
+    headers: list[str],
+    plan: GridPlan,
+    target: str,
+    names: list[str],
+) -> None:
+    """Each marked cell of the staged grid `source` as one register-form row of the temp table
+    `target` (`_row`, a column c<n> for each of `names`, `_origin_row`, `_origin_values`,
+    `_problem`), built in SQL: the grid is unpivoted by DuckDB, one row per marked cell, and no
+    Python object is made per cell (re-probe, finding 3). `number` is the SQL for a sheet row's
+    number. Every value from the profile is a bound parameter; only the project's own column
+    names (c<n>) are written into the SQL."""
+    cols = f"{target}_cols"
+    marks = f"{target}_marks"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {cols} (name VARCHAR, pos INTEGER, day VARCHAR, "
+        "at_time VARCHAR, letter VARCHAR, shown_day VARCHAR, header_json VARCHAR, duration VARCHAR)"
+    )
+    rows = [
+        (
+            f"c{i}",
+            i,
+            day.isoformat(),
+            time.strftime("%H:%M") if time else None,
+            column_letter(i),
+            day.strftime("%d/%m/%Y"),
+            json.dumps(headers[i], ensure_ascii=False),
+            # a heading's own time range or stated duration, else the mapping's
+            str(header_minutes(headers[i]) or plan.settings["duration_minutes"]),
+        )
+        for i, (day, time) in plan.dates.items()
+    ]
+    if rows:
+        con.executemany(f"INSERT INTO {cols} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {marks} (key VARCHAR, attendance VARCHAR)")
+    con.executemany(f"INSERT INTO {marks} VALUES (?, ?)", list(plan.marks.items()))
+    out_cells = ", ".join(
+        f"CAST({_GRID_VALUES.get(n, 'NULL')} AS VARCHAR) AS c{k}" for k, n in enumerate(names)
+    )
+    if not rows:  # no date columns: no cells
+        con.execute(
+            f"CREATE TEMP TABLE {target} AS SELECT CAST(NULL AS INTEGER) AS _row, "
+            + ", ".join(f"CAST(NULL AS VARCHAR) AS c{k}" for k in range(len(names)))
+            + ", CAST(NULL AS VARCHAR) AS _origin_row, CAST(NULL AS VARCHAR) AS _origin_values, "
+            "CAST(NULL AS VARCHAR) AS _problem WHERE false"
+        )
+        return
+    unpivoted = ", ".join(f"c{i}" for i in plan.dates)
+    settings = plan.settings
+    params = {
+        "trim": _GRID_TRIM,
+        "where": plan.where,
+        "start": plan.start.strftime("%H:%M") if plan.start else None,
+        "session_type": str(settings["session_type"]),
+        "duration": str(settings["duration_minutes"]),
+        "staff_id": settings.get("staff_id"),
+        "event_name": settings.get("event_name"),
+        "location": settings.get("location"),
+        "mentor_json": json.dumps(headers[plan.mentor], ensure_ascii=False),
+    }
+    con.execute(
+        rf"""
+        CREATE TEMP TABLE {target} AS
+        WITH cells AS (
+            UNPIVOT (
+                SELECT {number} AS _n, _row AS _s, c{plan.mentor} AS _mentor, {unpivoted}
+                FROM {source}
+            )
+            ON {unpivoted} INTO NAME _col VALUE _raw
+        ), marked AS (
+            SELECT u._n, u._s, u._mentor, u._raw, c.*, trim(u._raw, $trim) AS _m0
+            FROM cells u JOIN {cols} c ON c.name = u._col
+            WHERE trim(u._raw, $trim) <> ''
+        ), timed AS (
+            SELECT *, regexp_full_match(_m0, '(\S+)\s+(\d{{1,2}})[:.](\d{{2}})')
+                AND TRY_CAST(regexp_extract(_m0, '(\d{{1,2}})[:.](\d{{2}})$', 1) AS INTEGER) <= 23
+                AND TRY_CAST(regexp_extract(_m0, '(\d{{1,2}})[:.](\d{{2}})$', 2) AS INTEGER) <= 59
+                AS _late
+            FROM marked
+        ), read AS (
+            SELECT *,
+                CASE WHEN _late THEN regexp_extract(_m0, '^(\S+)', 1) ELSE _m0 END AS _mark,
+                CASE WHEN _late THEN replace(regexp_extract(_m0, '(\d{{1,2}}[:.]\d{{2}})$', 1),
+                    '.', ':') END AS _arrival,
+                coalesce(at_time, $start) AS _start_at
+            FROM timed
+        ), coded AS (
+            SELECT r.*, k.attendance AS _attendance
+            FROM read r LEFT JOIN {marks} k
+                ON k.key = regexp_replace(lower(trim(r._mark, $trim)), '[\s\v\x{{a0}}_\-]+', '_',
+                    'g')
+        )
+        SELECT CAST(row_number() OVER (ORDER BY _s, pos) AS INTEGER) AS _row, {out_cells},
+            CAST(_n AS VARCHAR) AS _origin_row,
+            '{{' || $mentor_json || ': ' || coalesce(to_json(_mentor)::VARCHAR, 'null') || ', '
+                || header_json || ': ' || to_json(_raw)::VARCHAR || '}}' AS _origin_values,
+            CASE
+                WHEN _attendance IS NULL THEN $where || 'row ' || _n || ', column ' || letter
+                    || ' (' || shown_day || '): mark "'
+                    || CASE WHEN length(_mark) <= 40 THEN _mark ELSE left(_mark, 37) || '...' END
+                    || '" is not a known mark'
+                WHEN _start_at IS NULL THEN $where || 'row ' || _n || ', column ' || letter
+                    || ' (' || shown_day || '): the column has no time and the grid''s mapping '
+                    || 'gives no start_time'
+            END AS _problem
+        FROM coded
+        """,
+        params,
+    )
+    con.execute(f"DROP TABLE {cols}")
+    con.execute(f"DROP TABLE {marks}")
+
+
+# Each register-form column of a grid's row, as SQL over the unpivoted cells above.
+_GRID_VALUES: dict[str, str] = {
+    "mentor_id": "_mentor",
+    "session_type": "$session_type",
+    "scheduled_start": "CASE WHEN _start_at IS NULL THEN day ELSE day || ' ' || _start_at END",
+    "duration_minutes": "duration",
+    "attendance": "_attendance",
+    "staff_id": "$staff_id",
+    "event_name": "$event_name",
+    "location": "$location",
+    "arrival_time": "CASE WHEN _attendance IN ('late', 'attended') THEN _arrival END",
+}
 
 
 def _shown(text: str) -> str:

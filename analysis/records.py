@@ -304,6 +304,15 @@ CONDUCT = RecordType(
 )
 RECORD_TYPES[CONDUCT.name] = CONDUCT
 
+
+def person_tables() -> list[str]:
+    """The tables that hold rows about one mentor: every declared record type with a
+    `mentor_id` column, mentors first (erasure, the retention rule and subject access read
+    this list, so a new record type about a person joins them by being declared)."""
+    names = [t.table for t in RECORD_TYPES.values() if "mentor_id" in t.column_names]
+    return sorted(dict.fromkeys(names), key=lambda t: t != "mentors")
+
+
 LEAVING_REASONS = (
     "employment",
     "education",

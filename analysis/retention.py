@@ -22,8 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import admin, audit_store, clock, database, snapshots
-from analysis.records import RECORD_TYPES
+from analysis import admin, audit_store, clock, database, records, snapshots
 
 
 class RetentionError(ValueError):
@@ -33,8 +32,7 @@ class RetentionError(ValueError):
 def person_tables(con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
     """The record tables that hold rows about one mentor (a `mentor_id` column), mentors first,
     in the order the record types are declared; with `con`, only those the database has."""
-    names = [t.table for t in RECORD_TYPES.values() if "mentor_id" in t.column_names]
-    names = sorted(dict.fromkeys(names), key=lambda t: t != "mentors")
+    names = records.person_tables()
     if con is None:
         return names
     present = {
@@ -68,8 +66,9 @@ class Due:
         return len(self.mentors)
 
     def sentence(self, applied: bool = False) -> str:
+        who = "mentor" if self.count == 1 else "mentors"
         rule = (
-            f"mentors whose end date is more than {self.years} "
+            f"{who} whose end date is more than {self.years} "
             f"{'year' if self.years == 1 else 'years'} before {self.today:%d/%m/%Y} "
             f"(before {self.before:%d/%m/%Y})"
         )

@@ -855,5 +855,5 @@ with tab_erase:
         ):
             del st.session_state["data_action"]
             with frame.acting():
-                done = retention.apply(ctx.db_path, years, user)
-            st.success(done.sentence(applied=True))
+                erased = retention.apply(ctx.db_path, years, user)
+            st.success(erased.sentence(applied=True))

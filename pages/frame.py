@@ -524,6 +524,12 @@ def chart(
         st.caption(
             plain(chart_tables.with_count(numbers) + (f"; {table_note}" if table_note else ""))
         )
+        if downloads is not None:
+            # A table with no download of its own (a data frame's toolbar offers a CSV), its
+            # text shown as text.
+            st.table(numbers.map(lambda v: plain(v) if isinstance(v, str) else v), hide_index=True)
+            st.caption(plain(downloads))
+            return
         st.dataframe(
             numbers,
             hide_index=True,
@@ -534,9 +540,6 @@ def chart(
                 if k in NUMBER_FORMATS
             },
         )
-        if downloads is not None:
-            st.caption(plain(downloads))
-            return
         left, right = st.columns(2)
         left.download_button(
             "Download the numbers (CSV)",

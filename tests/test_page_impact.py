@@ -151,6 +151,7 @@ def test_under_filters_a_funder_may_not_choose_the_words_and_the_buttons_agree(
     said = " ".join(str(i.value) for i in at.info)
     assert "are for funders, and these filters are not ones a funder may choose" in said
     assert [d.label for d in at.get("download_button")] == []
+    assert len(at.dataframe) == 0  # no data frame either: its toolbar would offer a CSV
     assert [b.label for b in at.button if b.label.startswith("Prepare")] == []
     captions = [str(c.value) for c in at.caption]
     assert sum(c.startswith("No download of these numbers") for c in captions) >= 4

@@ -132,7 +132,7 @@ def test_retention_from_the_command_line_dry_run_first(tmp_path: Path, cli: Cli)
     before = table_contents(db)
     done = cli("retention", "--db", db, "--older-than-years", "20")
     assert done.returncode == 0, done.stderr
-    assert "1 mentors whose end date is more than 20 years" in done.stdout
+    assert "1 mentor whose end date is more than 20 years" in done.stdout
     assert "the oldest end date is 01/03/1995" in done.stdout and "add --apply" in done.stdout
     assert "PM-OLD" not in done.stdout
     assert table_contents(db) == before
@@ -140,7 +140,7 @@ def test_retention_from_the_command_line_dry_run_first(tmp_path: Path, cli: Cli)
     assert refused.returncode == 2 and "retention_years" in refused.stderr
     done = cli("retention", "--db", db, "--older-than-years", "20", "--apply", "--user", "ana")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Erased 1 mentors")
+    assert done.stdout.startswith("Erased 1 mentor whose")
     assert [r[0] for r in query(db, "SELECT mentor_id FROM mentors")] == ["PM-NOW"]
 
 
@@ -266,3 +266,30 @@ def test_the_mentor_journey_offers_everything_we_hold_to_a_manager(
         "subject-access.xlsx; page mentor_journey"
     )
     assert "PM-STAY" not in str(logged[-1])
+
+
+def test_a_newly_declared_record_type_about_a_person_joins_both(
+    programme: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conduct records (a record type another change adds) are erased by the rule and put in
+    the workbook because they are declared, with nothing else to change."""
+    from analysis import records
+
+    conduct = records.RecordType(
+        "conduct",
+        "conduct",
+        (records.Column("mentor_id", "id", True), records.Column("notes", "text")),
+        ("mentor_id",),
+    )
+    monkeypatch.setitem(records.RECORD_TYPES, "conduct", conduct)
+    with database.connect(programme) as con:
+        con.execute("CREATE TABLE conduct (mentor_id VARCHAR, notes VARCHAR)")
+        for code in LEFT:
+            con.execute("INSERT INTO conduct VALUES ($c, $n)", {"c": code, "n": f"seen {code}"})
+    with database.read(programme) as con:
+        sheets = workbook_rows(subject_access.workbook(con, "PM-STAY", dt.datetime(2030, 1, 1)))
+    assert sheets["conduct"] == [("mentor_id", "notes"), ("PM-STAY", "seen PM-STAY")]
+    with clock.frozen(TODAY):
+        retention.apply(programme, 5, "manager@example.org")
+    kept = {r[0] for r in query(programme, "SELECT mentor_id FROM conduct")}
+    assert kept == {"PM-2Y", "PM-STAY"}

@@ -68,3 +68,19 @@ def test_a_funder_download_is_logged_as_itself_on_its_page_and_nothing_false_fol
     every = audit_store.entries(db)
     assert all(e["user"] for e in every if e["action"] == "page refused")
 
+
+def test_a_refusal_always_names_whose_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two refusals in the probe's log had no user: a run whose sign-in ended (a sign-out) was
+    logged as a refusal of nobody. Such a run is no longer a refusal; any refusal without an
+    address says so."""
+    from pages import frame
+
+    db = tmp_path / "programme.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_SETTINGS", str(tmp_path / "no-settings.toml"))
+    frame.record_refusal(frame.Access(None, "", True), "data")
+    frame.record_refusal(frame.Access(frame.FUNDER, "funder@example.org", True, "s"), "data")
+    refused = [(e["user"], e["detail"]) for e in audit_store.entries(db)]
+    assert refused == [("(not signed in)", "page data"), ("funder@example.org", "page data")]

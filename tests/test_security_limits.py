@@ -92,7 +92,7 @@ GRID_PROFILE = {
 }
 
 PREVIEW = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from analysis import database, profiles
 from analysis.importer import ImportSource, import_files
@@ -106,7 +106,10 @@ result = import_files(
 )
 print(json.dumps({
     "seconds": time.perf_counter() - started,
-    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    # VmHWM: this process's own peak (ru_maxrss would keep the parent's, from before exec)
+    "max_rss_mb": int(next(
+        l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")
+    )) / 1024,
     "error": result.error,
     "landed": result.landed,
 }))
