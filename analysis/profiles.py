@@ -740,7 +740,6 @@ def stage_grid_sql(
         "where": plan.where,
         "start": plan.start.strftime("%H:%M") if plan.start else None,
         "session_type": str(settings["session_type"]),
-        "duration": str(settings["duration_minutes"]),
         "staff_id": settings.get("staff_id"),
         "event_name": settings.get("event_name"),
         "location": settings.get("location"),
