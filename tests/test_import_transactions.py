@@ -233,6 +233,7 @@ def test_erase_mentor_removes_every_trace(seeded_db: Path, tmp_path: Path) -> No
         "stage_assessments": 1,
         "milestones": 1,
         "funding": 1,
+        "conduct": 0,
         "mentors": 1,
         "rejected_rows": 2,
     }
@@ -279,6 +280,7 @@ def test_remove_demo_removes_only_demo_records(seeded_db: Path, tmp_path: Path) 
         "stage_assessments": 0,
         "milestones": 0,
         "funding": 0,
+        "conduct": 0,
         "targets": 0,
         "sessions": 1,
         "mentors": 2,
