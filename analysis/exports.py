@@ -109,6 +109,12 @@ def report_table(report: dict[str, Any]) -> str:
         lines.append(
             "Filters: " + "; ".join(f"{k} = {', '.join(v)}" for k, v in active_filters.items())
         )
+    if report["audience"] == "funder":
+        k = report["settings"]["suppression_k"]
+        lines.append(
+            f"Figures resting on fewer than {k} people are not shown. {privacy.ROUNDING_NOTE}; "
+            "rates to a whole percent."
+        )
     rows = figure_rows(report)
     width = max((len(r["figure"]) for r in rows), default=10)
     for r in rows:

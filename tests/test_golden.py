@@ -1,5 +1,6 @@
 """Old and new code agree on every figure, except where METRICS.md's two changed definitions
-apply (and where the second release adds a figure).
+apply (and where the second release adds a figure, or the third release's funder rules change
+what funders see: never a manager's figure).
 
 `golden/demo_figures.json` (the demo programme) and `golden/clean_figures.json` (the worked
 example, whose registers have "late" marks inside the grace period and no recorded shadowing
@@ -31,6 +32,9 @@ REASONS = {
     "journey": re.compile(r"funnel|retention"),  # the journey's figures (added, #14)
     "targets": re.compile(r"/targets/|[/ ]targets\.|/funding_streams$"),  # targets, streams (#12)
     "words": re.compile(r"/shown(_as)?$"),  # a suppressed figure in words, not "<5" (#12)
+    # funders' surfaces only (#22): a financial year by default, counts rounded to 5, rates to
+    # a whole percent, secondary suppression to a fixed point, retention with the funnel
+    "funder": re.compile(r"/(impact\.[a-z_]+|report\.funder)(/|$)"),
 }
 
 
