@@ -247,7 +247,11 @@ def aggregate_rows(summary: impact.ImpactSummary, settings: Settings) -> list[di
                     "suppressed": "yes" if hidden else "no",
                     "shown_as": privacy.hidden_words(k)
                     if hidden
-                    else ("" if value is None else value),
+                    else (
+                        figures.NOT_RECORDED
+                        if value is None and figure in summary.report.get("not_recorded", ())
+                        else ("" if value is None else value)
+                    ),
                 }
             )
     rows += target_rows(summary)

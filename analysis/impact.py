@@ -656,13 +656,19 @@ def monthly_rates(
         support[f"{key}.punctuality_rate"] = present_people
     shown, hidden = privacy.suppress(values, support, settings)
     hidden_set = set(hidden)
+    # Not recorded is not zero: no punctuality where no arrival time is recorded.
+    unrecorded = metrics.unrecorded_inputs(con, scope, settings, window)
+    if figures.get("punctuality_rate").needs in unrecorded:
+        for rates in shown.values():
+            rates["punctuality_rate"] = None
+    rounding = figures.get("attendance_rate").funder_rounding  # rates: to a whole percent
     return pd.DataFrame(
         [
             {
                 "month": dt.date.fromisoformat(key),
-                "attendance_rate": rates["attendance_rate"],
+                "attendance_rate": figures.rounded(rounding, rates["attendance_rate"]),
                 "attendance_suppressed": f"{key}.attendance_rate" in hidden_set,
-                "punctuality_rate": rates["punctuality_rate"],
+                "punctuality_rate": figures.rounded(rounding, rates["punctuality_rate"]),
                 "punctuality_suppressed": f"{key}.punctuality_rate" in hidden_set,
             }
             for key, rates in shown.items()
@@ -677,58 +683,56 @@ def monthly_rates(
     )
 
 
-def _breakdown(rows: list[tuple[str, Any, bool]]) -> pd.DataFrame:
+def _breakdown(report: dict[str, Any], rows: list[tuple[str, Any, str]]) -> pd.DataFrame:
+    """(label, value, path) rows as a frame, with whether each is hidden and, if so, whether
+    for another's sake (`privacy.is_for_others`), so tables word it truly."""
+    hidden = set(report["suppressed"])
     return pd.DataFrame(
-        [{"label": label, "value": value, "suppressed": hidden} for label, value, hidden in rows],
-        columns=["label", "value", "suppressed"],
+        [
+            {
+                "label": label,
+                "value": None if path in hidden else value,
+                "suppressed": path in hidden,
+                "for_others": privacy.is_for_others(report, path),
+            }
+            for label, value, path in rows
+        ],
+        columns=["label", "value", "suppressed", "for_others"],
     )
 
 
 def stage_rows(report: dict[str, Any], settings: Settings) -> pd.DataFrame:
     """Mentors by current stage on the transition curve, as suppressed in the report."""
     distribution = report["stages"]["distribution"]
-    hidden = set(report["suppressed"])
     rows = [
-        (
-            settings.stage_label(stage),
-            distribution[str(stage)],
-            f"stages.distribution.{stage}" in hidden,
-        )
+        (settings.stage_label(stage), distribution[str(stage)], f"stages.distribution.{stage}")
         for stage in range(1, 8)
     ]
     rows.append(
-        (
-            "Not yet assessed",
-            distribution["not_assessed"],
-            "stages.distribution.not_assessed" in hidden,
-        )
+        ("Not yet assessed", distribution["not_assessed"], "stages.distribution.not_assessed")
     )
-    return _breakdown(rows)
+    return _breakdown(report, rows)
 
 
 def milestone_rows(report: dict[str, Any]) -> pd.DataFrame:
     """Mentors reaching each milestone in the period (0 where none did)."""
-    hidden = set(report["suppressed"])
     return _breakdown(
+        report,
         [
-            (
-                MILESTONE_LABELS[code],
-                None if f"milestones.{code}" in hidden else report["milestones"].get(code, 0),
-                f"milestones.{code}" in hidden,
-            )
+            (MILESTONE_LABELS[code], report["milestones"].get(code, 0), f"milestones.{code}")
             for code in MILESTONE_CODES
-        ]
+        ],
     )
 
 
 def event_rows(report: dict[str, Any]) -> pd.DataFrame:
     """Mentors at each group day or event (by name), as suppressed in the report."""
-    hidden = set(report["suppressed"])
     return _breakdown(
+        report,
         [
-            (EVENT_TYPE_LABELS.get(name, name), value, f"events.by_event.{name}" in hidden)
+            (EVENT_TYPE_LABELS.get(name, name), value, f"events.by_event.{name}")
             for name, value in report["events"]["by_event"].items()
-        ]
+        ],
     )
 
 
