@@ -741,6 +741,10 @@ def _columns(frame: pd.DataFrame) -> tuple[list[str], list[float | None], list[b
     return list(frame["label"]), values, [bool(h) for h in frame["suppressed"]]
 
 
+def _for_others(frame: pd.DataFrame) -> list[bool]:
+    return [bool(o) for o in frame["for_others"]]
+
+
 def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
     """The funder charts, by name, from the summary's suppressed aggregates."""
     monthly = summary.monthly
@@ -761,11 +765,17 @@ def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
             ],
             summary.k,
         ),
-        "stages": charts.impact_stage_distribution(*_columns(summary.stages), summary.k),
-        "milestones": charts.impact_milestones(*_columns(summary.milestones), summary.k),
+        "stages": charts.impact_stage_distribution(
+            *_columns(summary.stages), summary.k, _for_others(summary.stages)
+        ),
+        "milestones": charts.impact_milestones(
+            *_columns(summary.milestones), summary.k, _for_others(summary.milestones)
+        ),
     }
     if len(summary.events):
-        out["events"] = charts.impact_events(*_columns(summary.events), summary.k)
+        out["events"] = charts.impact_events(
+            *_columns(summary.events), summary.k, _for_others(summary.events)
+        )
     if summary.report.get("funnel", {}).get("started") != 0:
         out["journey"] = journey_charts.funder_funnel(summary.report, summary.k)
     return out
@@ -809,14 +819,14 @@ def _notes(summary_parts: dict[str, Any], settings: Settings) -> list[tuple[str,
     previous: tuple[dt.date, dt.date] = summary_parts["previous_window"]
     if summary_parts["comparable"]:
         changes = (
-            "Each change compares the period with the period of the same length just before "
-            f"it: {long_date(previous[0])} to {long_date(previous[1])}. Percentages are "
+            f"Each change compares the period with {summary_parts['previous_label']}: "
+            f"{long_date(previous[0])} to {long_date(previous[1])}. Percentages are "
             "rounded to whole numbers and changes in them are given in percentage points."
         )
     else:
         changes = (
-            "No changes are given: the records do not reach back into the period of the same "
-            f"length just before this one ({long_date(previous[0])} to "
+            f"No changes are given: the records do not reach back into "
+            f"{summary_parts['previous_label']} ({long_date(previous[0])} to "
             f"{long_date(previous[1])})."
         )
     notes.append(("Changes", changes))
@@ -827,7 +837,9 @@ def _notes(summary_parts: dict[str, Any], settings: Settings) -> list[tuple[str,
             f"people is not shown: it reads '{privacy.hidden_words(k)}', and on a chart its bar "
             f"is marked '<{k}' (the chart's caption says so). Where hiding one "
             "part of a breakdown would let it be worked out from the total, the next smallest "
-            "part is hidden too. A month of the attendance chart resting on fewer than "
+            f"part is hidden too: it reads '{privacy.FOR_OTHERS_WORDS}'. "
+            f"{privacy.ROUNDING_NOTE}, and hours too; rates to a whole percent, averages to one "
+            "decimal. A month of the attendance chart resting on fewer than "
             f"{k} mentors is left out. For a rate or a number of hours it is the number of "
             "mentors behind it that counts. No change is given where either figure is hidden. This "
             "summary contains no names, codes or notes about any person.",
@@ -916,7 +928,12 @@ def summary(
         for key, label, kind, template in HEADLINE_FIGURES
     ]
     filters = _filter_words(scope.filters())
-    parts = {"previous_window": previous_window, "freshness": fresh, "comparable": comparable}
+    parts = {
+        "previous_window": previous_window,
+        "previous_label": previous_label,
+        "freshness": fresh,
+        "comparable": comparable,
+    }
     return ImpactSummary(
         organisation=settings.organisation_name,
         k=settings.suppression_k,
