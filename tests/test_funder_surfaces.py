@@ -192,3 +192,44 @@ def test_the_csv_and_the_report_agree_and_are_rounded(
         if figure is None or not row["value"] or figure.funder_rounding != "nearest_5":
             continue
         assert float(row["value"]) % 5 == 0, (path, row["value"])
+
+
+# --- captions are read from the figure --------------------------------------------------------
+
+
+def test_the_heatmap_caption_names_the_cell_the_chart_draws_lowest() -> None:
+    import pandas as pd
+
+    from analysis import charts
+
+    frame = pd.DataFrame(
+        {
+            "weekday": [3, 5, 1],
+            "hour": [9, 15, 10],
+            "present": [3, 50, 40],
+            "on_time": [1, 42, 38],
+            "punctuality_rate": [1 / 3, 42 / 50, 38 / 40],
+        }
+    )
+    chart = charts.punctuality_heatmap(frame)
+    z = [v for row in chart.figure.data[0].z for v in row if v == v]
+    assert min(z) == pytest.approx(1 / 3)  # the chart draws Wednesday 09:00 lowest
+    assert "least punctual on Wednesdays at 09:00 (33% on time, 3 arrivals)" in chart.summary
+    assert "most punctual on Mondays at 10:00 (95%, 40 arrivals)" in chart.summary
+
+
+def test_one_session_type_is_not_both_lowest_and_highest() -> None:
+    import pandas as pd
+
+    from analysis import charts
+
+    frame = pd.DataFrame(
+        {
+            "label": ["Event", "Group day"],
+            "present": [10, 20],
+            "on_time": [10, 20],
+            "punctuality_rate": [1.0, 1.0],
+        }
+    )
+    summary = charts.punctuality_by_session_type(frame).summary
+    assert "lowest" not in summary and "every session type shown" in summary
