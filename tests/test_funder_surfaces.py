@@ -233,3 +233,24 @@ def test_one_session_type_is_not_both_lowest_and_highest() -> None:
     )
     summary = charts.punctuality_by_session_type(frame).summary
     assert "lowest" not in summary and "every session type shown" in summary
+
+
+def test_a_mentors_chart_counts_late_by_the_one_rule() -> None:
+    """A 'late' mark inside the grace period is on time, as the cards count it."""
+    import pandas as pd
+
+    from analysis import charts
+
+    frame = pd.DataFrame(
+        {
+            "scheduled_start": pd.to_datetime(["2025-05-01 10:00", "2025-05-02 10:00"]),
+            "session_type": ["training", "training"],
+            "type_label": ["Training", "Training"],
+            "attendance": ["late", "attended"],
+            "attendance_label": ["Late", "Attended"],
+            "minutes_late": [3, 20],
+            "late": [False, True],  # 3 minutes is inside the grace period; 20 is not
+        }
+    )
+    summary = charts.mentor_timeline(frame).summary
+    assert summary == "2 sessions in the window: 1 attended on time or early, 1 late."
