@@ -254,3 +254,16 @@ def test_a_mentors_chart_counts_late_by_the_one_rule() -> None:
     )
     summary = charts.mentor_timeline(frame).summary
     assert summary == "2 sessions in the window: 1 attended on time or early, 1 late."
+
+
+def test_a_managers_cards_say_not_recorded_too(programmes: dict[str, Path]) -> None:
+    from analysis import charts, views
+
+    with database.read(programmes["pmm"]) as con:
+        frame = views.headline_figures(con, metrics.Scope(), Settings(), compare=False)
+    cards = {card.label: card.value for card in charts.headline_cards(frame)}
+    punctuality = figures.get("punctuality_rate").label
+    assert cards[punctuality] == "not recorded"  # never 100%
+    with database.read(programmes["clean"]) as con:
+        frame = views.headline_figures(con, metrics.Scope(), Settings(), compare=False)
+    assert not frame["not_recorded"].any()
