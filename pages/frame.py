@@ -699,10 +699,10 @@ def funder_filters(
     _restore_filters_from_url(options)
     periods = funder_period_options(extent)
     codes = {label: code for label, (code, _) in periods.items()}
-    asked = st.query_params.get("window", "")
+    asked_window = st.query_params.get("window", "")
     by_code = {code: label for label, code in codes.items()}
     if st.session_state.get("filter_window") not in codes:
-        st.session_state["filter_window"] = by_code.get(asked, next(iter(codes)))
+        st.session_state["filter_window"] = by_code.get(asked_window, next(iter(codes)))
     sidebar = st.sidebar
     sidebar.header("Filters")
     preset = str(sidebar.selectbox("Period", list(codes), key="filter_window"))
