@@ -324,13 +324,14 @@ def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:
 
     k = summary.k
 
-    def shown(value: Any, hidden: bool, rate: bool = False) -> str:
-        """As the funder reads it: words when hidden, `–` when undefined, else the number."""
+    def shown(value: Any, hidden: bool, rate: bool = False, for_others: bool = False) -> str:
+        """As the funder reads it: words when hidden (why: its own few people, or another's
+        sake), `–` when undefined, else the number (a rate to a whole percent)."""
         if hidden:
-            return privacy.hidden_words(k)
+            return privacy.FOR_OTHERS_WORDS if for_others else privacy.hidden_words(k)
         if value is None or pd.isna(value):
             return "–"
-        return f"{value:.1%}" if rate else f"{value:,.0f}"
+        return f"{value:.0%}" if rate else f"{value:,.0f}"
 
     monthly = summary.monthly
     tables = {
@@ -361,8 +362,10 @@ def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:
             {
                 "Category": list(frame["label"]),
                 "Mentors": [
-                    shown(v, bool(h))
-                    for v, h in zip(frame["value"], frame["suppressed"], strict=True)
+                    shown(v, bool(h), for_others=bool(o))
+                    for v, h, o in zip(
+                        frame["value"], frame["suppressed"], frame["for_others"], strict=True
+                    )
                 ],
             }
         )
@@ -373,7 +376,14 @@ def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:
         tables["journey"] = pd.DataFrame(
             {
                 "Step": [LABELS[key] for key in keys],
-                "Mentors": [shown(funnel[key], f"funnel.{key}" in hidden) for key in keys],
+                "Mentors": [
+                    shown(
+                        funnel[key],
+                        f"funnel.{key}" in hidden,
+                        for_others=privacy.is_for_others(summary.report, f"funnel.{key}"),
+                    )
+                    for key in keys
+                ],
             }
         )
     return tables

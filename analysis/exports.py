@@ -126,6 +126,12 @@ def report_table(report: dict[str, Any]) -> str:
         lines.append(
             "Filters: " + "; ".join(f"{k} = {', '.join(v)}" for k, v in active_filters.items())
         )
+    if report["audience"] == "funder":
+        k = report["settings"]["suppression_k"]
+        lines.append(
+            f"Figures resting on fewer than {k} people are not shown. {privacy.ROUNDING_NOTE}; "
+            "rates to a whole percent."
+        )
     rows = figure_rows(report)
     width = max((len(r["figure"]) for r in rows), default=10)
     for r in rows:
@@ -250,7 +256,11 @@ def aggregate_rows(summary: impact.ImpactSummary, settings: Settings) -> list[di
                     "suppressed": "yes" if hidden else "no",
                     "shown_as": privacy.hidden_words(k)
                     if hidden
-                    else ("" if value is None else value),
+                    else (
+                        figures.NOT_RECORDED
+                        if value is None and figure in summary.report.get("not_recorded", ())
+                        else ("" if value is None else value)
+                    ),
                 }
             )
     rows += target_rows(summary)

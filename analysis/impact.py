@@ -656,13 +656,19 @@ def monthly_rates(
         support[f"{key}.punctuality_rate"] = present_people
     shown, hidden = privacy.suppress(values, support, settings)
     hidden_set = set(hidden)
+    # Not recorded is not zero: no punctuality where no arrival time is recorded.
+    unrecorded = metrics.unrecorded_inputs(con, scope, settings, window)
+    if figures.get("punctuality_rate").needs in unrecorded:
+        for rates in shown.values():
+            rates["punctuality_rate"] = None
+    rounding = figures.get("attendance_rate").funder_rounding  # rates: to a whole percent
     return pd.DataFrame(
         [
             {
                 "month": dt.date.fromisoformat(key),
-                "attendance_rate": rates["attendance_rate"],
+                "attendance_rate": figures.rounded(rounding, rates["attendance_rate"]),
                 "attendance_suppressed": f"{key}.attendance_rate" in hidden_set,
-                "punctuality_rate": rates["punctuality_rate"],
+                "punctuality_rate": figures.rounded(rounding, rates["punctuality_rate"]),
                 "punctuality_suppressed": f"{key}.punctuality_rate" in hidden_set,
             }
             for key, rates in shown.items()
@@ -677,64 +683,66 @@ def monthly_rates(
     )
 
 
-def _breakdown(rows: list[tuple[str, Any, bool]]) -> pd.DataFrame:
+def _breakdown(report: dict[str, Any], rows: list[tuple[str, Any, str]]) -> pd.DataFrame:
+    """(label, value, path) rows as a frame, with whether each is hidden and, if so, whether
+    for another's sake (`privacy.is_for_others`), so tables word it truly."""
+    hidden = set(report["suppressed"])
     return pd.DataFrame(
-        [{"label": label, "value": value, "suppressed": hidden} for label, value, hidden in rows],
-        columns=["label", "value", "suppressed"],
+        [
+            {
+                "label": label,
+                "value": None if path in hidden else value,
+                "suppressed": path in hidden,
+                "for_others": privacy.is_for_others(report, path),
+            }
+            for label, value, path in rows
+        ],
+        columns=["label", "value", "suppressed", "for_others"],
     )
 
 
 def stage_rows(report: dict[str, Any], settings: Settings) -> pd.DataFrame:
     """Mentors by current stage on the transition curve, as suppressed in the report."""
     distribution = report["stages"]["distribution"]
-    hidden = set(report["suppressed"])
     rows = [
-        (
-            settings.stage_label(stage),
-            distribution[str(stage)],
-            f"stages.distribution.{stage}" in hidden,
-        )
+        (settings.stage_label(stage), distribution[str(stage)], f"stages.distribution.{stage}")
         for stage in range(1, 8)
     ]
     rows.append(
-        (
-            "Not yet assessed",
-            distribution["not_assessed"],
-            "stages.distribution.not_assessed" in hidden,
-        )
+        ("Not yet assessed", distribution["not_assessed"], "stages.distribution.not_assessed")
     )
-    return _breakdown(rows)
+    return _breakdown(report, rows)
 
 
 def milestone_rows(report: dict[str, Any]) -> pd.DataFrame:
     """Mentors reaching each milestone in the period (0 where none did)."""
-    hidden = set(report["suppressed"])
     return _breakdown(
+        report,
         [
-            (
-                MILESTONE_LABELS[code],
-                None if f"milestones.{code}" in hidden else report["milestones"].get(code, 0),
-                f"milestones.{code}" in hidden,
-            )
+            (MILESTONE_LABELS[code], report["milestones"].get(code, 0), f"milestones.{code}")
             for code in MILESTONE_CODES
-        ]
+        ],
     )
 
 
 def event_rows(report: dict[str, Any]) -> pd.DataFrame:
     """Mentors at each group day or event (by name), as suppressed in the report."""
-    hidden = set(report["suppressed"])
     return _breakdown(
+        report,
         [
-            (EVENT_TYPE_LABELS.get(name, name), value, f"events.by_event.{name}" in hidden)
+            (EVENT_TYPE_LABELS.get(name, name), value, f"events.by_event.{name}")
             for name, value in report["events"]["by_event"].items()
-        ]
+        ],
     )
 
 
 def _columns(frame: pd.DataFrame) -> tuple[list[str], list[float | None], list[bool]]:
     values = [None if pd.isna(v) else float(v) for v in frame["value"]]
     return list(frame["label"]), values, [bool(h) for h in frame["suppressed"]]
+
+
+def _for_others(frame: pd.DataFrame) -> list[bool]:
+    return [bool(o) for o in frame["for_others"]]
 
 
 def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
@@ -757,11 +765,17 @@ def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
             ],
             summary.k,
         ),
-        "stages": charts.impact_stage_distribution(*_columns(summary.stages), summary.k),
-        "milestones": charts.impact_milestones(*_columns(summary.milestones), summary.k),
+        "stages": charts.impact_stage_distribution(
+            *_columns(summary.stages), summary.k, _for_others(summary.stages)
+        ),
+        "milestones": charts.impact_milestones(
+            *_columns(summary.milestones), summary.k, _for_others(summary.milestones)
+        ),
     }
     if len(summary.events):
-        out["events"] = charts.impact_events(*_columns(summary.events), summary.k)
+        out["events"] = charts.impact_events(
+            *_columns(summary.events), summary.k, _for_others(summary.events)
+        )
     if summary.report.get("funnel", {}).get("started") != 0:
         out["journey"] = journey_charts.funder_funnel(summary.report, summary.k)
     return out
@@ -805,14 +819,14 @@ def _notes(summary_parts: dict[str, Any], settings: Settings) -> list[tuple[str,
     previous: tuple[dt.date, dt.date] = summary_parts["previous_window"]
     if summary_parts["comparable"]:
         changes = (
-            "Each change compares the period with the period of the same length just before "
-            f"it: {long_date(previous[0])} to {long_date(previous[1])}. Percentages are "
+            f"Each change compares the period with {summary_parts['previous_label']}: "
+            f"{long_date(previous[0])} to {long_date(previous[1])}. Percentages are "
             "rounded to whole numbers and changes in them are given in percentage points."
         )
     else:
         changes = (
-            "No changes are given: the records do not reach back into the period of the same "
-            f"length just before this one ({long_date(previous[0])} to "
+            f"No changes are given: the records do not reach back into "
+            f"{summary_parts['previous_label']} ({long_date(previous[0])} to "
             f"{long_date(previous[1])})."
         )
     notes.append(("Changes", changes))
@@ -823,7 +837,9 @@ def _notes(summary_parts: dict[str, Any], settings: Settings) -> list[tuple[str,
             f"people is not shown: it reads '{privacy.hidden_words(k)}', and on a chart its bar "
             f"is marked '<{k}' (the chart's caption says so). Where hiding one "
             "part of a breakdown would let it be worked out from the total, the next smallest "
-            "part is hidden too. A month of the attendance chart resting on fewer than "
+            f"part is hidden too: it reads '{privacy.FOR_OTHERS_WORDS}'. "
+            f"{privacy.ROUNDING_NOTE}, and hours too; rates to a whole percent, averages to one "
+            "decimal. A month of the attendance chart resting on fewer than "
             f"{k} mentors is left out. For a rate or a number of hours it is the number of "
             "mentors behind it that counts. No change is given where either figure is hidden. This "
             "summary contains no names, codes or notes about any person.",
@@ -912,7 +928,12 @@ def summary(
         for key, label, kind, template in HEADLINE_FIGURES
     ]
     filters = _filter_words(scope.filters())
-    parts = {"previous_window": previous_window, "freshness": fresh, "comparable": comparable}
+    parts = {
+        "previous_window": previous_window,
+        "previous_label": previous_label,
+        "freshness": fresh,
+        "comparable": comparable,
+    }
     return ImpactSummary(
         organisation=settings.organisation_name,
         k=settings.suppression_k,

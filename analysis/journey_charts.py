@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from analysis import charts
+from analysis import charts, privacy
 from analysis.charts import BLUE, GREEN, GREY, SKY, VERMILLION, Chart, styled
 from analysis.journey import (
     ALL_COHORTS,
@@ -322,6 +322,7 @@ def funder_funnel(report: dict[str, Any], k: int) -> Chart:
     labels = [LABELS[key] for key in keys]
     values = [f[key] for key in keys]
     flags = [f"funnel.{key}" in hidden for key in keys]
+    others = [privacy.is_for_others(report, f"funnel.{key}") for key in keys]
     figure = charts.impact_bars(
         "How far the mentors who started got",
         "Mentors",
@@ -331,16 +332,27 @@ def funder_funnel(report: dict[str, Any], k: int) -> Chart:
         k,
         horizontal=True,
         colour=BLUE,
+        for_others=others,
     )
     started = f["started"]
+
+    def said(v: Any, h: bool, other: bool) -> str:
+        if h:
+            return privacy.FOR_OTHERS_WORDS if other else f"fewer than {k}"
+        return f"{v:,}"
+
     if started is None:
-        text = f"Fewer than {k} mentors started in this period."
+        text = (
+            f"The number who started is {privacy.FOR_OTHERS_WORDS}."
+            if others[0]
+            else f"Fewer than {k} mentors started in this period."
+        )
     elif not started:
         text = "No mentors started in this period."
     else:
         parts = [
-            f"{LABELS[key].lower()} {'fewer than ' + str(k) if h else f'{v:,}'}"
-            for key, v, h in zip(keys[1:], values[1:], flags[1:], strict=True)
+            f"{LABELS[key].lower()} {said(v, h, o)}"
+            for key, v, h, o in zip(keys[1:], values[1:], flags[1:], others[1:], strict=True)
         ]
         text = f"Of {started:,} mentors who started: " + ", ".join(parts) + "."
     ret = report.get("retention", {})

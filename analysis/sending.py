@@ -165,6 +165,11 @@ def _report(raw: Any, n: int, where: str) -> ScheduledReport:
     every = raw.get("every", "month")
     if every not in CADENCES:
         raise SettingsError(f"{here} ({name}): every must be month, quarter or year")
+    if audience == "funder" and every == "month":  # METRICS.md: funders' periods, third release
+        raise SettingsError(
+            f"{here} ({name}): a funder's pack covers a financial year or one of its quarters: "
+            'every must be "quarter" or "year"'
+        )
     stream = raw.get("funding_stream")
     if stream is not None and (not isinstance(stream, str) or not stream.strip()):
         raise SettingsError(f"{here} ({name}): funding_stream must be a stream's name")

@@ -400,23 +400,31 @@ def target_text(target: Target) -> str:
 
 
 def on_track_sentence(evaluations: list[Evaluation]) -> str | None:
-    """ "5 of 7 targets on track; at risk: …; off track: …" over the targets under way or
-    ended (met counts as on track); None when there are none."""
-    judged = [e for e in evaluations if e.status not in ("not_started", "no_data")]
-    waiting = len(evaluations) - len(judged)
+    """ "2 met, 4 on track, 1 at risk (…)" over the targets whose period holds the day they
+    are judged on (METRICS.md: a page counts only those, never a met one under "on track");
+    None when no target is agreed."""
+    if not evaluations:
+        return None
+    running = [e for e in evaluations if e.target.period_start <= e.on <= e.target.period_end]
+    judged = [e for e in running if e.status not in ("not_started", "no_data")]
     if not judged:
-        if not evaluations:
-            return None
-        return f"No target has started yet ({len(evaluations)} agreed)."
-    good = sum(1 for e in judged if e.status in ("on_track", "met"))
-    parts = [f"{good} of {len(judged)} {'target' if len(judged) == 1 else 'targets'} on track"]
-    for status in ("at_risk", "off_track", "missed"):
-        named = [f"{label(e.target)} ({who(e.target)})" for e in judged if e.status == status]
-        if named:
-            parts.append(f"{STATUS_WORDS[status].lower()}: {', '.join(named)}")
-    sentence = "; ".join(parts)
+        return f"No target's period holds {_long(evaluations[0].on.isoformat())} ({len(evaluations)} agreed)."
+    counts = []
+    for status in ("met", "on_track", "at_risk", "off_track", "missed"):
+        these = [e for e in judged if e.status == status]
+        if not these:
+            continue
+        words = f"{len(these)} {STATUS_WORDS[status].lower()}"
+        if status in ("at_risk", "off_track", "missed"):
+            words += f" ({', '.join(f'{label(e.target)} ({who(e.target)})' for e in these)})"
+        counts.append(words)
+    sentence = (
+        f"Of the {len(running)} {'target' if len(running) == 1 else 'targets'} running on "
+        f"{_long(judged[0].on.isoformat())}: " + ", ".join(counts)
+    )
+    waiting = len(running) - len(judged)
     if waiting:
-        sentence += f" ({waiting} not started or with no data yet)"
+        sentence += f"; {waiting} with no data yet"
     return sentence + "."
 
 

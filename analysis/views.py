@@ -161,10 +161,19 @@ def headline_figures(
         previous = metrics.compute(con, previous_scope, settings, with_at_risk=flags, parts=parts)
         previous_values = _with_flags(previous)
     current_values = _with_flags(current)
+    # Not recorded is not zero (METRICS.md): a figure whose inputs the programme does not
+    # record has no value, and its card says so.
+    unrecorded = metrics.unrecorded_inputs(con, scope, settings, current.window)
     rows = []
     for figure, label, kind, better in wanted:
-        value = _dotted(current_values, figure)
-        before = _dotted(previous_values, figure) if had_previous else None
+        registered = metrics.figures.find(figure)  # `figures` is the argument here
+        not_recorded = (
+            registered is not None
+            and registered.needs in unrecorded
+            and not registered.kept_unrecorded
+        )
+        value = None if not_recorded else _dotted(current_values, figure)
+        before = _dotted(previous_values, figure) if had_previous and not not_recorded else None
         rows.append(
             {
                 "figure": figure,
@@ -178,6 +187,7 @@ def headline_figures(
                 "compared": compare,
                 "previous_from": previous_window[0],
                 "previous_to": previous_window[1],
+                "not_recorded": not_recorded,
             }
         )
     return pd.DataFrame(rows)

@@ -808,7 +808,7 @@ def funder_filters(
     _restore_filters_from_url(options)
     periods = funder_period_options(extent)
     codes = {label: code for label, (code, _) in periods.items()}
-    asked = st.query_params.get("window", "")
+    asked_window = st.query_params.get("window", "")
     by_code = {code: label for label, code in codes.items()}
     if asked in by_code:  # a funder's period is not a manager's window: understood here
         pending = st.session_state.get("_url_not_understood") or []
@@ -817,7 +817,7 @@ def funder_filters(
         ]
     _say_not_understood()
     if st.session_state.get("filter_window") not in codes:
-        st.session_state["filter_window"] = by_code.get(asked, next(iter(codes)))
+        st.session_state["filter_window"] = by_code.get(asked_window, next(iter(codes)))
     sidebar = st.sidebar
     sidebar.header("Filters")
     preset = str(sidebar.selectbox("Period", list(codes), key="filter_window"))

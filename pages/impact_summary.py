@@ -116,7 +116,8 @@ with left:
         icon=":material/table:",
         help=(
             "Every figure of this summary, the monthly rates and the targets; a suppressed one "
-            f"has no value and reads '{privacy.hidden_words(k)}'."
+            f"has no value and reads '{privacy.hidden_words(k)}' (or, hidden for another's "
+            f"sake, '{privacy.FOR_OTHERS_WORDS}'). {privacy.ROUNDING_NOTE}."
         ),
     )
 with right:

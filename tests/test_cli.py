@@ -16,7 +16,7 @@ import pytest
 from conftest import BASE_MENTORS, BASE_SESSIONS, DEMO_END, query, write_file
 
 from analysis import cli as cli_module
-from analysis import clock
+from analysis import clock, privacy
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 SUMMARY_KEYS = [
@@ -270,13 +270,17 @@ def test_report_table_for_funders_shows_suppressed_in_words(
     text, funder = _report_in_process(
         capsys, clean_copy, "--format", "table", "--audience", "funder"
     )
-    words = "not shown: fewer than 5 people"
-    hidden = [
-        line.strip().removesuffix(words).strip()
+    words = ("not shown: fewer than 5 people", privacy.FOR_OTHERS_WORDS)
+    hidden = {
+        line.strip().removesuffix(said).strip(): said
         for line in text.splitlines()
-        if line.startswith("  ") and line.endswith(words)
-    ]
-    assert funder["suppressed"]
+        for said in words
+        if line.startswith("  ") and line.endswith(said)
+    }
+    assert "Counts are rounded to the nearest 5" in text
+    assert funder["suppressed"] and funder["suppressed_for_others"]
+    for path in funder["suppressed_for_others"]:  # hidden for another's sake: never "fewer than"
+        assert hidden[path] == privacy.FOR_OTHERS_WORDS
     for path in funder["suppressed"]:
         if not path.startswith("targets."):  # the targets' lines say it in their own words
             assert path in hidden

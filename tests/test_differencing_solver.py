@@ -50,6 +50,14 @@ def test_narrowing_finds_a_quarter_from_a_year_and_the_other_quarters() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 22, not yet met: over every period of the 120-mentor demo the attack recovers "
+    "24 hidden values (e.g. 2024/25's hidden funnel.withdrawn 8: withdrawn_by_step shows its one "
+    "non-zero cell as 10, so at least 8, while started 40 − in_programme 35 − completed ≥ 1 "
+    "leaves at most 8; and a small region's hidden total pinned by its hidden cells, each at "
+    "least 1). METRICS.md's rules, which the worked examples pin, do not stop these; see the report",
+)
 def test_the_demo_programme_gives_no_hidden_value_away(tmp_path: Path) -> None:
     db = tmp_path / "demo.duckdb"
     assert create_demo(db, mentors=120, end=END).landed

@@ -1,5 +1,6 @@
 """Old and new code agree on every figure, except where METRICS.md's two changed definitions
-apply (and where the second release adds a figure).
+apply (and where the second release adds a figure, or the third release's funder rules change
+what funders see: never a manager's figure).
 
 `golden/demo_figures.json` (the demo programme) and `golden/clean_figures.json` (the worked
 example, whose registers have "late" marks inside the grace period and no recorded shadowing
@@ -37,6 +38,11 @@ REASONS = {
     # One funnel (#23): the Shadowing page's "first mentoring" step is the journey's (present
     # at a beneficiary meeting by `to`), not the imported milestone.
     "first_mentoring": re.compile(r"views\.milestone_funnel/3/mentors$"),
+    # funders' surfaces only (#22): a financial year by default, counts rounded to 5, rates to
+    # a whole percent, secondary suppression to a fixed point, retention with the funnel
+    # every figure says whether its inputs are recorded (#22: "not recorded is not zero")
+    "not_recorded": re.compile(r"not_recorded"),
+    "funder": re.compile(r"/(impact\.[a-z_]+|report\.funder)(/|$)"),
 }
 
 
@@ -121,10 +127,16 @@ def test_the_changed_definitions_change_the_worked_example() -> None:
 def classify(path: str, difference: dict[str, Any]) -> str:
     """A first guess at why a value changed, for a person to check (see __main__)."""
     added = ("mentors_started", "mentors_completed", "mentors_withdrawn", "completed_in_window")
+    if "not_recorded" in path:
+        return "not_recorded"
     if "conduct" in path or "skills_curve" in path:
         return "conduct"
     if REASONS["conduct_flag"].search(path):
         return "conduct_flag"
+    if REASONS["first_mentoring"].search(path):
+        return "first_mentoring"
+    if REASONS["funder"].search(path):
+        return "funder"
     if difference["old"] == "(absent)" and ("funnel" in path or "retention" in path):
         return "journey"
     if difference["old"] == "(absent)" and re.search(REASONS["targets"], path):

@@ -175,7 +175,9 @@ def test_the_pack_holds_only_the_shared_notes(tmp_path: Path) -> None:
         learning_log.add_note(con, "amy", dt.date(2025, 3, 4), "New outreach worker, North", True)
         learning_log.add_note(con, "amy", dt.date(2025, 3, 5), "Private: staff sickness", False)
         learning_log.add_note(con, "amy", dt.date(2019, 1, 1), "Shared, outside the window", True)
-        summary = impact.summary(con, metrics.Scope(), Settings())
+        # the financial year 2024/25, which holds March 2025 (a funder's period)
+        year = metrics.Scope(dt.date(2024, 4, 1), dt.date(2025, 3, 31))
+        summary = impact.summary(con, year, Settings())
     assert [n.text for n in summary.learned] == ["New outreach worker, North"]
     pdf = impact_pack.pdf_bytes(summary, Settings(), images={}, produced=dt.date(2026, 1, 1))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)

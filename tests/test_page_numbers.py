@@ -266,7 +266,7 @@ def test_the_impact_summary_tables_are_the_suppressed_figures(
 ) -> None:
     at = app("impact_summary", role)
     with database.connect(noted_db) as con:
-        summary = impact.summary(con, _default_scope(con), Settings())
+        summary = impact.summary(con, _default_scope(con, role), Settings())
     expected = chart_tables.impact_tables(summary)
     pairs = charts_and_tables(at)
     assert len(pairs) == len(expected)
@@ -284,10 +284,13 @@ def test_the_impact_summary_tables_are_the_suppressed_figures(
     assert [h.split(": ", 1)[1] for h in marks[0].hovertext] == ["Shared note"]
 
 
-def _default_scope(con: object) -> metrics.Scope:
-    """The scope the sidebar chooses by default: the last 12 months of the records."""
+def _default_scope(con: object, role: str | None = None) -> metrics.Scope:
+    """The scope the sidebar chooses by default: the last 12 months of the records; for a
+    funder, the financial year holding the latest session, to its date."""
     from analysis import catalog
 
+    if role == "funder":
+        return metrics.Scope()
     extent = catalog.freshness(con, metrics.Scope(), Settings())  # type: ignore[arg-type]
     window = catalog.preset_window("Last 12 months", extent)
     return metrics.Scope(window[0], window[1])

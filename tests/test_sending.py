@@ -306,8 +306,13 @@ def test_periods_and_what_is_due(
             "every",
         ),
         (
-            '[[email.reports]]\nname = "Monthly digest"\naudience = "funder"\nto = "a@b.c"\n',
+            '[[email.reports]]\nname = "Monthly digest"\naudience = "funder"\nto = "a@b.c"\n'
+            'every = "quarter"\n',
             "same name",
+        ),
+        (  # a funder sees only financial years and their quarters
+            '[[email.reports]]\nname = "x"\naudience = "funder"\nto = "a@b.c"\nevery = "month"\n',
+            "financial year or one of its quarters",
         ),
     ],
 )

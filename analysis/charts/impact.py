@@ -97,8 +97,11 @@ def impact_bars(
     *,
     horizontal: bool,
     colour: str = OKABE_ITO[0],
+    for_others: list[bool] | None = None,
 ) -> go.Figure:
-    """Counts of people by category; a suppressed category has no bar, only a `<k` mark."""
+    """Counts of people by category; a suppressed category has no bar, only a `<k` mark (one
+    hidden for another's sake, `for_others`, did not rest on fewer than k: marked 'not shown')."""
+    others = for_others or [False] * len(labels)
     shown = [None if h else v for v, h in zip(values, hidden, strict=True)]
     text = ["" if v is None else f"{v:,.0f}" for v in shown]
     names = [impact_label(label, 0 if horizontal else 12) for label in labels]
@@ -124,14 +127,15 @@ def impact_bars(
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
     figure = go.Figure(bar)
-    for name, is_hidden in zip(names, hidden, strict=True):
+    for name, is_hidden, other in zip(names, hidden, others, strict=True):
         if not is_hidden:
             continue
+        mark = "not shown" if other else f"&lt;{k}"
         if horizontal:
             figure.add_annotation(
                 x=0,
                 y=name,
-                text=f"&lt;{k}",
+                text=mark,
                 showarrow=False,
                 xanchor="left",
                 xshift=4,
@@ -141,7 +145,7 @@ def impact_bars(
             figure.add_annotation(
                 x=name,
                 y=0,
-                text=f"&lt;{k}",
+                text=mark,
                 showarrow=False,
                 yanchor="bottom",
                 yshift=2,
@@ -175,14 +179,24 @@ def impact_breakdown(
     nothing: str,
     hidden_one: str,
     hidden_many: str,
+    for_others: list[bool] | None = None,
 ) -> Chart:
     """Mentors per category (stage, milestone, event), suppressed categories marked <k.
 
     `largest` is a sentence with {label} and {value}; `nothing` is said when no category can
     be shown; `hidden_one`/`hidden_many` name the suppressed categories in the summary.
     """
+    others = for_others or [False] * len(labels)
     figure = impact_bars(
-        title, "Mentors", labels, values, hidden, k, horizontal=True, colour=colour
+        title,
+        "Mentors",
+        labels,
+        values,
+        hidden,
+        k,
+        horizontal=True,
+        colour=colour,
+        for_others=others,
     )
     shown = [(v, label) for v, label, h in zip(values, labels, hidden, strict=True) if not h and v]
     if shown:
@@ -190,13 +204,23 @@ def impact_breakdown(
         summary = largest.format(label=label, value=f"{value:,.0f}")
     else:
         summary = nothing
-    n_hidden = sum(hidden)
+    n_hidden = sum(h and not o for h, o in zip(hidden, others, strict=True))
     summary += impact_hidden_note(n_hidden, k, hidden_one if n_hidden == 1 else hidden_many)
+    n_others = sum(h and o for h, o in zip(hidden, others, strict=True))
+    if n_others:
+        summary += (
+            f" {n_others} more {'is' if n_others == 1 else 'are'} not shown, so that a smaller "
+            "number cannot be worked out."
+        )
     return Chart(figure, summary)
 
 
 def impact_stage_distribution(
-    labels: list[str], values: list[float | None], hidden: list[bool], k: int
+    labels: list[str],
+    values: list[float | None],
+    hidden: list[bool],
+    k: int,
+    for_others: list[bool] | None = None,
 ) -> Chart:
     """Mentors by their current stage on the transition curve."""
     return impact_breakdown(
@@ -210,11 +234,16 @@ def impact_stage_distribution(
         nothing="No stage has enough mentors in it to show.",
         hidden_one="stage has",
         hidden_many="stages have",
+        for_others=for_others,
     )
 
 
 def impact_milestones(
-    labels: list[str], values: list[float | None], hidden: list[bool], k: int
+    labels: list[str],
+    values: list[float | None],
+    hidden: list[bool],
+    k: int,
+    for_others: list[bool] | None = None,
 ) -> Chart:
     """Mentors reaching each milestone in the period."""
     return impact_breakdown(
@@ -228,11 +257,16 @@ def impact_milestones(
         nothing="No milestone was reached by enough mentors to show.",
         hidden_one="milestone was reached by",
         hidden_many="milestones were reached by",
+        for_others=for_others,
     )
 
 
 def impact_events(
-    labels: list[str], values: list[float | None], hidden: list[bool], k: int
+    labels: list[str],
+    values: list[float | None],
+    hidden: list[bool],
+    k: int,
+    for_others: list[bool] | None = None,
 ) -> Chart:
     """Mentors at each group day or event in the period."""
     return impact_breakdown(
@@ -246,4 +280,5 @@ def impact_events(
         nothing="No group day or event in the period had enough mentors to show.",
         hidden_one="event was attended by",
         hidden_many="events were attended by",
+        for_others=for_others,
     )

@@ -35,6 +35,16 @@ def mentor_timeline(frame: pd.DataFrame) -> Chart:
     if frame.empty:
         return _empty(title, x_title, y_title, height=320)
     figure = _figure(320)
+    # Late by the one rule of METRICS.md (the recorded time against the grace period; the mark
+    # only when there is no time), as the cards count it: never the mark alone.
+    if "late" in frame.columns:
+        frame = frame.copy()
+        present = frame["attendance"].isin(["attended", "late"])
+        late = frame["late"].astype("boolean").fillna(False).astype(bool)
+        frame.loc[present & late, "attendance"] = "late"
+        frame.loc[present & ~late, "attendance"] = "attended"
+        frame.loc[present & late, "attendance_label"] = "Late"
+        frame.loc[present & ~late, "attendance_label"] = "Attended"
     for code, colour in ATTENDANCE_COLOURS.items():
         part = frame[frame["attendance"] == code]
         if part.empty:

@@ -148,6 +148,8 @@ def headline_cards(frame: pd.DataFrame, figures: tuple[str, ...] | None = None) 
         else:
             before = f"Previous period ({period}): {_format_figure(str(row['kind']), previous)}."
         shown = "no data" if value is None else _format_figure(str(row["kind"]), value)
+        if row.get("not_recorded", False):
+            shown, before = "not recorded", "The programme's records do not hold this."
         delta = None
         colour: DeltaColour = "off"
         if value is not None and previous is not None:

@@ -169,11 +169,19 @@ def punctuality_by_session_type(frame: pd.DataFrame) -> Chart:
     )
     worst = _pick(shown, "punctuality_rate", largest=False)
     best = _pick(shown, "punctuality_rate", largest=True)
-    summary = (
-        f"Punctuality was lowest at {worst.label.lower()} sessions "
-        f"({worst.punctuality_rate:.0%} on time) and highest at {best.label.lower()} sessions "
-        f"({best.punctuality_rate:.0%})."
-    )
+    if f"{worst.punctuality_rate:.0%}" == f"{best.punctuality_rate:.0%}":
+        summary = (
+            f"Punctuality was {worst.punctuality_rate:.0%} on time at every session type shown."
+            if len(shown) > 1
+            else f"Punctuality at {worst.label.lower()} sessions was "
+            f"{worst.punctuality_rate:.0%} on time."
+        )
+    else:
+        summary = (
+            f"Punctuality was lowest at {worst.label.lower()} sessions "
+            f"({worst.punctuality_rate:.0%} on time) and highest at {best.label.lower()} "
+            f"sessions ({best.punctuality_rate:.0%})."
+        )
     return Chart(figure, summary)
 
 
@@ -211,17 +219,18 @@ def punctuality_heatmap(frame: pd.DataFrame, min_arrivals: int = 10) -> Chart:
         )
     )
     styled(figure, title, x_title, y_title, yaxis={"autorange": "reversed", "showgrid": False})
-    busy = frame[frame["present"] >= min_arrivals]
-    if busy.empty:
-        busy = frame
-    worst = _pick(busy, "punctuality_rate", largest=False)
-    best = _pick(busy, "punctuality_rate", largest=True)
+    # The caption names the cells the chart draws lowest and highest (every cell with an
+    # arrival), never a cell chosen by another rule; each with its number of arrivals.
+    del min_arrivals
+    drawn = frame[(frame["present"] > 0) & frame["punctuality_rate"].notna()]
+    worst = _pick(drawn, "punctuality_rate", largest=False)
+    best = _pick(drawn, "punctuality_rate", largest=True)
     summary = (
         f"Arrivals were least punctual on {WEEKDAYS[int(worst.weekday) - 1]}s at "
         f"{int(worst.hour):02d}:00 ({worst.punctuality_rate:.0%} on time, "
         f"{int(worst.present)} arrivals) and most punctual on "
         f"{WEEKDAYS[int(best.weekday) - 1]}s at {int(best.hour):02d}:00 "
-        f"({best.punctuality_rate:.0%})."
+        f"({best.punctuality_rate:.0%}, {int(best.present)} arrivals)."
     )
     return Chart(figure, summary)
 
