@@ -404,6 +404,8 @@ def _cover(pdf: _Pack, summary: impact.ImpactSummary) -> None:
         pdf.bullet(headline.sentence)
     if summary.milestone_sentence:
         pdf.bullet(summary.milestone_sentence)
+    if summary.skills_sentence:
+        pdf.bullet(summary.skills_sentence)
     caveats = [c for c in summary.caveats if not c.startswith("These figures come from demo")]
     if caveats:
         pdf.ln(2)
