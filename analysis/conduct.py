@@ -421,7 +421,7 @@ def by_category_frame(figures: ConductFigures) -> pd.DataFrame:
 _MENTOR_OBSERVATIONS = """
 SELECT c.observed_on, c.kind, c.category, c.severity, c.resolved_on, c.notes
 FROM conduct c JOIN active a USING (mentor_id)
-WHERE c.mentor_id = $mentor AND c.observed_on <= $to
+WHERE c.mentor_id = $mentor AND c.observed_on BETWEEN $from AND $to
 ORDER BY c.observed_on, c.kind, c.category
 """
 
@@ -433,7 +433,8 @@ def mentor_observations(
     mentor_id: str,
     with_notes: bool = False,
 ) -> pd.DataFrame:
-    """One mentor's observations up to `to`, in date order; notes only when asked (managers)."""
+    """One mentor's observations dated in the window, in date order; notes only when asked
+    (managers)."""
     p = _params(con, scope, settings, None) | {"mentor": mentor_id}
     sql = query.with_clause([query.SELECTED, query.ACTIVE]) + _MENTOR_OBSERVATIONS
     frame = _run(con, sql, p)
