@@ -87,7 +87,7 @@ def by_month(frame: pd.DataFrame) -> Chart:
             )
         )
     styled(figure, title, x_title, y_title, barmode="group")
-    busiest = frame.loc[frame["concerns"].idxmax()]
+    busiest = frame.iloc[int(frame["concerns"].to_numpy().argmax())]
     summary = (
         f"{int(frame['concerns'].sum()):,} concerns and {int(frame['strengths'].sum()):,} "
         f"strengths were observed over {_plural(len(frame), 'month', 'months')}; the most "
@@ -130,7 +130,7 @@ def by_category(frame: pd.DataFrame) -> Chart:
     if int(frame["concerns"].sum()) == 0:
         summary = "No concerns were observed in the window."
     else:
-        top = frame.loc[frame["concerns"].idxmax()]
+        top = frame.iloc[int(frame["concerns"].to_numpy().argmax())]
         summary = (
             f"Most concerns were about {CATEGORY_LABELS[str(top['category'])].lower()} "
             f"({int(top['concerns']):,} of {int(frame['concerns'].sum()):,}); "
