@@ -429,6 +429,7 @@ def test_erasing_a_mentor_erases_them_from_every_snapshot(db: Path) -> None:
         "stage_assessments": 1,
         "milestones": 0,
         "funding": 0,
+        "conduct": 0,
         "mentors": 1,
         "rejected_rows": 1,
     }
