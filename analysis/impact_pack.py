@@ -58,7 +58,7 @@ WARNING_PANEL = (253, 240, 214)
 
 MARGIN = 18.0  # mm
 CHART_PIXEL_WIDTH = 1000
-CHART_HEIGHTS = {"monthly": 480, "stages": 520, "milestones": 470}
+CHART_HEIGHTS = {"monthly": 480, "stages": 520, "milestones": 470, "skills": 480}
 
 
 class ChartsUnavailable(RuntimeError):
