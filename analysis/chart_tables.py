@@ -386,4 +386,9 @@ def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:
                 ],
             }
         )
+    curve = summary.report.get("skills_curve")
+    if curve is not None:
+        from analysis.conduct_charts import skills_table
+
+        tables["skills"] = skills_table(curve, summary.suppressed, k)
     return tables

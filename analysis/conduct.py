@@ -114,6 +114,10 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, p: dict[str, Any]) -> pd.Data
     return con.execute(sql, metrics.bind(sql, p)).df()
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
 def _rate(numerator: float, denominator: float, scale: float = 1.0) -> float | None:
     return scale * numerator / denominator if denominator else None
 
@@ -139,7 +143,7 @@ def compute(
     p = _params(con, scope, settings, window)
     ctes = _ctes(con, p)
     row = _run(con, ctes + _FIGURES_SELECT, p).iloc[0].to_dict()
-    n = {k: (None if pd.isna(v) else v) for k, v in row.items()}
+    n: dict[str, Any] = {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
     concerns, present = int(n["concerns"]), int(n["present"])
     by_category: dict[str, dict[str, int]] = {
         c: {"concerns": 0, "strengths": 0} for c in CONDUCT_CATEGORIES
@@ -148,10 +152,11 @@ def compute(
     for c in CONDUCT_CATEGORIES:
         for part in ("concerns", "strengths"):
             support[f"conduct.by_category.{c}.{part}"] = 0
-    for r in _run(con, ctes + _CATEGORY_SELECT, p).itertuples():
-        part = "concerns" if r.kind == "concern" else "strengths"
-        by_category[str(r.category)][part] = int(r.n)
-        support[f"conduct.by_category.{r.category}.{part}"] = int(r.mentors)
+    cells = _records(_run(con, ctes + _CATEGORY_SELECT, p))
+    for cell in cells:
+        part = "concerns" if cell["kind"] == "concern" else "strengths"
+        by_category[str(cell["category"])][part] = int(cell["n"])
+        support[f"conduct.by_category.{cell['category']}.{part}"] = int(cell["mentors"])
     median = n["median_days"]
     conduct = {
         "concerns": concerns,
@@ -182,13 +187,17 @@ def compute(
 def _curve(
     frame: pd.DataFrame,
 ) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, int]]:
-    by_bucket = {int(r.bucket): r for r in frame.itertuples()}
+    rows = _records(frame)
+    by_bucket = {int(r["bucket"]): r for r in rows}
     curve: list[dict[str, Any]] = []
     support: dict[str, int] = {}
     also: dict[str, int] = {}
     for b in BUCKETS:
-        r = by_bucket.get(b)
-        get = (lambda name, r=r: int(getattr(r, name))) if r is not None else (lambda name: 0)
+        r = by_bucket.get(b, {})
+
+        def get(name: str, r: dict[str, Any] = r) -> int:
+            return int(r.get(name) or 0)
+
         present = get("present")
         curve.append(
             {
@@ -421,7 +430,7 @@ def by_category_frame(figures: ConductFigures) -> pd.DataFrame:
 _MENTOR_OBSERVATIONS = """
 SELECT c.observed_on, c.kind, c.category, c.severity, c.resolved_on, c.notes
 FROM conduct c JOIN active a USING (mentor_id)
-WHERE c.mentor_id = $mentor AND c.observed_on <= $to
+WHERE c.mentor_id = $mentor AND c.observed_on BETWEEN $from AND $to
 ORDER BY c.observed_on, c.kind, c.category
 """
 
@@ -433,7 +442,8 @@ def mentor_observations(
     mentor_id: str,
     with_notes: bool = False,
 ) -> pd.DataFrame:
-    """One mentor's observations up to `to`, in date order; notes only when asked (managers)."""
+    """One mentor's observations dated in the window, in date order; notes only when asked
+    (managers)."""
     p = _params(con, scope, settings, None) | {"mentor": mentor_id}
     sql = query.with_clause([query.SELECTED, query.ACTIVE]) + _MENTOR_OBSERVATIONS
     frame = _run(con, sql, p)

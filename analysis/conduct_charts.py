@@ -87,7 +87,7 @@ def by_month(frame: pd.DataFrame) -> Chart:
             )
         )
     styled(figure, title, x_title, y_title, barmode="group")
-    busiest = frame.loc[frame["concerns"].idxmax()]
+    busiest = frame.iloc[int(frame["concerns"].to_numpy().argmax())]
     summary = (
         f"{int(frame['concerns'].sum()):,} concerns and {int(frame['strengths'].sum()):,} "
         f"strengths were observed over {_plural(len(frame), 'month', 'months')}; the most "
@@ -130,7 +130,7 @@ def by_category(frame: pd.DataFrame) -> Chart:
     if int(frame["concerns"].sum()) == 0:
         summary = "No concerns were observed in the window."
     else:
-        top = frame.loc[frame["concerns"].idxmax()]
+        top = frame.iloc[int(frame["concerns"].to_numpy().argmax())]
         summary = (
             f"Most concerns were about {CATEGORY_LABELS[str(top['category'])].lower()} "
             f"({int(top['concerns']):,} of {int(frame['concerns'].sum()):,}); "
@@ -260,3 +260,43 @@ def skills_table(
             ],
         }
     )
+
+
+OBSERVATION_ROW = "Conduct observed"
+
+
+def with_observations(chart: Chart, observations: pd.DataFrame) -> Chart:
+    """One mentor's session timeline with each conduct observation in the window on it (a row
+    of its own): concerns and strengths, with category and severity on hover, never notes."""
+    if observations.empty:
+        return chart
+    figure = go.Figure(chart.figure)
+    for kind, name, colour, symbol in (
+        ("concern", "Concern", VERMILLION, "x"),
+        ("strength", "Strength", GREEN, "star"),
+    ):
+        part = observations[observations["kind"] == kind]
+        if part.empty:
+            continue
+        details = [
+            CATEGORY_LABELS.get(str(c), str(c)) + ("" if s is None or pd.isna(s) else f", {s}")
+            for c, s in zip(part["category"], part["severity"], strict=True)
+        ]
+        figure.add_trace(
+            go.Scatter(
+                x=[pd.Timestamp(d).isoformat() for d in part["observed_on"]],
+                y=[OBSERVATION_ROW] * len(part),
+                name=name,
+                mode="markers",
+                marker={"color": colour, "size": 12, "symbol": symbol},
+                hovertext=details,
+                hovertemplate=f"%{{x|%-d %b %Y}}: {name.lower()} (%{{hovertext}})<extra></extra>",
+            )
+        )
+    concerns = int((observations["kind"] == "concern").sum())
+    strengths = int((observations["kind"] == "strength").sum())
+    summary = (
+        f"{chart.summary} Staff recorded {_plural(concerns, 'concern', 'concerns')} and "
+        f"{_plural(strengths, 'strength', 'strengths')} about their conduct."
+    )
+    return Chart(figure, summary)

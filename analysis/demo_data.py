@@ -227,7 +227,7 @@ def _conduct(rng: np.random.Generator, frames: dict[str, pd.DataFrame], end: dat
     out["category"] = rng.choice(categories, n, p=list(CONDUCT_CATEGORY_WEIGHTS.values()))
     severity = rng.choice(list(SEVERITY_WEIGHTS), n, p=list(SEVERITY_WEIGHTS.values()))
     concern = (out["kind"] == "concern").to_numpy()
-    out["severity"] = np.where(concern, severity, None)
+    out["severity"] = [s if c else None for s, c in zip(severity, concern, strict=True)]
     # a high concern is talked through within days; most others within a month; some stay open
     high = concern & (severity == "high")
     days = np.where(high, rng.integers(1, 6, n), rng.integers(3, 31, n))
@@ -235,9 +235,9 @@ def _conduct(rng: np.random.Generator, frames: dict[str, pd.DataFrame], end: dat
     closes = concern & (high | (rng.random(n) < 0.8)) & (resolved <= last).to_numpy()
     if setback is not None:
         closes &= (out["mentor_id"] != setback).to_numpy() | ~concern
-    out["resolved_on"] = np.where(closes, resolved.dt.date, None)
+    out["resolved_on"] = [d if c else None for d, c in zip(resolved.dt.date, closes, strict=True)]
     note = rng.choice(CONDUCT_NOTES, n)
-    out["notes"] = np.where(concern & (note != ""), note, None)
+    out["notes"] = [t if c and t else None for t, c in zip(note, concern, strict=True)]
     if setback is not None:
         out.loc[(out["mentor_id"] == setback) & concern, "notes"] = SETBACK_NOTE
     out = out.drop_duplicates(["mentor_id", "observed_on", "category", "kind"])

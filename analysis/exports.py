@@ -136,6 +136,8 @@ def report_table(report: dict[str, Any]) -> str:
     width = max((len(r["figure"]) for r in rows), default=10)
     for r in rows:
         value = r["shown_as"]
+        if value == "" and r["value"] is None:
+            value = "–"  # no value (a rate over nothing), as the pages show it
         if isinstance(value, float):
             value = f"{value:.3f}" if abs(value) < 1 else f"{value:,.1f}"
         lines.append(f"  {r['figure']:<{width}}  {value}")

@@ -28,6 +28,8 @@ import pandas as pd
 from analysis import (
     catalog,
     charts,
+    conduct,
+    conduct_charts,
     figures,
     financial_years,
     journey_charts,
@@ -190,6 +192,7 @@ class ImpactSummary:
     caveats: list[str] = field(default_factory=list)
     learned: list[Any] = field(default_factory=list)  # learning-log notes shared with funders
     targets: list[TargetRow] = field(default_factory=list)  # the pack's targets, suppressed
+    skills_sentence: str | None = None  # the three skills by weeks in (METRICS.md, third release)
 
     @property
     def suppressed(self) -> list[str]:
@@ -778,6 +781,10 @@ def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
         )
     if summary.report.get("funnel", {}).get("started") != 0:
         out["journey"] = journey_charts.funder_funnel(summary.report, summary.k)
+    if "skills_curve" in summary.report:
+        out["skills"] = conduct_charts.skills_curve(
+            summary.report["skills_curve"], summary.suppressed, summary.k
+        )
     return out
 
 
@@ -958,4 +965,5 @@ def summary(
         caveats=_caveats(window, previous_window, fresh, filters),
         learned=learning_log.notes(con, window[0], window[1], shared_only=True),
         targets=target_rows(report, settings.suppression_k),
+        skills_sentence=conduct.curve_sentence(report["skills_curve"]),
     )

@@ -61,7 +61,7 @@ WARNING_PANEL = (253, 240, 214)
 
 MARGIN = 18.0  # mm
 CHART_PIXEL_WIDTH = 1000
-CHART_HEIGHTS = {"monthly": 480, "stages": 520, "milestones": 470}
+CHART_HEIGHTS = {"monthly": 480, "stages": 520, "milestones": 470, "skills": 480}
 
 
 class ChartsUnavailable(RuntimeError):
@@ -407,6 +407,8 @@ def _cover(pdf: _Pack, summary: impact.ImpactSummary) -> None:
         pdf.bullet(headline.sentence)
     if summary.milestone_sentence:
         pdf.bullet(summary.milestone_sentence)
+    if summary.skills_sentence:
+        pdf.bullet(summary.skills_sentence)
     caveats = [c for c in summary.caveats if not c.startswith("These figures come from demo")]
     if caveats:
         pdf.ln(2)

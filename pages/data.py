@@ -60,8 +60,8 @@ if ctx.has_demo:
         )
         if st.session_state.get("data_action") == "ask remove demo":
             st.warning(
-                "Remove every demo record (mentors, sessions, attendance, assessments and "
-                "milestones marked as demo)? Your own records are not touched. The records as "
+                "Remove every demo record (mentors, sessions, attendance, assessments, "
+                "milestones and conduct observations marked as demo)? Your own records are not touched. The records as "
                 "they are now are kept as a snapshot, so you can undo this under "
                 "*Undo and snapshots*.",
                 icon=":material/help:",
@@ -799,7 +799,7 @@ with tab_erase:
     st.subheader("Erase one mentor's records")
     st.write(
         "On a request to erase, this removes the mentor, their attendance, assessments, "
-        "milestones and any rejected rows that name them. It cannot be undone here; it is "
+        "milestones, funding, conduct observations and any rejected rows that name them. It cannot be undone here; it is "
         "written to the audit log (without the code)."
     )
     code = st.text_input("Mentor code", key="erase_code").strip()

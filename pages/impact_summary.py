@@ -52,6 +52,8 @@ st.subheader("In brief")
 sentences = [h.sentence for h in summary.headlines]
 if summary.milestone_sentence:
     sentences.append(summary.milestone_sentence)
+if summary.skills_sentence:
+    sentences.append(summary.skills_sentence)
 st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
 for caveat in summary.caveats:
     if not caveat.startswith("These figures come from demo"):  # the frame's banner says so

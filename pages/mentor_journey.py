@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import charts, clock, mentor_views, subject_access
+from analysis import charts, clock, conduct, conduct_charts, mentor_views, subject_access
 from pages import frame
 
 ctx = frame.require(frame.MANAGER)
@@ -75,7 +75,25 @@ if flags:
     st.warning(frame.plain(flags), icon=":material/flag:")
 
 sessions = frame.load(ctx, mentor_views.mentor_sessions, mentor_id=mentor)
-frame.chart(charts.mentor_timeline(sessions))
+# Conduct observations on the timeline; their notes in the table below (managers only: this
+# page is refused to funders).
+observations = frame.load(ctx, conduct.mentor_observations, mentor_id=mentor, with_notes=True)
+frame.chart(conduct_charts.with_observations(charts.mentor_timeline(sessions), observations))
+if not observations.empty:
+    with st.expander(f"Conduct observations ({len(observations)})"):
+        st.dataframe(
+            observations,
+            hide_index=True,
+            column_config={
+                "observed_on": st.column_config.DateColumn("Observed", format="D MMM YYYY"),
+                "kind": st.column_config.TextColumn("Concern or strength"),
+                "category": st.column_config.TextColumn("Category"),
+                "severity": st.column_config.TextColumn("Severity"),
+                "resolved_on": st.column_config.DateColumn("Resolved", format="D MMM YYYY"),
+                "notes": st.column_config.TextColumn("Notes", width="large"),
+            },
+            key="journey_observations",
+        )
 left, right = st.columns(2)
 with left:
     frame.chart(charts.mentor_lateness(sessions, ctx.settings.grace_minutes))

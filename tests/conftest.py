@@ -41,6 +41,7 @@ DATA_TABLES = (
     "milestones",
     "funding",
     "targets",
+    "conduct",
 )
 
 # Two mentors and a session of each kind the tests refer to; every import-rule test starts here.

@@ -40,6 +40,7 @@ PAGES = [
     "transitions",
     "shadowing",
     "journey",
+    "behaviour",
     "targets",
     "mentor_journey",
     "impact_summary",

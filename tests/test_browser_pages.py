@@ -28,6 +28,7 @@ PAGES = [
     ("Reliability", "reliability", 2),
     ("Transitions", "transitions", 3),
     ("Shadowing and milestones", "shadowing", 2),
+    ("Behaviour", "behaviour", 4),
     ("Mentor journey", "mentor_journey", 2),
     ("Impact summary", "impact_summary", 2),
     ("Data", "data", 0),

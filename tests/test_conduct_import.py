@@ -209,3 +209,13 @@ def test_the_conduct_template_imports_as_conduct(seeded_db: Path, tmp_path: Path
         result = run_import(seeded_db, {"conduct_template.csv": text}, tmp_path)
     (report,) = result.files
     assert (report.type, report.inserted, report.rejected) == ("conduct", 1, 0)
+
+
+def test_removing_the_demo_removes_its_conduct_rows(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    admin.create_demo(db, mentors=40, seed=5, end=D(2026, 11, 20))
+    (before,) = query(db, "SELECT count(*) FROM conduct WHERE is_demo")[0]
+    assert before > 0
+    counts = admin.remove_demo(db, "tester")
+    assert counts["conduct"] == before
+    assert query(db, "SELECT count(*) FROM conduct") == [(0,)]

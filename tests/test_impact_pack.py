@@ -146,7 +146,8 @@ def test_the_pack_is_a4_with_page_numbers_charts_and_metadata(
         )
         assert f"Page {number} of {pages}" in " ".join(page.extract_text().split())
     images = [image for page in reader.pages for image in page.images]
-    assert len(images) == 5  # attendance by month, stages, milestones, events, the journey
+    # attendance by month, stages, milestones, events, the journey, the three skills
+    assert len(images) == 6
     assert all(image.image.mode == "RGB" for image in images)  # no alpha: prints cleanly
     assert reader.metadata is not None
     assert reader.metadata.title.startswith("Peer Mentor Programme: impact summary")

@@ -221,6 +221,9 @@ def test_erase_mentor_removes_every_trace(seeded_db: Path, tmp_path: Path) -> No
             "stages.csv": f"mentor_id,assessed_on,stage\n{code},2025-04-10,3\n {code} ,2025-04-11,9\n",
             "milestones.csv": f"mentor_id,milestone,achieved_on\n{code},volunteering,2025-05-01\n",
             "funding.csv": f"mentor_id,funding_stream,from,to\n{code},Lottery,2025-01-01,\n",
+            "conduct.csv": "mentor_id,observed_on,kind,category,notes\n"
+            f"{code},2025-04-10,concern,teamwork,Talked it through\n"
+            "PM-2,2025-04-10,strength,teamwork,\n",
         },
         tmp_path,
     )
@@ -233,7 +236,7 @@ def test_erase_mentor_removes_every_trace(seeded_db: Path, tmp_path: Path) -> No
         "stage_assessments": 1,
         "milestones": 1,
         "funding": 1,
-        "conduct": 0,
+        "conduct": 1,
         "mentors": 1,
         "rejected_rows": 2,
     }
@@ -243,7 +246,7 @@ def test_erase_mentor_removes_every_trace(seeded_db: Path, tmp_path: Path) -> No
         seeded_db, "SELECT user_name, action, detail FROM audit_log WHERE action <> 'import'"
     )
     reference = admin.erasure_reference(code, admin.erasure_key(seeded_db))
-    assert audit == [("manager", "erase mentor", f"{reference}: 7 rows erased")]
+    assert audit == [("manager", "erase mentor", f"{reference}: 8 rows erased")]
     assert code not in repr(audit)
     for table in (
         "mentors",
@@ -252,6 +255,7 @@ def test_erase_mentor_removes_every_trace(seeded_db: Path, tmp_path: Path) -> No
         "stage_assessments",
         "milestones",
         "funding",
+        "conduct",
     ):
         assert after[table] == others_before[table], table
 
@@ -276,11 +280,11 @@ def test_remove_demo_removes_only_demo_records(seeded_db: Path, tmp_path: Path) 
     assert query(seeded_db, "SELECT count(*) FROM rejected_rows") == [(2,)]
     counts = admin.remove_demo(seeded_db, user="manager")
     assert counts == {
+        "conduct": 0,
         "attendance": 1,
         "stage_assessments": 0,
         "milestones": 0,
         "funding": 0,
-        "conduct": 0,
         "targets": 0,
         "sessions": 1,
         "mentors": 2,

@@ -147,7 +147,8 @@ def test_no_chart_image_in_the_pack_has_ink_at_its_edge(
 ) -> None:
     subprocess.run(["pdfimages", "-png", str(pack), str(tmp_path / "chart")], check=True)
     images = sorted(tmp_path.glob("chart-*.png"))
-    assert len(images) == len(pack_charts) == 5  # monthly, stages, milestones, events, journey
+    # monthly, stages, milestones, events, journey, the three skills
+    assert len(images) == len(pack_charts) == 6
     problems = {image.name: edge_problems(image.read_bytes()) for image in images}
     assert not {name: found for name, found in problems.items() if found}
 

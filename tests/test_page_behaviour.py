@@ -98,3 +98,31 @@ def test_the_overview_shows_the_three_skills_with_its_sentence(
     assert shown[chart.figure.layout.title.text] == json.loads(chart.figure.to_json())["data"]
     sentence = conduct.curve_sentence(figures.values["skills_curve"])
     assert sentence and sentence in [as_shown(c.value) for c in at.caption]
+
+
+def test_the_mentor_journey_shows_each_observation_with_its_notes(
+    app: Callable[[str], AppTest], demo_db: Path
+) -> None:
+    scope = metrics.Scope(FROM, TO)
+    with database.connect(demo_db) as con:
+        noted = con.execute(
+            "SELECT mentor_id FROM conduct WHERE observed_on BETWEEN $f AND $t "
+            "AND notes IS NOT NULL ORDER BY mentor_id LIMIT 1",
+            {"f": FROM, "t": TO},
+        ).fetchone()
+        assert noted is not None
+        mentor = str(noted[0])
+        observed = conduct.mentor_observations(con, scope, Settings(), mentor, with_notes=True)
+    at = app("pages/mentor_journey.py")
+    at.selectbox(key="journey_mentor").set_value(mentor).run()
+    assert not at.exception
+    timeline = next(
+        spec for title, spec in shown_charts(at).items() if title == "Sessions in the window"
+    )
+    marked = [t for t in timeline if t["name"] in ("Concern", "Strength")]
+    assert sum(len(t["x"]) for t in marked) == len(observed) > 0
+    drawn = json.dumps(marked)
+    assert not [n for n in observed["notes"].dropna() if n in drawn]  # notes only in the table
+    table = next(e.value for e in at.dataframe if "notes" in e.value.columns)
+    assert list(table["notes"].dropna()) == list(observed["notes"].dropna())
+    assert len(table["notes"].dropna()) > 0

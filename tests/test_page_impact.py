@@ -118,7 +118,8 @@ def test_nothing_on_the_funders_page_names_or_describes_a_person(
 ) -> None:
     at = open_page(page_db, monkeypatch, tmp_path, funder=True)
     charts = at.get("plotly_chart")
-    assert len(charts) == 5  # monthly rates, stages, milestones, events, the journey
+    # monthly rates, stages, milestones, events, the journey, the three skills
+    assert len(charts) == 6
     page = shown_text(at) + "".join(str(chart.proto) for chart in charts)
     assert leaks(page) == []
     # No record text through raw HTML: the only HTML is the frame's static stylesheet.

@@ -281,9 +281,10 @@ def test_mentor_journey(dashboard: Callable[[str], AppTest], demo_db: Path) -> N
         sessions = mentor_views.mentor_sessions(con, scope, SETTINGS, mentor_id=mentor)
         path = mentor_views.mentor_stage_path(con, scope, SETTINGS, mentor_id=mentor)
         shadowing = mentor_views.mentor_shadowing(con, scope, SETTINGS, mentor_id=mentor)
+        observed = conduct.mentor_observations(con, scope, SETTINGS, mentor_id=mentor)
     assert shown_metrics(at) == [(c.label, c.value, c.delta) for c in charts.mentor_cards(profile)]
     built = [
-        charts.mentor_timeline(sessions),
+        conduct_charts.with_observations(charts.mentor_timeline(sessions), observed),
         charts.mentor_lateness(sessions, SETTINGS.grace_minutes),
         charts.mentor_shadowing(shadowing, SETTINGS.shadowing_target_hours),
         charts.mentor_stage_path(path, SETTINGS.stage_labels),

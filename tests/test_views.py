@@ -313,7 +313,7 @@ def test_an_unknown_order_is_refused(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_flags_by_reason_are_headline_figures(con: duckdb.DuckDBPyConnection) -> None:
     frame = views.headline_figures(con, WINDOW, SETTINGS).set_index("figure")
-    assert [frame.loc[f"flags.{r}", "value"] for r in metrics.FLAG_ORDER] == [1, 0, 0, 0]
+    assert [frame.loc[f"flags.{r}", "value"] for r in metrics.FLAG_ORDER] == [1, 0, 0, 0, 0]
     assert frame.loc["flags.low_attendance", "label"] == "Attendance under 60%"
 
 
