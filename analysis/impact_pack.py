@@ -62,7 +62,8 @@ CHART_HEIGHTS = {"monthly": 480, "stages": 520, "milestones": 470}
 
 
 class ChartsUnavailable(RuntimeError):
-    """The charts cannot be drawn: Kaleido found no Chrome or Chromium on this computer."""
+    """The charts cannot be drawn: Kaleido found no Chrome or Chromium on this computer, or the
+    drawing did not finish within its limit."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,16 @@ def _flat_png(png: bytes) -> bytes:
         return out.getvalue()
 
 
+def drawing_limit_seconds() -> float:
+    """The longest the pack's charts may take to draw (every attempt's limit together)."""
+    return rendering.TIMEOUT_SECONDS * rendering.ATTEMPTS
+
+
+def drawing_limit_words() -> str:
+    seconds = drawing_limit_seconds()
+    return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} seconds"
+
+
 def render_charts(charts: dict[str, Chart], family: str = "DejaVu Sans") -> dict[str, bytes]:
     """PNG bytes of every chart, drawn in one Kaleido session (scale 2, sharp when printed)."""
     if not charts:
@@ -131,6 +142,11 @@ def render_charts(charts: dict[str, Chart], family: str = "DejaVu Sans") -> dict
         )
     except (RuntimeError, OSError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "did not finish within" in detail:  # the drawing hung: stopped at its limit
+            raise ChartsUnavailable(
+                f"drawing the charts was stopped at its limit of {drawing_limit_words()} "
+                f"({detail}); nothing was made. Try again: a second try is usually quick"
+            ) from exc
         raise ChartsUnavailable(
             "the charts of the impact pack cannot be drawn: Kaleido needs Chrome or "
             f"Chromium on this computer ({detail})"
