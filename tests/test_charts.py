@@ -368,12 +368,12 @@ def test_stage_flows_sankey() -> None:
     ]
     # the colours are said under the diagram, and each flow's table row names its colour
     key = " ".join(a.text for a in chart.figure.layout.annotations)
-    for words in ("Moved up", "Same stage", "Stepped back", "First assessment"):
+    for words in ("Moved up", "Same stage", "Stepped back", "Assessed for the first time"):
         assert words in key
     from analysis.chart_tables import figure_table
 
     assert figure_table(chart.figure)["Move"].tolist() == [
-        "First assessment",
+        "Assessed for the first time",
         "Moved up",
         "Same stage",
         "Stepped back",

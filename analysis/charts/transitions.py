@@ -114,7 +114,7 @@ def transition_curve(frame: pd.DataFrame) -> Chart:
     return Chart(figure, summary)
 
 
-UP, SAME, BACK, FIRST = "Moved up", "Same stage", "Stepped back", "First assessment"
+UP, SAME, BACK, FIRST = "Moved up", "Same stage", "Stepped back", "Assessed for the first time"
 MOVE_COLOURS = {
     FIRST: "rgba(86,180,233,0.45)",  # sky blue
     UP: "rgba(0,158,115,0.45)",  # bluish green
