@@ -176,7 +176,7 @@ class _Pack(FPDF):
         self.set_display_mode("fullwidth")
         self.filled: dict[int, float] = {}  # page -> the share of its body used (0 to 1)
 
-    def add_page(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+    def add_page(self, *args: object, **kwargs: object) -> None:
         self.note_fill()
         super().add_page(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -468,9 +468,7 @@ def _charts(pdf: _Pack, summary: impact.ImpactSummary, images: dict[str, bytes])
     # (a page holding only the cover's overflow is not left nearly empty).
     first = next((n for n in charts if n in images), None)
     needed = 12 + (
-        pdf.epw * chart_height(first, charts[first].figure) / CHART_PIXEL_WIDTH
-        if first
-        else 0
+        pdf.epw * chart_height(first, charts[first].figure) / CHART_PIXEL_WIDTH if first else 0
     )
     if pdf.room() < needed + 12:
         pdf.add_page()
