@@ -127,6 +127,8 @@ def test_an_unknown_mentor_in_the_address_is_said_not_silently_replaced(
 ) -> None:
     page.goto(f"{demo_server}/mentor_journey?mentor=PM-9999")  # type: ignore[attr-defined]
     wait_for_app(page, timeout_ms=240_000)
+    page.get_by_text("Mentor journey").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
     text = _main_text(page)
     assert "PM-9999" in text and "not" in text, text[:600]
     assert re.search(r"The link names mentor PM-9999", text), text[:600]
@@ -142,6 +144,7 @@ def test_a_lower_case_mentor_code_in_the_address_is_read_and_said(
     assert wanted.startswith("DM-")
     page.goto(f"{demo_server}/mentor_journey?mentor={wanted.lower()}")  # type: ignore[attr-defined]
     wait_for_app(page, timeout_ms=240_000)
+    page.get_by_text("read as").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
     text = _main_text(page)
     assert f"read as {wanted}" in text, text[:600]
     heading = page.locator('[data-testid="stMain"] h3').first  # type: ignore[attr-defined]
@@ -150,6 +153,8 @@ def test_a_lower_case_mentor_code_in_the_address_is_read_and_said(
 
 def test_an_unknown_window_in_the_address_is_said(demo_server: str, page: object) -> None:
     page.goto(f"{demo_server}/overview?window=fortnight")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    page.get_by_text("Overview").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
     wait_for_app(page, timeout_ms=240_000)
     text = _main_text(page)
     assert "fortnight" in text, text[:600]
@@ -208,6 +213,13 @@ def test_no_card_label_or_button_is_cut(demo_server: str, page: object, path: st
         '[data-testid="stDownloadButton"]\').length'
     )
     assert labels > 0
+    # (the page's styles arrive with its run: a label is judged once they are in)
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => Array.from(document.querySelectorAll('[data-testid="stMetricLabel"] *, '
+            + '[data-testid="stDownloadButton"] button'))
+            .every(e => getComputedStyle(e).whiteSpace === 'normal')""",
+        timeout=60_000,
+    )
     assert page.evaluate(TRUNCATED) == []  # type: ignore[attr-defined]
 
 
