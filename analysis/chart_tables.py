@@ -140,8 +140,12 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
         elif kind == "sankey":
             labels = _values(trace.node.label)
             link = trace.link
-            for s, t, v in zip(link.source, link.target, link.value, strict=True):
-                add({"From": labels[s], "To": labels[t], "Mentors": _plain(v)})
+            moves = list(link.customdata) if link.customdata is not None else None
+            for i, (s, t, v) in enumerate(zip(link.source, link.target, link.value, strict=True)):
+                row = {"From": labels[s], "To": labels[t], "Mentors": _plain(v)}
+                if moves is not None:  # the flow's colour, in words
+                    row["Move"] = _plain(moves[i])
+                add(row)
         elif kind == "pie":
             for label, value in zip(_values(trace.labels), _values(trace.values), strict=True):
                 add({"Category": label, "Value": value})

@@ -65,7 +65,8 @@ CHART_HEIGHTS = {"monthly": 480, "stages": 520, "milestones": 470, "skills": 480
 
 
 class ChartsUnavailable(RuntimeError):
-    """The charts cannot be drawn: Kaleido found no Chrome or Chromium on this computer."""
+    """The charts cannot be drawn: Kaleido found no Chrome or Chromium on this computer, or the
+    drawing did not finish within its limit."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,16 @@ def _flat_png(png: bytes) -> bytes:
         return out.getvalue()
 
 
+def drawing_limit_seconds() -> float:
+    """The longest the pack's charts may take to draw (every attempt's limit together)."""
+    return rendering.TIMEOUT_SECONDS * rendering.ATTEMPTS
+
+
+def drawing_limit_words() -> str:
+    seconds = drawing_limit_seconds()
+    return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} seconds"
+
+
 def render_charts(charts: dict[str, Chart], family: str = "DejaVu Sans") -> dict[str, bytes]:
     """PNG bytes of every chart, drawn in one Kaleido session (scale 2, sharp when printed)."""
     if not charts:
@@ -134,6 +145,11 @@ def render_charts(charts: dict[str, Chart], family: str = "DejaVu Sans") -> dict
         )
     except (RuntimeError, OSError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "did not finish within" in detail:  # the drawing hung: stopped at its limit
+            raise ChartsUnavailable(
+                f"drawing the charts was stopped at its limit of {drawing_limit_words()} "
+                f"({detail}); nothing was made. Try again: a second try is usually quick"
+            ) from exc
         raise ChartsUnavailable(
             "the charts of the impact pack cannot be drawn: Kaleido needs Chrome or "
             f"Chromium on this computer ({detail})"
@@ -161,6 +177,22 @@ class _Pack(FPDF):
         self.set_subject("Peer Mentor Programme impact summary")
         self.set_creator("Peer Mentor Programme dashboard")
         self.set_display_mode("fullwidth")
+        self.filled: dict[int, float] = {}  # page -> the share of its body used (0 to 1)
+
+    def add_page(self, *args: object, **kwargs: object) -> None:
+        self.note_fill()
+        super().add_page(*args, **kwargs)  # type: ignore[arg-type]
+
+    def note_fill(self) -> None:
+        """Record how much of the current page's body is used (for the check that no page
+        of the pack is left nearly empty)."""
+        if self.page:
+            body = self.h - self.t_margin - self.b_margin
+            self.filled[self.page] = max(0.0, min(1.0, (self.y - self.t_margin) / body))
+
+    def room(self) -> float:
+        """The height left on this page, in mm."""
+        return self.h - self.b_margin - self.y
 
     # -- text helpers ----------------------------------------------------------------------
 
@@ -437,7 +469,16 @@ def _targets(pdf: _Pack, summary: impact.ImpactSummary) -> None:
 
 def _charts(pdf: _Pack, summary: impact.ImpactSummary, images: dict[str, bytes]) -> None:
     charts = impact.key_charts(summary)
-    pdf.add_page()
+    # On a new page only if the heading and the first chart do not fit under what is there
+    # (a page holding only the cover's overflow is not left nearly empty).
+    first = next((n for n in charts if n in images), None)
+    needed = 12 + (
+        pdf.epw * chart_height(first, charts[first].figure) / CHART_PIXEL_WIDTH if first else 0
+    )
+    if pdf.room() < needed + 12:
+        pdf.add_page()
+    else:
+        pdf.ln(4)
     pdf.heading("Key charts")
     for name, chart in charts.items():
         png = images.get(name)
@@ -492,7 +533,11 @@ def _learned(pdf: _Pack, summary: impact.ImpactSummary) -> None:
 
 
 def _method(pdf: _Pack, summary: impact.ImpactSummary) -> None:
-    pdf.add_page()
+    # After what is on the page when a good part of the page is left; else on a new page.
+    if pdf.room() < 0.35 * (pdf.h - pdf.t_margin - pdf.b_margin):
+        pdf.add_page()
+    else:
+        pdf.ln(4)
     pdf.heading("How we count")
     for term, text in summary.notes:
         pdf.font(9.5)
@@ -510,8 +555,10 @@ def pdf_bytes(
     *,
     images: dict[str, bytes] | None = None,
     produced: dt.date | None = None,
+    fills: dict[int, float] | None = None,
 ) -> bytes:
-    """The impact pack as PDF bytes (charts drawn now unless `images` are given)."""
+    """The impact pack as PDF bytes (charts drawn now unless `images` are given); `fills`,
+    if given, receives how much of each page's body is used."""
     pdf = _Pack(summary, produced or clock.today())
     if images is None:
         family = pdf.fonts_in_use.family.replace("DejaVu", "DejaVu Sans")
@@ -520,6 +567,9 @@ def pdf_bytes(
     _charts(pdf, summary, images)
     _learned(pdf, summary)
     _method(pdf, summary)
+    pdf.note_fill()
+    if fills is not None:
+        fills.update(pdf.filled)
     return bytes(pdf.output())
 
 

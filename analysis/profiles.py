@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -978,7 +978,7 @@ _TYPE_WORDS: dict[str, tuple[str, ...]] = {
 
 def grid_start(
     file_name: str,
-    sheets: list[tuple[str | None, list[str], Mapping[str, list[str]]]],
+    sheets: Sequence[tuple[str | None, list[str], Mapping[str, list[str]]]],
     typical_minutes: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Where a grid's mapping starts, read from the file itself: its name column, the session
@@ -1032,9 +1032,8 @@ def grid_start(
             found = _MINUTES_IN_TEXT.search(text or "")
             if not found:
                 continue
-            minutes = int(found[1] or found[2]) if (found[1] or found[2]) else None
-            if minutes is None:
-                minutes = round(float(found[3]) * 60)
+            stated = found[1] or found[2]
+            minutes = int(stated) if stated else round(float(found[3]) * 60)
             if 1 <= minutes <= 1440:
                 out["duration_minutes"] = minutes
                 break

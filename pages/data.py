@@ -443,7 +443,9 @@ with tab_import:
                 )
                 st.caption(f"One sheet of {len(peeked)}: {len(peeked) - 1} more in the list.")
             st.text(shown_where)
-            st.dataframe(pd.DataFrame(peek[shown_where]), hide_index=True)
+            first_rows = pd.DataFrame(peek[shown_where])
+            # A blank reads blank, never "None".
+            st.dataframe(first_rows.astype(object).where(first_rows.notna(), ""), hide_index=True)
             name_col, save_col = st.columns([3, 1])
             profile_name = name_col.text_input(
                 "Save this mapping as a profile named", key="map_profile_name"

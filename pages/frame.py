@@ -618,7 +618,15 @@ PRINT_CSS = """
     zoom: 0.72; }
   [class*="st-key-print_copy_"] { display: block !important; }
   [class*="st-key-print_copy_"] table { width: 100%; font-size: 10pt; }
-  .stPlotlyChart, [data-testid="stTable"] { break-inside: avoid; }
+  .stPlotlyChart { break-inside: avoid; }
+  /* A long table runs on over pages, a row never split, its heading row on every page.
+     Streamlit draws a table as an inline-table: one line of text that cannot break, moved
+     whole to a new page past a blank one. */
+  [data-testid="stTable"] table { display: table !important; }
+  [data-testid="stTable"], [data-testid="stTable"] * { overflow: visible !important; }
+  [data-testid="stTable"] tr { break-inside: avoid; }
+  [data-testid="stTable"] thead { display: table-header-group; }
+  h1, h2, h3, h4 { break-after: avoid; }
 }
 </style>
 """
@@ -629,11 +637,45 @@ def print_styles() -> None:
     st.html(PRINT_CSS)
 
 
-def print_copy(table: pd.DataFrame, columns: dict[str, str], key: str) -> None:
+def print_copy(
+    table: pd.DataFrame,
+    columns: dict[str, str],
+    key: str,
+    *,
+    percent: Sequence[str] = (),
+) -> None:
     """A whole, static copy of an interactive table that only paper shows (the grid on screen
-    prints only the rows it has scrolled to): `columns` maps the table's columns to headings."""
+    prints only the rows it has scrolled to): `columns` maps the table's columns to headings.
+    Values print as the screen shows them: dates as "30 Jun 2026", counts whole, the
+    `percent` columns as "97%", blanks blank; record text as text, never Markdown."""
+    shown = pd.DataFrame(
+        {
+            heading: [print_value(v, column in percent) for v in table[column]]
+            for column, heading in columns.items()
+        }
+    )
     with st.container(key=f"print_copy_{key}"):
-        st.table(table[list(columns)].rename(columns=columns).reset_index(drop=True))
+        st.table(shown, hide_index=True)
+
+
+def print_value(value: Any, percent: bool = False) -> str:
+    """One cell as the screen shows it, for a printed table."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        day = pd.Timestamp(value)
+        if pd.isna(day):
+            return ""
+        if day == day.normalize():
+            return f"{day.day} {day:%b %Y}"
+        return f"{day.day} {day:%b %Y %H:%M}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float) or hasattr(value, "item"):
+        number = float(value)
+        text = f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+        return f"{number:.0f}%" if percent else text
+    return plain(value)
 
 
 # --- the sidebar filters, bound to the URL so a view can be shared --------------------------

@@ -90,6 +90,11 @@ for start in range(0, len(names), 2):
                 downloads=NO_DOWNLOADS if not_for_funders else None,
             )
 
+if summary.learned:  # the pack's section, here too: notes shared with funders only
+    st.subheader("What changed and what we learned")
+    for note in summary.learned:
+        st.markdown(f"**{impact.long_date(note.noted_on)}**  \n{frame.plain(note.text)}")
+
 st.subheader("How these figures are counted")
 for term, text in summary.notes:
     st.markdown(f"**{term}.** {text}")
@@ -139,7 +144,11 @@ with right:
         )
     else:
         try:
-            with st.spinner("Drawing the charts for the PDF…"):
+            with st.spinner(
+                "Drawing the charts for the PDF: usually a few seconds; stopped, with a "
+                f"message, if it takes over {impact_pack.drawing_limit_words()}…",
+                show_time=True,
+            ):
                 pack = frame.load(ctx, impact_pack.pack_bytes, key=pack_key)
         except impact_pack.ChartsUnavailable as exc:
             st.error(f"The PDF cannot be made on this server: {exc}.")

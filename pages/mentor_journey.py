@@ -126,6 +126,9 @@ with left:
                 "label": st.column_config.TextColumn("Milestone"),
             },
         )
+        frame.print_copy(
+            milestones, {"achieved_on": "Date", "label": "Milestone"}, key="journey_milestones"
+        )
 with right:
     st.subheader("Notes")
     notes = frame.load(ctx, mentor_views.mentor_notes, mentor_id=mentor)
@@ -140,4 +143,7 @@ with right:
                 "record": st.column_config.TextColumn("Record"),
                 "note": st.column_config.TextColumn("Note", width="large"),
             },
+        )
+        frame.print_copy(
+            notes, {"date": "Date", "record": "Record", "note": "Note"}, key="journey_notes"
         )

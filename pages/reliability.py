@@ -94,8 +94,8 @@ frame.print_copy(
     {
         "mentor_id": "Mentor",
         "reasons": "Flags",
-        "attendance_percent": "Attendance %",
-        "punctuality_percent": "On time %",
+        "attendance_percent": "Attendance",
+        "punctuality_percent": "On time",
         "expected": "Expected",
         "no_shows": "No-shows",
         "notified": "With notice",
@@ -106,6 +106,7 @@ frame.print_copy(
         "status": "Status",
     },
     key="reliability",
+    percent=("attendance_percent", "punctuality_percent"),
 )
 note = charts.more_rows_note(
     table, "mentors_total", "mentors; change the order or the filters to see others"

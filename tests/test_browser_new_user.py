@@ -127,6 +127,8 @@ def test_an_unknown_mentor_in_the_address_is_said_not_silently_replaced(
 ) -> None:
     page.goto(f"{demo_server}/mentor_journey?mentor=PM-9999")  # type: ignore[attr-defined]
     wait_for_app(page, timeout_ms=240_000)
+    page.get_by_text("Mentor journey").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
     text = _main_text(page)
     assert "PM-9999" in text and "not" in text, text[:600]
     assert re.search(r"The link names mentor PM-9999", text), text[:600]
@@ -142,6 +144,7 @@ def test_a_lower_case_mentor_code_in_the_address_is_read_and_said(
     assert wanted.startswith("DM-")
     page.goto(f"{demo_server}/mentor_journey?mentor={wanted.lower()}")  # type: ignore[attr-defined]
     wait_for_app(page, timeout_ms=240_000)
+    page.get_by_text("read as").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
     text = _main_text(page)
     assert f"read as {wanted}" in text, text[:600]
     heading = page.locator('[data-testid="stMain"] h3').first  # type: ignore[attr-defined]
@@ -150,6 +153,8 @@ def test_a_lower_case_mentor_code_in_the_address_is_read_and_said(
 
 def test_an_unknown_window_in_the_address_is_said(demo_server: str, page: object) -> None:
     page.goto(f"{demo_server}/overview?window=fortnight")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    page.get_by_text("Overview").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
     wait_for_app(page, timeout_ms=240_000)
     text = _main_text(page)
     assert "fortnight" in text, text[:600]
@@ -208,4 +213,79 @@ def test_no_card_label_or_button_is_cut(demo_server: str, page: object, path: st
         '[data-testid="stDownloadButton"]\').length'
     )
     assert labels > 0
+    # (the page's styles arrive with its run: a label is judged once they are in)
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => Array.from(document.querySelectorAll('[data-testid="stMetricLabel"] *, '
+            + '[data-testid="stDownloadButton"] button'))
+            .every(e => getComputedStyle(e).whiteSpace === 'normal')""",
+        timeout=60_000,
+    )
     assert page.evaluate(TRUNCATED) == []  # type: ignore[attr-defined]
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    """Each page's text, as pdftotext reads it (whitespace made single, word joiners out)."""
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    count = int(next(ln for ln in info.stdout.splitlines() if ln.startswith("Pages:")).split()[1])
+    pages = []
+    for n in range(1, count + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        pages.append(" ".join(text.replace("\u2060", "").split()))
+    return pages
+
+
+def _print_copy_rows(page: object, key: str) -> list[list[str]]:
+    """The rows of a table's print copy, cell by cell, as the page holds them."""
+    return list(
+        page.evaluate(  # type: ignore[attr-defined]
+            """(key) => Array.from(document.querySelectorAll(
+                `[class*="st-key-print_copy_${key}"] tbody tr`
+            )).map(tr => Array.from(tr.querySelectorAll('td, th')).map(
+                c => c.textContent.replace(/\\u2060/g, '').replace(/\\s+/g, ' ').trim()))""",
+            key,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "tables"),
+    [("reliability", ["reliability"]), ("mentor_journey", ["journey_milestones", "journey_notes"])],
+)
+def test_a_page_prints_whole_on_a4(
+    demo_server: str, page: object, path: str, tables: list[str], tmp_path: Path
+) -> None:
+    """Printed to PDF (A4), every row of every table is in the text, values as the screen
+    shows them, and no page is blank."""
+    from tests.browser_support import wait_for_charts
+
+    page.goto(f"{demo_server}/{path}")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    wait_for_charts(page, 1, timeout_ms=120_000)
+    rows = {key: _print_copy_rows(page, key) for key in tables}
+    assert all(rows.values()), rows  # each table has rows to find
+    pdf = tmp_path / f"{path}.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)  # type: ignore[attr-defined]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / f"{path}.pdf").write_bytes(pdf.read_bytes())
+    pages = _pdf_pages(pdf)
+    assert all(len(text) > 40 for text in pages), [len(t) for t in pages]  # no blank page
+    whole = " ".join(pages)
+    packed = whole.replace(" ", "")  # pdftotext may drop a space beside a word joiner
+    for key, table_rows in rows.items():
+        for row in table_rows:
+            for cell in row:
+                assert cell.replace(" ", "") in packed, (key, row, cell)
+    # values as on screen: no raw floats or midnight times
+    assert not re.search(r"\d\.0000|00:00:00", whole)
+    if path == "reliability":
+        assert re.search(r"\b\d{1,3}% \d{1,3}%", whole)  # attendance and on time as percent
+        assert re.search(r"\b\d{1,2} [A-Z][a-z]{2} 20\d\d\b", whole)  # last attended as a date
+    else:
+        assert "Milestones" in whole and "Notes" in whole

@@ -376,6 +376,18 @@ def test_stage_flows_sankey() -> None:
         ["154", "165", "177"],  # same stage
         ["213", "94", "0"],  # stepped back
     ]
+    # the colours are said under the diagram, and each flow's table row names its colour
+    key = " ".join(a.text for a in chart.figure.layout.annotations)
+    for words in ("Moved up", "Same stage", "Stepped back", "Assessed for the first time"):
+        assert words in key
+    from analysis.chart_tables import figure_table
+
+    assert figure_table(chart.figure)["Move"].tolist() == [
+        "Assessed for the first time",
+        "Moved up",
+        "Same stage",
+        "Stepped back",
+    ]
     assert chart.summary == (
         # Not "moved up the curve": that name is stages.mentors_progressed's alone
         "Of 11 mentors assessed by the end of the window, 3 ended the window at a higher stage "
@@ -605,8 +617,30 @@ def test_record_text_is_never_plotly_markup() -> None:
             "punctuality_rate": [0.75],
         }
     )
-    (label,) = charts.cohort_comparison(frame).figure.data[0].x
-    assert label == "&lt;a<br>href='http://x'&gt;2025&lt;/a&gt;"  # shown as typed, not a link
+    (label,) = charts.cohort_comparison(frame).figure.data[0].y
+    assert label == "&lt;a href='http://x'&gt;2025&lt;/a&gt;"  # shown as typed, not a link
+
+
+def test_cohorts_compared_run_down_the_side_so_no_label_overlaps() -> None:
+    cohorts = [f"{y} Q{q}" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)]
+    n = len(cohorts)
+    frame = pd.DataFrame(
+        {
+            "cohort": cohorts,
+            "cohort_start": [dt.date(2023, 1, 1)] * n,
+            "mentors": [5] * n,
+            "expected": [10] * n,
+            "present": [8] * n,
+            "on_time": [6] * n,
+            "attendance_rate": [0.8] * n,
+            "punctuality_rate": [0.6] * n,
+        }
+    )
+    figure = charts.cohort_comparison(frame).figure
+    bars = figure.data[0]
+    assert bars.orientation == "h" and list(bars.y) == cohorts  # whole, one per line
+    assert figure.layout.yaxis.autorange == "reversed"  # in order of intake, top down
+    assert figure.layout.height >= 22 * n  # room for every label on its own line
 
 
 def _a_chart() -> go.Figure:

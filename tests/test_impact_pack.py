@@ -255,3 +255,76 @@ def test_an_empty_database_still_makes_a_pack(tmp_path: Path) -> None:
     text = pdf_text(out)
     assert "No sessions have been recorded yet." in text
     assert "0 peer mentors supported 0 beneficiaries" in text
+
+
+def page_fills(pdf: Path, folder: Path) -> list[float]:
+    """How far down each page's body (below the running head, above the footer) its content
+    reaches, read from the page drawn as an image: 0 is empty, 1 full."""
+    from PIL import Image
+
+    done = subprocess.run(
+        ["pdftoppm", "-r", "50", "-gray", "-png", str(pdf), str(folder / "fill")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    fills = []
+    for image_path in sorted(folder.glob("fill-*.png"), key=lambda p: int(p.stem.split("-")[1])):
+        with Image.open(image_path) as image:
+            per_mm = image.height / 297
+            top = round(impact_pack.MARGIN + 6 + 0.5) * per_mm  # the body, under the head
+            bottom = (297 - impact_pack.MARGIN - 4) * per_mm  # above the footer
+            gray = image.convert("L")
+            pixels = gray.load()
+            last = None
+            for y in range(int(bottom), int(top), -1):
+                if any(pixels[x, y] < 200 for x in range(image.width)):  # type: ignore[index]
+                    last = y
+                    break
+            fills.append(0.0 if last is None else (last - top) / (bottom - top))
+    return fills
+
+
+@pytest.mark.parametrize("name", ["all", "q3"])
+def test_no_page_of_the_pack_is_under_a_fifth_full(
+    packs: dict[str, Path], name: str, tmp_path: Path
+) -> None:
+    fills = page_fills(packs[name], tmp_path)
+    assert len(fills) == len(PdfReader(packs[name]).pages)
+    assert min(fills) >= 0.2, [round(f, 2) for f in fills]
+
+
+def test_the_demo_programmes_pack_has_no_nearly_empty_page(demo_db: Path, tmp_path: Path) -> None:
+    """The programme of the issue (targets running onto a second page, a last chart alone):
+    laid out with stand-in images of each chart's size, every page is at least a fifth full,
+    as the pack's own record of its pages says too."""
+    import io
+
+    from PIL import Image
+
+    from analysis import catalog
+
+    with database.connect(demo_db) as con:
+        extent = catalog.freshness(con, metrics.Scope(), Settings())
+        window = catalog.preset_window("Last 12 months", extent)
+        summary = impact.summary(con, metrics.Scope(window[0], window[1]), Settings())
+    charts = impact_pack.pack_charts(summary)
+
+    def grey(name: str) -> bytes:
+        out = io.BytesIO()
+        height = impact_pack.chart_height(name, charts[name].figure)
+        Image.new("RGB", (impact_pack.CHART_PIXEL_WIDTH // 4, height // 4), (150, 150, 150)).save(
+            out, format="PNG"
+        )
+        return out.getvalue()
+
+    fills: dict[int, float] = {}
+    pdf = tmp_path / "demo.pdf"
+    pdf.write_bytes(
+        impact_pack.pdf_bytes(summary, Settings(), images={n: grey(n) for n in charts}, fills=fills)
+    )
+    drawn = page_fills(pdf, tmp_path)
+    assert len(drawn) == len(fills) >= 4
+    assert min(drawn) >= 0.2, [round(f, 2) for f in drawn]
+    assert min(fills.values()) >= 0.2, fills

@@ -294,3 +294,33 @@ def _default_scope(con: object, role: str | None = None) -> metrics.Scope:
     extent = catalog.freshness(con, metrics.Scope(), Settings())  # type: ignore[arg-type]
     window = catalog.preset_window("Last 12 months", extent)
     return metrics.Scope(window[0], window[1])
+
+
+@pytest.mark.parametrize("role", [None, "funder"])
+def test_the_impact_summary_says_what_changed_and_what_we_learned(
+    app: Callable[..., AppTest], role: str | None
+) -> None:
+    at = app("impact_summary", role)
+    headings = [s.value for s in at.subheader]
+    assert "What changed and what we learned" in headings
+    said = " ".join(m.value for m in at.markdown)
+    assert "Shared note" in said
+    assert "Private note" not in said  # as in the pack: shared notes only
+
+
+def test_a_hung_drawing_stops_at_its_limit_with_a_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from analysis import charts, impact_pack, rendering
+
+    def hung(*args: object, **kwargs: object) -> list[bytes]:
+        raise rendering.RenderFailed("Kaleido did not finish within 120 seconds")
+
+    monkeypatch.setattr(rendering, "images", hung)
+    figure = go.Figure(go.Bar(x=["a"], y=[1]))
+    with pytest.raises(impact_pack.ChartsUnavailable) as caught:
+        impact_pack.render_charts({"monthly": charts.Chart(figure, "One bar.")})
+    message = str(caught.value)
+    assert f"stopped at its limit of {impact_pack.drawing_limit_words()}" in message
+    assert "Chromium" not in message  # not the missing-browser message
+    assert impact_pack.drawing_limit_words() == "4 minutes"

@@ -20,7 +20,6 @@ from analysis.charts.base import (
     _month_axis,
     _pick,
     _rate_axis,
-    _wrap,
     styled,
 )
 from analysis.charts.text import _hours, _month, _number, _plain, _trend_words, percent
@@ -238,23 +237,27 @@ def punctuality_heatmap(frame: pd.DataFrame, min_arrivals: int = 10) -> Chart:
 def cohort_comparison(frame: pd.DataFrame) -> Chart:
     """Attendance and punctuality by cohort, in order of intake."""
     title = "Cohorts compared"
-    x_title, y_title = "Cohort (in order of intake)", "Rate (%)"
+    # Cohorts down the side, in order of intake: however many there are, each label is read
+    # whole on its own line (side by side along the bottom, a dozen overlapped).
+    x_title, y_title = "Rate (%)", "Cohort (in order of intake)"
     if _is_empty(frame, "expected"):
         return _empty(title, x_title, y_title)
     shown = frame[frame["expected"] > 0]
-    figure = _figure()
+    figure = _figure(max(320, 46 * len(shown) + 150))
+    cohorts = [_plain(c) for c in shown["cohort"]]
     for column, name, colour in (
         ("attendance_rate", "Attendance", BLUE),
         ("punctuality_rate", "On time", ORANGE),
     ):
         figure.add_trace(
             go.Bar(
-                x=[_wrap(_plain(c), 7) for c in shown["cohort"]],
-                y=shown[column],
+                y=cohorts,
+                x=shown[column],
                 name=name,
+                orientation="h",
                 marker_color=colour,
                 customdata=shown[["mentors"]],
-                hovertemplate="%{x}: %{y:.0%} " + name.lower() + "<br>%{customdata[0]} "
+                hovertemplate="%{y}: %{x:.0%} " + name.lower() + "<br>%{customdata[0]} "
                 "mentors<extra></extra>",
             )
         )
@@ -263,10 +266,17 @@ def cohort_comparison(frame: pd.DataFrame) -> Chart:
         title,
         x_title,
         y_title,
-        yaxis=_rate_axis(),
+        xaxis=_rate_axis(),
         barmode="group",
         bargap=0.25,
-        xaxis={"type": "category", "tickangle": 0},
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": cohorts,
+            "autorange": "reversed",
+            "automargin": True,
+        },
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
     )
     known = shown.dropna(subset=["punctuality_rate"])
     worst = _pick(known, "punctuality_rate", largest=False)

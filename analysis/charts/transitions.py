@@ -114,6 +114,18 @@ def transition_curve(frame: pd.DataFrame) -> Chart:
     return Chart(figure, summary)
 
 
+UP, SAME, BACK, FIRST = "Moved up", "Same stage", "Stepped back", "Assessed for the first time"
+MOVE_COLOURS = {
+    FIRST: "rgba(86,180,233,0.45)",  # sky blue
+    UP: "rgba(0,158,115,0.45)",  # bluish green
+    BACK: "rgba(213,94,0,0.55)",  # vermillion
+    SAME: "rgba(154,165,177,0.4)",  # grey
+}
+MOVE_KEY_COLOURS = {
+    m: c.replace("rgba", "rgb").rsplit(",", 1)[0] + ")" for m, c in MOVE_COLOURS.items()
+}
+
+
 def stage_flows(frame: pd.DataFrame) -> Chart:
     """Mentors' movement between stages over the window, as a Sankey diagram."""
     title = "Moves between stages over the window"
@@ -130,14 +142,17 @@ def stage_flows(frame: pd.DataFrame) -> Chart:
     index_start = {s: i for i, s in enumerate(starts)}
     index_end = {s: len(starts) + i for i, s in enumerate(ends)}
 
-    def colour(a: int, b: int) -> str:
+    def move(a: int, b: int) -> str:
         if a == 0:
-            return "rgba(86,180,233,0.45)"  # first assessment: sky blue
+            return FIRST
         if b > a:
-            return "rgba(0,158,115,0.45)"  # moved up: bluish green
+            return UP
         if b < a:
-            return "rgba(213,94,0,0.55)"  # stepped back: vermillion
-        return "rgba(154,165,177,0.4)"  # same stage: grey
+            return BACK
+        return SAME
+
+    def colour(a: int, b: int) -> str:
+        return MOVE_COLOURS[move(a, b)]
 
     pairs = list(zip(frame["from_stage"], frame["to_stage"], frame["mentors"], strict=True))
     outflow = {s: sum(int(n) for a, _, n in pairs if a == s) for s in starts}
@@ -162,8 +177,9 @@ def stage_flows(frame: pd.DataFrame) -> Chart:
                 "target": [index_end[int(b)] for _, b, _ in pairs],
                 "value": [int(n) for _, _, n in pairs],
                 "color": [colour(int(a), int(b)) for a, b, _ in pairs],
-                "hovertemplate": "%{source.label} → %{target.label}: %{value} mentors"
-                "<extra></extra>",
+                "customdata": [move(int(a), int(b)) for a, b, _ in pairs],
+                "hovertemplate": "%{source.label} → %{target.label}: %{value} mentors "
+                "(%{customdata})<extra></extra>",
             },
         )
     )
@@ -180,7 +196,22 @@ def stage_flows(frame: pd.DataFrame) -> Chart:
         showarrow=False,
         xanchor="right",
     )
-    figure.update_layout(legend={"visible": False})
+    figure.update_layout(legend={"visible": False}, margin={"b": 70})
+    # The flows' colours, said under the diagram (a Sankey has no legend of its own).
+    figure.add_annotation(
+        text="   ".join(
+            f'<span style="color:{MOVE_KEY_COLOURS[m]}">■</span> {m}'
+            for m in (UP, SAME, BACK, FIRST)
+        ),
+        x=0,
+        y=-0.08,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        font={"size": 13},
+    )
     up = sum(int(n) for a, b, n in pairs if a != 0 and b > a)
     same = sum(int(n) for a, b, n in pairs if a != 0 and b == a)
     back = sum(int(n) for a, b, n in pairs if a != 0 and b < a)
