@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis import importer, profiles
+from tests.conftest import M, build, query
 
 GRID = Path(__file__).parent / "samples_round2" / "grid" / "group-days.xlsx"
 
@@ -54,7 +55,7 @@ def test_a_programmes_typical_duration_is_used_only_when_the_file_gives_none() -
     assert profiles.grid_start("training-register.csv", said)["session_type"] == "training"
 
 
-def test_a_time_range_heading_is_a_date_with_its_own_start_and_duration() -> None:
+def test_a_time_range_heading_is_a_date_with_its_own_start_and_duration(tmp_path: Path) -> None:
     assert profiles.header_minutes("01/02/2025 10:00-15:00") == 300
     assert profiles.header_minutes("01/02/2025 10:00") is None
     assert profiles.header_minutes("01/02/2025 15:00-10:00") is None
@@ -63,17 +64,27 @@ def test_a_time_range_heading_is_a_date_with_its_own_start_and_duration() -> Non
             "name": "g",
             "record_type": "register",
             "form": "grid",
-            "grid": {"mentor_column": "M", "session_type": "training", "duration_minutes": 60},
+            "grid": {
+                "mentor_column": "M",
+                "session_type": "training",
+                "duration_minutes": 60,
+                "start_time": "10:00",
+            },
         }
     )
-    cells, not_dates = profiles.grid_rows(
-        grid, None, ["M", "01/02/2025 10:00-15:00", "02/02/2025"], [(2, ["PM-1", "/", "L 10:20"])]
+    # Read as the importer reads a grid (in SQL): the ranged column keeps its own start and
+    # length, the other takes the mapping's.
+    csv = tmp_path / "register.csv"
+    csv.write_text("M,01/02/2025 10:00-15:00,02/02/2025\nPM-1,/,L 10:20\n", encoding="utf-8")
+    db = build(tmp_path / "grid.duckdb", mentors=[M("PM-1", start="2025-01-01")])
+    result = importer.import_files(db, [importer.ImportSource(csv, csv.name, grid)], user="tester")
+    assert result.landed, result.summary()
+    got = query(
+        db,
+        "SELECT strftime(s.scheduled_start, '%Y-%m-%d %H:%M'), s.duration_minutes, a.attendance "
+        "FROM attendance a JOIN sessions s USING (session_id) ORDER BY s.scheduled_start",
     )
-    assert not_dates == []
-    assert [(c.values["scheduled_start"], c.values["duration_minutes"]) for c in cells] == [
-        ("2025-02-01 10:00", "300"),
-        ("2025-02-02", "60"),
-    ]
+    assert got == [("2025-02-01 10:00", 300, "attended"), ("2025-02-02 10:00", 60, "late")]
 
 
 def test_tables_and_odd_files_are_not_taken_for_grids() -> None:
