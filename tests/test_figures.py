@@ -143,6 +143,15 @@ def _documented() -> dict[str, tuple[str, str, str]]:
     return out
 
 
+def _documented_lines() -> dict[str, str]:
+    """docs/METRICS.md's figure table rows, whole, by key."""
+    return {
+        found.group(1): line.strip()
+        for line in METRICS_DOC.read_text(encoding="utf-8").splitlines()
+        if (found := re.match(r"\| `([a-z0-9_.]+)` \|", line.strip()))
+    }
+
+
 def test_how_we_count_cards_and_csv_say_what_the_docs_say(
     clean_db: Path, reports: dict[str, dict[str, Any]]
 ) -> None:
@@ -150,10 +159,15 @@ def test_how_we_count_cards_and_csv_say_what_the_docs_say(
     the documented tables and the JSON tree, not lists built from the registry itself."""
     documented = _documented()
     assert {"mentors_active", "attendance_rate", "funnel.started", "at_risk"} <= set(documented)
+    managers_only = {
+        k for k, line in _documented_lines().items() if line.endswith("| never shown to funders |")
+    }
+    assert {"at_risk", "conduct.high_severity", "conduct.open"} <= managers_only
     # How we count: each audience's names and plain words, exactly as documented.
     for audience, column in (("manager", 0), ("funder", 1)):
         rows = {r["figure"]: r["how it is counted"] for r in definitions.figure_rows(audience)}
-        keys = [k for k in documented if audience == "manager" or k != "at_risk"]
+        # a figure documented as never shown to funders has no funder row
+        keys = [k for k in documented if audience == "manager" or k not in managers_only]
         assert rows == {documented[k][column]: documented[k][2] for k in keys}, audience
     assert "Mentors flagged" not in {r["figure"] for r in definitions.figure_rows("funder")}
     # Cards: every card of a documented figure carries its documented label.
@@ -165,7 +179,12 @@ def test_how_we_count_cards_and_csv_say_what_the_docs_say(
     for key in carded:
         assert labels[key] == documented[key][0], key
     # The CSV: one row per leaf of the JSON (lists aside), with the JSON's value.
-    report = reports["manager"]
+    report = dict(reports["manager"])
+    # the curve's points, as the CSV lists them: one row per bucket and field
+    report["skills_curve"] = {
+        str(point["bucket"]): {k: v for k, v in point.items() if k != "bucket"}
+        for point in report["skills_curve"]
+    }
     leaves = {
         path: value
         for path, value in _leaves({k: v for k, v in report.items() if k not in REPORT_META})
