@@ -128,6 +128,14 @@ def test_an_old_database_opens_with_the_figures_its_release_computed(old_db: Pat
             now = build_report(con, scope_of(case["scope"]), Settings(), case["audience"])
             then = comparable(release, case["report"])
             assert then, name
+            if case["audience"] == "funder":
+                # The third release changed what a funder is shown (a financial year or
+                # quarter, counts rounded to 5: METRICS.md), so release 1's funder values are
+                # not today's; every group of figures it showed a funder is still computed (a
+                # period's events and milestones depend on the period).
+                shown = {str(k).split(".")[0] for k in comparable(release, now)}
+                assert {str(k).split(".")[0] for k in then} <= shown, name
+                continue
             got = {k: v for k, v in comparable(release, now).items() if k in then}
             if "suppressed" in got:  # figures added by later releases have their own
                 old_keys = {str(p).split(".")[0] for p in case["report"]}
