@@ -232,30 +232,32 @@ def skills_table(
     value reads in words (a funder's table), never its number."""
     frame = conduct.curve_frame(curve, hidden)
 
-    def cell(value: Any, is_hidden: bool, fmt: str) -> str:
+    def cell(value: Any, is_hidden: bool, digits: int) -> Any:
+        # numbers stay numbers (the table is in the chart's units, typed for CSV and Excel);
+        # a hidden value reads in words, a missing one is blank
         if is_hidden:
             return privacy.hidden_words(k or 0)
         if value is None or pd.isna(value):
-            return "–"
-        return fmt.format(value)
+            return None
+        return int(round(float(value))) if digits == 0 else round(float(value), digits)
 
     return pd.DataFrame(
         {
             "Weeks in the programme": frame["weeks"],
             "Attendances": [
-                cell(v, h, "{:,.0f}")
+                cell(v, h, 0)
                 for v, h in zip(frame["present"], frame["present_hidden"], strict=True)
             ],
             "Late (per 100 attendances)": [
-                cell(None if v is None or pd.isna(v) else v * 100, h, "{:.1f}")
+                cell(None if v is None or pd.isna(v) else v * 100, h, 1)
                 for v, h in zip(frame["late_rate"], frame["late_rate_hidden"], strict=True)
             ],
             "No-show (per 100 expected)": [
-                cell(None if v is None or pd.isna(v) else v * 100, h, "{:.1f}")
+                cell(None if v is None or pd.isna(v) else v * 100, h, 1)
                 for v, h in zip(frame["no_show_rate"], frame["no_show_rate_hidden"], strict=True)
             ],
             "Concerns (per 100 attendances)": [
-                cell(v, h, "{:.1f}")
+                cell(v, h, 1)
                 for v, h in zip(frame["concern_rate"], frame["concern_rate_hidden"], strict=True)
             ],
         }
