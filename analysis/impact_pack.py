@@ -532,21 +532,41 @@ def _learned(pdf: _Pack, summary: impact.ImpactSummary) -> None:
         pdf.paragraph(note.text, size=9.5, gap=2.8)
 
 
-def _method(pdf: _Pack, summary: impact.ImpactSummary) -> None:
-    # After what is on the page when a good part of the page is left; else on a new page.
-    if pdf.room() < 0.35 * (pdf.h - pdf.t_margin - pdf.b_margin):
+def _method(
+    pdf: _Pack, summary: impact.ImpactSummary, *, new_page: bool | None = None, size: float = 9.5
+) -> None:
+    """How we count. `new_page`: on a page of its own (True), after what is there (False), or
+    (None) after it when a good part of the page is left; `size`: the notes' type size."""
+    if new_page is None:
+        new_page = pdf.room() < 0.35 * (pdf.h - pdf.t_margin - pdf.b_margin)
+    if new_page:
         pdf.add_page()
     else:
         pdf.ln(4)
     pdf.heading("How we count")
+    line = size * 0.5
+    gap = 2.8 if size >= 9.5 else 1.8
     for term, text in summary.notes:
-        pdf.font(9.5)
-        needed = 5.5 + pdf.line_count(pdf.epw, 4.75, text) * 4.75
+        pdf.font(size)
+        needed = 5.5 + pdf.line_count(pdf.epw, line, text) * line
         if pdf.will_page_break(needed):  # a note is never split across pages
             pdf.add_page()
         pdf.font(10, "B")
         pdf.cell(0, 5.5, pdf.text_for_font(term), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.paragraph(text, size=9.5, gap=2.8)
+        pdf.paragraph(text, size=size, gap=gap)
+
+
+# How the notes at the end may be laid out, tried in turn until no page is under a fifth full
+# (a last note alone on a page, say): as usual, then on a page of their own, then a little
+# tighter (9 pt), after what is there or on a page of their own.
+LAYOUTS: tuple[tuple[bool | None, float], ...] = (
+    (None, 9.5),
+    (True, 9.5),
+    (None, 9.0),
+    (False, 9.0),
+    (True, 9.0),
+)
+LEAST_FILL = 0.2
 
 
 def pdf_bytes(
@@ -559,18 +579,26 @@ def pdf_bytes(
 ) -> bytes:
     """The impact pack as PDF bytes (charts drawn now unless `images` are given); `fills`,
     if given, receives how much of each page's body is used."""
-    pdf = _Pack(summary, produced or clock.today())
-    if images is None:
-        family = pdf.fonts_in_use.family.replace("DejaVu", "DejaVu Sans")
-        images = render_charts(pack_charts(summary), family)
-    _cover(pdf, summary)
-    _charts(pdf, summary, images)
-    _learned(pdf, summary)
-    _method(pdf, summary)
-    pdf.note_fill()
+    best: tuple[float, _Pack] | None = None
+    for new_page, size in LAYOUTS:
+        pdf = _Pack(summary, produced or clock.today())
+        if images is None:
+            family = pdf.fonts_in_use.family.replace("DejaVu", "DejaVu Sans")
+            images = render_charts(pack_charts(summary), family)
+        _cover(pdf, summary)
+        _charts(pdf, summary, images)
+        _learned(pdf, summary)
+        _method(pdf, summary, new_page=new_page, size=size)
+        pdf.note_fill()
+        least = min(pdf.filled.values(), default=1.0)
+        if best is None or least > best[0]:
+            best = (least, pdf)
+        if least >= LEAST_FILL:
+            break
+    assert best is not None
     if fills is not None:
-        fills.update(pdf.filled)
-    return bytes(pdf.output())
+        fills.update(best[1].filled)
+    return bytes(best[1].output())
 
 
 def pack_bytes(
