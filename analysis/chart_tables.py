@@ -394,5 +394,5 @@ def impact_tables(summary: Any) -> dict[str, pd.DataFrame]:
     if curve is not None:
         from analysis.conduct_charts import skills_table
 
-        tables["skills"] = skills_table(curve, summary.suppressed, k)
+        tables["skills"] = skills_table(curve, summary.suppressed, k, summary.skills_unrecorded)
     return tables

@@ -317,23 +317,74 @@ def _shown_point(point: dict[str, Any]) -> bool:
     return point["late_rate"] is not None and point["concern_rate"] is not None
 
 
-def curve_sentence(curve: list[dict[str, Any]]) -> str | None:
+def curve_sentence(
+    curve: list[dict[str, Any]], unrecorded: frozenset[str] | set[str] = frozenset()
+) -> str | None:
     """How the skills changed between the first bucket and the last one with a figure shown:
     'In their first 4 weeks mentors were late to 18% of sessions and 3.1 concerns were raised
-    per 100 attendances; after a year, 6% and 0.8.' None when fewer than two points show."""
-    points = [b for b in curve if _shown_point(b)]
-    if len(points) < 2:
-        return None
+    per 100 attendances; after a year, 6% and 0.8.' None when fewer than two points show.
+    `unrecorded`: the curve's rates the programme does not record (`unrecorded_skills`), which
+    the sentence says are not recorded instead of giving a 0."""
+    late, concerns = "late_rate" not in unrecorded, "concern_rate" not in unrecorded
+    points = [
+        b
+        for b in curve
+        if (not late or b["late_rate"] is not None)
+        and (not concerns or b["concern_rate"] is not None)
+    ]
+    missing = " and ".join(
+        words
+        for on, words in ((late, "arrival times"), (concerns, "conduct observations"))
+        if not on
+    )
+    said = f" {missing[0].upper()}{missing[1:]} are not recorded." if missing else ""
+    if (not late and not concerns) or len(points) < 2:
+        return said.strip() or None
     first, last = points[0], points[-1]
     head = bucket_words(first["bucket"])
     if first["bucket"] != 0:
         head = head[0].upper() + head[1:]
+    if late and concerns:
+        return (
+            f"{head} mentors were late to {first['late_rate']:.0%} of sessions and "
+            f"{first['concern_rate']:.1f} concerns were raised per 100 attendances; "
+            f"{bucket_words(last['bucket'])}, {last['late_rate']:.0%} and "
+            f"{last['concern_rate']:.1f}."
+        )
+    if late:
+        return (
+            f"{head} mentors were late to {first['late_rate']:.0%} of sessions; "
+            f"{bucket_words(last['bucket'])}, {last['late_rate']:.0%}.{said}"
+        )
     return (
-        f"{head} mentors were late to {first['late_rate']:.0%} of sessions and "
-        f"{first['concern_rate']:.1f} concerns were raised per 100 attendances; "
-        f"{bucket_words(last['bucket'])}, {last['late_rate']:.0%} and "
-        f"{last['concern_rate']:.1f}."
+        f"{head} {first['concern_rate']:.1f} concerns were raised per 100 attendances; "
+        f"{bucket_words(last['bucket'])}, {last['concern_rate']:.1f}.{said}"
     )
+
+
+def unrecorded_in_scope(
+    con: duckdb.DuckDBPyConnection,
+    scope: metrics.Scope,
+    settings: Settings,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> frozenset[str]:
+    """`unrecorded_skills` for a page's scope (the Overview's chart)."""
+    window = window or metrics.resolve_window(con, scope)
+    from analysis import report
+
+    paths = report.not_recorded_paths(metrics.unrecorded_inputs(con, scope, settings, window))
+    return frozenset(unrecorded_skills(con, paths))
+
+
+def unrecorded_skills(con: duckdb.DuckDBPyConnection, not_recorded: list[str]) -> set[str]:
+    """The curve's rates whose inputs the programme does not record: lateness when punctuality
+    is not recorded in the scope (the report's `not_recorded`), concerns when no conduct
+    observation has ever been imported. Said in words, never drawn or written as 0."""
+    out = {"late_rate"} if "punctuality_rate" in not_recorded else set()
+    row = con.execute("SELECT count(*) FROM conduct").fetchone()
+    if not row or not row[0]:
+        out.add("concern_rate")
+    return out
 
 
 def curve_frame(curve: list[dict[str, Any]], hidden: list[str] | None = None) -> pd.DataFrame:

@@ -194,7 +194,10 @@ def resolve_times(frame: pd.DataFrame, median: float | None) -> Chart:
 
 
 def skills_curve(
-    curve: list[dict[str, Any]], hidden: list[str] | None = None, k: int | None = None
+    curve: list[dict[str, Any]],
+    hidden: list[str] | None = None,
+    k: int | None = None,
+    unrecorded: frozenset[str] = frozenset(),
 ) -> Chart:
     """Late rate, no-show rate and concern rate by weeks in the programme, per 100, with the
     attendances behind each point (a funder's hidden values are gaps, said in words)."""
@@ -207,6 +210,8 @@ def skills_curve(
     weeks = [_point_label(p, hidden) for p in curve]
     figure = go.Figure()
     for name, label, colour, scale in SKILLS:
+        if name in unrecorded:  # not recorded is not zero: no line at 0
+            continue
         figure.add_trace(
             go.Scatter(
                 x=weeks,
@@ -218,7 +223,7 @@ def skills_curve(
             )
         )
     styled(figure, title, x_title, y_title, height=420)
-    sentence = conduct.curve_sentence(curve)
+    sentence = conduct.curve_sentence(curve, unrecorded)
     summary = sentence or "Too few weeks have a figure to show a change."
     if hidden and k is not None:
         summary += f" Points resting on {privacy.hidden_reason(k)} are not shown."
@@ -226,7 +231,10 @@ def skills_curve(
 
 
 def skills_table(
-    curve: list[dict[str, Any]], hidden: list[str] | None = None, k: int | None = None
+    curve: list[dict[str, Any]],
+    hidden: list[str] | None = None,
+    k: int | None = None,
+    unrecorded: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """The numbers of the three-skills chart, with the attendances behind each point; a hidden
     value reads in words (a funder's table), never its number."""
@@ -241,7 +249,7 @@ def skills_table(
             return None
         return int(round(float(value))) if digits == 0 else round(float(value), digits)
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Weeks in the programme": frame["weeks"],
             "Attendances": [
@@ -262,6 +270,9 @@ def skills_table(
             ],
         }
     )
+    # a rate the programme does not record is not drawn, so it is not in the table either
+    drop = [label for name, label, *_ in SKILLS if name in unrecorded]
+    return table.drop(columns=drop)
 
 
 OBSERVATION_ROW = "Conduct observed"

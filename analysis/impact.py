@@ -193,6 +193,7 @@ class ImpactSummary:
     learned: list[Any] = field(default_factory=list)  # learning-log notes shared with funders
     targets: list[TargetRow] = field(default_factory=list)  # the pack's targets, suppressed
     skills_sentence: str | None = None  # the three skills by weeks in (METRICS.md, third release)
+    skills_unrecorded: frozenset[str] = frozenset()  # its rates that are not recorded
 
     @property
     def suppressed(self) -> list[str]:
@@ -783,7 +784,7 @@ def key_charts(summary: ImpactSummary) -> dict[str, charts.Chart]:
         out["journey"] = journey_charts.funder_funnel(summary.report, summary.k)
     if "skills_curve" in summary.report:
         out["skills"] = conduct_charts.skills_curve(
-            summary.report["skills_curve"], summary.suppressed, summary.k
+            summary.report["skills_curve"], summary.suppressed, summary.k, summary.skills_unrecorded
         )
     return out
 
@@ -941,6 +942,7 @@ def summary(
         "freshness": fresh,
         "comparable": comparable,
     }
+    unrecorded = conduct.unrecorded_skills(con, report.get("not_recorded", []))
     return ImpactSummary(
         organisation=settings.organisation_name,
         k=settings.suppression_k,
@@ -965,5 +967,6 @@ def summary(
         caveats=_caveats(window, previous_window, fresh, filters),
         learned=learning_log.notes(con, window[0], window[1], shared_only=True),
         targets=target_rows(report, settings.suppression_k),
-        skills_sentence=conduct.curve_sentence(report["skills_curve"]),
+        skills_sentence=conduct.curve_sentence(report["skills_curve"], unrecorded),
+        skills_unrecorded=frozenset(unrecorded),
     )

@@ -64,7 +64,8 @@ with right:
 
 # The three learned skills on one chart (METRICS.md skills_curve), with its one sentence.
 skills = frame.load(ctx, conduct.compute).values["skills_curve"]
-frame.chart(conduct_charts.skills_curve(skills), key="overview_skills")
+unrecorded = frame.load(ctx, conduct.unrecorded_in_scope)
+frame.chart(conduct_charts.skills_curve(skills, unrecorded=unrecorded), key="overview_skills")
 st.page_link("pages/behaviour.py", label="Behaviour", icon=":material/arrow_forward:")
 
 left, right = st.columns([3, 2])
