@@ -598,9 +598,9 @@ def _import_one(
             expr = mapping.exprs.get(col.name, "CAST(NULL AS VARCHAR)")
         clean_items.append(f"{expr} AS {col.name}")
         if mapping is not None and mapping.exprs:  # a profile's expression over the raw row
-            distinct[f"<distinct:{col.name}>"] = f"(SELECT DISTINCT {expr} AS v FROM {t} r)"
+            distinct[col.name] = f"(SELECT DISTINCT {expr} AS v FROM {t} r)"
         else:
-            distinct[f"<distinct:{col.name}>"] = (
+            distinct[col.name] = (
                 f"(SELECT DISTINCT nullif(trim(v), '') AS v FROM (SELECT DISTINCT c{i} AS v "
                 f"FROM {t}))"
                 if i is not None
@@ -611,11 +611,7 @@ def _import_one(
     if problem:
         clean_items.append("r._problem")
     codes = _profile_codes(con, t, mapping.profile) if mapping is not None else "code_map"
-    items, reasons, joins, pre = _parse_expressions(rtype, codes)
-    for n, join in enumerate(joins):
-        for placeholder, subquery in distinct.items():
-            join = join.replace(placeholder, subquery)
-        joins[n] = join
+    items, reasons, joins, pre = _parse_expressions(rtype, distinct, codes)
     reasons.append(
         "CASE WHEN c._overflow IS NOT NULL THEN 'the row has more values than the header has columns' END"
     )
