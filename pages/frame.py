@@ -24,6 +24,10 @@ from analysis import audit, audit_store, clock, database, metrics, process
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
+# Streamlit's private API is read in pages_mode only: the page asked for and the page drawn.
+requested_page = pages_mode.requested_page
+current_page_name = pages_mode.current_page_name
+
 # Streamlit's old `pages/` directory mode must never run a page without the frame (see
 # _leave_pages_directory_mode); importing the frame switches it off for the server.
 pages_mode.leave_directory_mode()
@@ -166,16 +170,6 @@ def record_sign_in(access: Access) -> None:
         load_settings().database, access.user, access.role, user_claims(), access.session
     )
     st.session_state["_audited_session"] = access.session
-
-
-def requested_page() -> tuple[str, str]:
-    """The page the browser asked for on this run, before navigation resolves it: its URL
-    path and its script hash (either may be "")."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    manager = getattr(get_script_run_ctx(), "pages_manager", None)
-    name = str(getattr(manager, "intended_page_name", "") or "")
-    return name, str(getattr(manager, "intended_page_script_hash", "") or "")
 
 
 def record_refusal(access: Access, page: str) -> None:
@@ -334,18 +328,6 @@ def busy() -> NoReturn:
         icon=":material/hourglass_top:",
     )
     st.stop()
-
-
-def current_page_name() -> str:
-    """The URL path of the page this run draws ("" if Streamlit does not say)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    run = get_script_run_ctx()
-    if run is None:
-        return ""
-    manager = run.pages_manager
-    info: dict[str, Any] = dict(manager.get_pages().get(manager.current_page_script_hash) or {})
-    return str(info.get("url_pathname") or "")
 
 
 def download_detail(ctx: PageContext, file_name: str) -> str:
