@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from analysis import clock, readers
+from analysis.import_report import FileReport
 from analysis.records import (
     ALLOWED_TEXT,
     MAX_ARRIVAL_HOURS,
@@ -22,9 +22,6 @@ from analysis.records import (
     RecordType,
 )
 from analysis.settings import Settings, is_time_zone
-
-if TYPE_CHECKING:
-    from analysis.importer import FileReport
 
 # A file's report lists at most this many rejected rows and warnings (all are stored and
 # counted; the Data page lists the stored ones).

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import pages_mode
-from analysis import audit, audit_store, clock, database, metrics, process
+from analysis import audit, audit_store, clock, database, metrics, process, snapshots
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
@@ -31,6 +31,8 @@ current_page_name = pages_mode.current_page_name
 # Streamlit's old `pages/` directory mode must never run a page without the frame (see
 # _leave_pages_directory_mode); importing the frame switches it off for the server.
 pages_mode.leave_directory_mode()
+# A database from an older release is kept as a snapshot before a change upgrades it.
+snapshots.install()
 # Page runs are threads: without a bound, glibc's per-thread arenas let a server's memory creep.
 process.bound_malloc_arenas()
 
