@@ -4,9 +4,7 @@ cache, and how a chart is shown. Streamlit lives here and in the pages, never in
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import importlib
 import ipaddress
 import re
 import threading
@@ -15,12 +13,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 import pages_mode
-from analysis import audit, audit_store, clock, database, metrics, process, snapshots
+from analysis import (
+    audit,
+    audit_store,
+    clock,
+    database,
+    metrics,
+    page_runs,
+    process,
+    snapshots,
+    url_state,
+)
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
 
@@ -230,30 +237,10 @@ def set_context(ctx: PageContext) -> None:
 # it first. While it is open, `metrics` keeps the scoped rows it builds on it, so the views of
 # a page share them.
 
-_run = threading.local()
+connection = page_runs.connection
+close_connection = page_runs.close_connection
 
-
-def connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    """This run's connection to `db_path`, opened on first use: read-only (the published
-    version). A page that changes records uses `database.connect` (see docs/OPERATIONS.md)."""
-    held = getattr(_run, "held", None)
-    if held is not None and held[0] == db_path:
-        return held[1]
-    close_connection()
-    stack = contextlib.ExitStack()
-    con = stack.enter_context(database.read(db_path))
-    metrics.share_rows(con)
-    _run.held = (db_path, con, stack)
-    return con
-
-
-def close_connection() -> None:
-    """Close this run's connection, if one was opened (safe to call more than once)."""
-    held = getattr(_run, "held", None)
-    _run.held = None
-    if held is not None:
-        metrics.unshare_rows(held[1])
-        held[2].close()
+_run = threading.local()  # this run's context, notes and chart count (the frame's own)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
@@ -265,9 +252,7 @@ def _cached_call(
     settings: Settings,
     kwargs: tuple[tuple[str, Any], ...],
 ) -> Any:
-    module_name, _, function_name = name.rpartition(".")
-    function = getattr(importlib.import_module(module_name), function_name)
-    return function(connection(db_path), scope, settings, **dict(kwargs))
+    return page_runs.call(name, db_path, scope, settings, kwargs)
 
 
 def load(
@@ -280,7 +265,7 @@ def load(
     """Call an analysis function `(con, scope, settings, **kwargs)`, cached on small keys.
     `scope`: the part of the page's scope the function depends on, when it is less (so a
     change of the rest finds it cached)."""
-    name = f"{function.__module__}.{function.__qualname__}"
+    name = page_runs.name_of(function)
     try:
         return _cached_call(
             name,
@@ -297,7 +282,7 @@ def load(
 def load_catalog(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
     """As `load`, for what ignores the filters (the Data page's tables): cached on the data
     version only, so a filter change does not run it again."""
-    name = f"{function.__module__}.{function.__qualname__}"
+    name = page_runs.name_of(function)
     try:
         return _cached_call(
             name, ctx.db_path, ctx.version, _NO_SCOPE, ctx.settings, tuple(sorted(kwargs.items()))
@@ -526,31 +511,10 @@ def print_copy(table: pd.DataFrame, columns: dict[str, str], key: str) -> None:
 
 # --- the sidebar filters, bound to the URL so a view can be shared --------------------------
 
-WINDOW_CODES = {
-    "Last 3 months": "last-3-months",
-    "Last 12 months": "last-12-months",
-    "Programme to date": "to-date",
-    "Custom dates": "custom",
-}
-LIST_FILTERS = (  # (session key, URL parameter, options key, label)
-    ("filter_cohorts", "cohort", "cohorts", "Cohorts"),
-    ("filter_genders", "gender", "genders", "Gender"),
-    ("filter_workers", "worker", "workers", "Outreach worker"),
-    ("filter_regions", "region", "regions", "Region"),
-    ("filter_streams", "stream", "streams", "Funding stream"),
-)
-FUNDER_FILTERS = ("filter_cohorts", "filter_regions", "filter_streams")
-
-
-def window_codes(today: dt.date) -> dict[str, str]:
-    """The window presets, label -> URL code: the rolling ones, this and last UK financial
-    year and each of their quarters begun (codes relative to today), then custom dates."""
-    from analysis import financial_years
-
-    codes = {label: code for label, code in WINDOW_CODES.items() if code != "custom"}
-    codes |= {p.label: p.code for p in financial_years.presets(today)}
-    codes["Custom dates"] = "custom"
-    return codes
+WINDOW_CODES = url_state.WINDOW_CODES
+LIST_FILTERS = url_state.LIST_FILTERS
+FUNDER_FILTERS = url_state.FUNDER_FILTERS
+window_codes = url_state.window_codes
 
 
 def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
@@ -558,23 +522,9 @@ def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
     if st.session_state.get("_filters_restored"):
         return
     st.session_state["_filters_restored"] = True
-    params = st.query_params
-    if params.get("mentor"):  # a shared Mentor journey link: that page picks it up
-        st.session_state["_url_mentor"] = params.get("mentor")
-    by_code = {code: label for label, code in window_codes(clock.today()).items()}
-    window = by_code.get(params.get("window", ""))
-    if window:
-        st.session_state["filter_window"] = window
-    for key, param in (("filter_from", "from"), ("filter_to", "to")):
-        text = params.get(param)
-        if text:
-            # A mistyped date in a shared link falls back to the default.
-            with contextlib.suppress(ValueError):
-                st.session_state[key] = dt.date.fromisoformat(text)
-    for key, param, options_key, _ in LIST_FILTERS:
-        chosen = [v for v in params.get_all(param) if v in options[options_key]]
-        if chosen:
-            st.session_state[key] = chosen
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    for key, value in url_state.filters_from_url(params, options, clock.today()).items():
+        st.session_state[key] = value
 
 
 def sidebar_filters(
@@ -620,13 +570,7 @@ def sidebar_filters(
         st.session_state.setdefault(key, [])
         st.session_state[key] = [v for v in st.session_state[key] if v in options[options_key]]
         chosen[key] = sidebar.multiselect(label, options[options_key], key=key, placeholder="All")
-    url: dict[str, str | list[str]] = {"window": codes[preset]}
-    if preset == "Custom dates":
-        url["from"], url["to"] = window[0].isoformat(), window[1].isoformat()
-    for key, param, _, _ in LIST_FILTERS:
-        if chosen[key]:
-            url[param] = chosen[key]
-    st.query_params.from_dict(url)
+    st.query_params.from_dict(url_state.url_of(codes[preset], window, chosen))
     scope = metrics.Scope(
         window[0],
         window[1],
