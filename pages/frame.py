@@ -5,7 +5,6 @@ cache, and how a chart is shown. Streamlit lives here and in the pages, never in
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +24,7 @@ from analysis import (
     metrics,
     page_runs,
     process,
+    roles,
     snapshots,
     url_state,
 )
@@ -47,8 +47,8 @@ PAGE_FAILED = (
     "Something went wrong on this page; the details are in the server's log. Try again, or "
     "choose another page."
 )
-MANAGER = "manager"
-FUNDER = "funder"
+MANAGER = roles.MANAGER
+FUNDER = roles.FUNDER
 CACHE_TTL = 600
 
 
@@ -93,43 +93,22 @@ def _access_lists() -> tuple[set[str], set[str]]:
         access = st.secrets.get("access", {})
     except Exception:
         access = {}
-    managers = {str(e).strip().lower() for e in access.get("managers", [])}
-    funders = {str(e).strip().lower() for e in access.get("funders", [])}
-    return managers, funders
+    return roles.access_lists(access)
 
 
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-LOCAL_ONLY = (
-    "Sign-in is off, so this dashboard only answers on this computer: start it on localhost "
-    "(make run), or turn sign-in on first (README: 'Sign-in for your team')."
-)
-
-
-def is_loopback(host: str) -> bool:
-    """True for a name or address that stays on this computer ("" means every interface)."""
-    host = host.strip().lower().rstrip(".")
-    if host.startswith("[") and "]" in host:  # [::1]:8501
-        host = host[1 : host.index("]")]
-    elif host.count(":") == 1:  # name:port
-        host = host.split(":", 1)[0]
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+LOOPBACK_NAMES = roles.LOOPBACK_NAMES
+LOCAL_ONLY = roles.LOCAL_ONLY
+is_loopback = roles.is_loopback
 
 
 def exposure_problem() -> str | None:
     """With sign-in off, everyone who reaches the dashboard is a manager: refuse to serve it on
     an address other computers can reach, or to a page opened through another name."""
-    if auth_configured():
-        return None
-    address = str(st.get_option("server.address") or "")
-    host = str(st.context.headers.get("Host") or "localhost")
-    if not is_loopback(address) or not is_loopback(host):
-        return LOCAL_ONLY
-    return None
+    return roles.exposure_problem(
+        auth_configured(),
+        str(st.get_option("server.address") or ""),
+        str(st.context.headers.get("Host") or "localhost"),
+    )
 
 
 def user_claims() -> dict[str, Any]:
@@ -138,30 +117,22 @@ def user_claims() -> dict[str, Any]:
 
 
 def current_access() -> Access:
-    """The signed-in user's role, decided on the server for every run: a sign-in holds for a
-    working day (`session_hours`) and until its holder signs out; a role needs an address the
-    provider has verified, matched to the [access] lists without regard to capitals."""
+    """The signed-in user's role, decided on the server for every run (analysis.roles)."""
     if not auth_configured():
         return Access(MANAGER, "local", False)
     if not st.user.is_logged_in:
         return Access(None, "", True)
-    claims = user_claims()
-    email = str(claims.get("email") or "").strip().lower()
-    session = audit.session_of(claims)
     app_settings = load_settings()
-    ended = audit.session_problem(claims, clock.utc_now(), app_settings.session_hours)
-    if not ended and _signed_out(app_settings.database, session):
-        ended = "signed out"
-    if ended:
-        return Access(None, email, True, session, ended)
-    if not audit.email_verified(claims):
-        return Access(None, email, True, session)
     managers, funders = _access_lists()
-    if any(audit.same_address(email, m) for m in managers):
-        return Access(MANAGER, email, True, session)
-    if any(audit.same_address(email, f) for f in funders):
-        return Access(FUNDER, email, True, session)
-    return Access(None, email, True, session)
+    decided = roles.decide(
+        user_claims(),
+        managers,
+        funders,
+        clock.utc_now(),
+        app_settings.session_hours,
+        lambda session: _signed_out(app_settings.database, session),
+    )
+    return Access(decided.role, decided.user, True, decided.session, decided.ended)
 
 
 def _signed_out(db_path: str, session: str) -> bool:
