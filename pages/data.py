@@ -12,6 +12,7 @@ from analysis import (
     audit_store,
     catalog,
     clock,
+    data_tasks,
     exports,
     importer,
     profiles,
@@ -137,14 +138,7 @@ with tab_import:
         # Uploaded records live on disk only for this run: the folder goes with the object.
         upload_dir = tempfile.TemporaryDirectory(prefix="pm-upload-")
         folder = Path(upload_dir.name)
-        sources: list[importer.ImportSource] = []
-        for upload in uploads:
-            name = Path(upload.name).name or "upload.csv"
-            # On disk by number: a name may be too long for the file system, or odd.
-            suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
-            path = folder / f"{len(sources)}{suffix}"
-            path.write_bytes(upload.getvalue())
-            sources.append(importer.ImportSource(path, name))
+        sources = data_tasks.stage_uploads(folder, ((u.name, u.getvalue()) for u in uploads))
         profile_choice = profile_labels[chosen_profile]
         mapping_step = profile_choice == MAP_MYSELF
         preview = importer.ImportResult(False, [], None)
@@ -546,19 +540,9 @@ with tab_rejected:
             key=f"rejected_editor_{picked}_{ctx.version}",
             column_config={c: st.column_config.TextColumn(c) for c in value_columns},
         )
-        corrections: dict[int, dict[str, str | None]] = {}
-        for before, after in zip(rows.to_dict("records"), edited.to_dict("records"), strict=True):
-            new_values = {
-                c: (
-                    None
-                    if after[c] is None or str(after[c]).strip() == "" or after[c] != after[c]
-                    else str(after[c])
-                )
-                for c in value_columns
-            }
-            old_values = {c: before[c] for c in value_columns}
-            if new_values != old_values:
-                corrections[int(before["id"])] = new_values
+        corrections = data_tasks.corrections(
+            rows.to_dict("records"), edited.to_dict("records"), value_columns
+        )
         save_col, download_col, recheck_col = st.columns(3)
         save_col.button(
             f"Save {len(corrections)} correction(s) and re-check",
