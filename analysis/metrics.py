@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -121,7 +122,18 @@ def bind(sql: str, p: dict[str, Any]) -> dict[str, Any]:
 
 
 _PARSER_LOCK = threading.Lock()
-_PARSER: list[duckdb.DuckDBPyConnection] = []  # one in-memory DuckDB, made on first use
+# One in-memory DuckDB per process for parsing only (it never opens a file), made on first use;
+# a child process (os.fork) makes its own and leaves its parent's alone (closing an instance
+# inherited through a fork can crash the child).
+_PARSER: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def _new_lock_in_child() -> None:
+    global _PARSER_LOCK
+    _PARSER_LOCK = threading.Lock()  # a lock held by another thread at the fork stays held
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -129,9 +141,10 @@ def _named_parameters(sql: str) -> frozenset[str]:
     """The `$name` parameters of `sql`, parsed once per text (the figures' SQL is a few
     hundred fixed texts)."""
     with _PARSER_LOCK:
-        if not _PARSER:
-            _PARSER.append(duckdb.connect(":memory:"))
-        statements = _PARSER[0].extract_statements(sql)
+        pid = os.getpid()
+        if pid not in _PARSER:
+            _PARSER[pid] = duckdb.connect(":memory:")
+        statements = _PARSER[pid].extract_statements(sql)
     return frozenset(name for s in statements for name in s.named_parameters)
 
 

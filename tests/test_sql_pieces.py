@@ -93,3 +93,13 @@ def test_no_module_edits_sql_by_replacing_placeholders() -> None:
     # the check itself finds the pattern it is for
     code = 'sql.replace("{order}", x)\nf"<distinct:{c}>"\nhtml.replace("<br>", " ")'
     assert _sql_text_edits(ast.parse(code)) == [1, 2]
+
+
+def test_a_forked_child_parses_with_its_own_duckdb() -> None:
+    import multiprocessing
+
+    metrics.bind("SELECT $x", {"x": 1})  # the parent has its parser
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        got = pool.apply(metrics.bind, ("SELECT $y, '$z'", {"y": 2, "z": 3}))
+    assert got == {"y": 2}
