@@ -62,6 +62,7 @@ test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	@command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime"; exit 1; }
 	@mkdir -p test-artifacts
 	@{ faketime '$(MOVED_CLOCK)' $(VENV)/bin/pytest -m "not browser and not slow" -q -n 2 \
@@ -84,6 +85,7 @@ slow: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: venv
 	$(VENV)/bin/ruff format .

@@ -100,7 +100,7 @@ def backup(db_path: str | Path, out: str | Path) -> BackupResult:
         audit_file = audit_store.store_path(db).name
         audit_entries = audit_store.copy_to(db, work / audit_file)
         (work / "tables").mkdir(mode=modes.DIR_MODE)
-        con = database._attach_read_only(copy)
+        con = database.attach_read_only(copy)
         try:
             database.check_tables(con, copy)
             version = database.schema_version(con)
@@ -139,7 +139,7 @@ def backup(db_path: str | Path, out: str | Path) -> BackupResult:
             out.rmdir()
         os.replace(work, out)
     except OSError as exc:
-        if database._is_disk_full(exc):
+        if database.is_disk_full(exc):
             raise BackupError(
                 f"there is not enough space at {out.parent} for the backup; nothing was kept"
             ) from exc
@@ -212,7 +212,7 @@ def restore_backup(db_path: str | Path, folder: str | Path, user: str | None = N
     try:
         shutil.copyfile(source, incoming)
         modes.private_file(incoming)
-        con = database._attach_read_only(incoming)
+        con = database.attach_read_only(incoming)
         try:
             database.check_tables(con, incoming)
             for table, rows in dict(manifest.get("tables", {})).items():

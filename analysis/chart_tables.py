@@ -20,9 +20,7 @@ import plotly.graph_objects as go
 
 from analysis import privacy
 from analysis.cells import safe_frame
-
-NOT_DATA = "not-data"  # a trace's meta: drawn for reading the chart, not one of its figures
-LEARNING_LOG = "learning-log"  # a trace's meta: the learning log's marks on a monthly chart
+from analysis.chart_meta import LEARNING_LOG, NOT_DATA, VALUES_IN_META
 
 
 def _title(axis: Any) -> str:
@@ -156,7 +154,6 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
 
 
 # A trace's meta["table"]: its numbers are meta["values"] (drawn as its text), not its y.
-VALUES_IN_META = "values-in-meta"
 _PERCENT_FORMAT = re.compile(r"[,.\d~+$-]*%")
 _WHOLE = re.compile(r"-?\d{1,15}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -196,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from analysis import snapshots
+
+    snapshots.install()  # a database from an older release is kept before it is upgraded
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(args)

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analysis import metrics, privacy, query
+from analysis import figures, metrics, privacy, query
 from analysis.records import CONDUCT_CATEGORIES
 from analysis.settings import Settings
 
@@ -370,9 +370,7 @@ def unrecorded_in_scope(
 ) -> frozenset[str]:
     """`unrecorded_skills` for a page's scope (the Overview's chart)."""
     window = window or metrics.resolve_window(con, scope)
-    from analysis import report
-
-    paths = report.not_recorded_paths(metrics.unrecorded_inputs(con, scope, settings, window))
+    paths = figures.not_recorded_paths(metrics.unrecorded_inputs(con, scope, settings, window))
     return frozenset(unrecorded_skills(con, paths))
 
 

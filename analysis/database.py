@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -206,7 +206,7 @@ def wal_path(path: Path) -> Path:
 # --- reading: the published file, read-only, never waiting for a change --------------------
 
 
-def _attach_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+def attach_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with the file attached read-only as its default database.
 
     Not `duckdb.connect(path, read_only=True)`: DuckDB shares one instance per path within a
@@ -330,7 +330,7 @@ def _give_back(instance: duckdb.DuckDBPyConnection, spill: Path, limit: str, use
 
 
 def _lease_read_only(path: Path) -> _Lease:
-    """The file attached read-only on a pooled instance, as `_attach_read_only` does on a new one."""
+    """The file attached read-only on a pooled instance, as `attach_read_only` does on a new one."""
     lease = _Lease(*_take_instance())
     try:
         lease.con.execute("ATTACH $path AS published (READ_ONLY)", {"path": str(path)})
@@ -565,11 +565,11 @@ def _clear_dead_working_copies(path: Path) -> None:
             pid = int(copy.name[len(f".{path.name}{WORKING}") :].split("-")[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not process_alive(pid):
             copy.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -579,7 +579,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _is_disk_full(exc: BaseException | None) -> bool:
+def is_disk_full(exc: BaseException | None) -> bool:
     """The disk (or the file-size limit) ran out, here or in what led to this exception."""
     seen = 0
     while exc is not None and seen < 10:
@@ -622,6 +622,17 @@ def _fsync_dir(folder: Path) -> None:
         _fsync(folder)
 
 
+# What keeps a database before an upgrade rewrites it (analysis.snapshots.keep_before_upgrade,
+# installed by the entry points: the dashboard's frame and the command line). The store's lower
+# layer calls it and never imports the snapshots.
+_UPGRADE_HOOK: list[Callable[[Path], None] | None] = [None]
+
+
+def set_upgrade_hook(hook: Callable[[Path], None] | None) -> None:
+    """Keep a database this way before an upgrade (None: keep nothing)."""
+    _UPGRADE_HOOK[0] = hook
+
+
 @contextmanager
 def connect(
     path: str | Path,
@@ -632,6 +643,7 @@ def connect(
     source: Path | None = None,
     compact: bool = False,
     keep_before_upgrade: bool = True,
+    before_upgrade: Callable[[Path], None] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Change the database: yield a connection to a working copy, published when the block
     ends without an exception (discarded otherwise).
@@ -641,7 +653,9 @@ def connect(
     and no lock is taken. `source`: start from this file instead of the published one (a
     restore). `compact`: publish a freshly written file holding only live rows (no deleted
     value stays in free blocks; for erasure). A database from an older release is migrated in
-    the copy, after a snapshot of the old file is kept (`keep_before_upgrade`).
+    the copy, after `before_upgrade(path)` keeps the old file (the process's hook,
+    `set_upgrade_hook`, when none is passed: `analysis.snapshots` takes a snapshot); not when
+    `keep_before_upgrade` is False.
     """
     path = Path(path)
     if not create and not path.exists():
@@ -693,10 +707,9 @@ def connect(
                 and 1 <= old_version < SCHEMA_VERSION
                 and path.exists()
             ):
-                from analysis import snapshots
-
-                snapshots.take_snapshot(path, "upgrade")
-                snapshots.prune(path)
+                keep = before_upgrade or _UPGRADE_HOOK[0]
+                if keep is not None:
+                    keep(path)
             # The old log (if a crash left one) is inside the copy: it must not be replayed
             # over the new file, so it goes first.
             wal_path(path).unlink(missing_ok=True)
@@ -709,7 +722,7 @@ def connect(
             LAST_CHANGE.clear()
             LAST_CHANGE.update(timings)
         except BaseException as exc:
-            if _is_disk_full(exc):
+            if is_disk_full(exc):
                 raise _disk_full(path) from exc
             raise
         finally:

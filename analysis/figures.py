@@ -1111,3 +1111,9 @@ if __name__ == "__main__":  # python -m analysis.figures docs/METRICS.md: rewrit
 
     doc = Path(sys.argv[1])
     doc.write_text(with_doc_tables(doc.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def not_recorded_paths(unrecorded: set[str] | frozenset[str]) -> list[str]:
+    """The report's figures whose inputs (`Figure.needs`) are among those not recorded,
+    sorted: the report's `not_recorded`."""
+    return sorted(f.key for f in FIGURES if f.needs in unrecorded and f.in_report)

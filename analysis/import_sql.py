@@ -7,11 +7,12 @@ columns."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 import duckdb
 
 from analysis import clock, readers
+from analysis.import_report import FileReport
 from analysis.records import (
     ALLOWED_TEXT,
     MAX_ARRIVAL_HOURS,
@@ -21,9 +22,6 @@ from analysis.records import (
     RecordType,
 )
 from analysis.settings import Settings, is_time_zone
-
-if TYPE_CHECKING:
-    from analysis.importer import FileReport
 
 # A file's report lists at most this many rejected rows and warnings (all are stored and
 # counted; the Data page lists the stored ones).
@@ -118,13 +116,15 @@ def _q(text: str) -> str:
 
 
 def _parse_expressions(
-    rtype: RecordType, codes: str = "code_map"
+    rtype: RecordType, distinct: Mapping[str, str], codes: str = "code_map"
 ) -> tuple[list[str], list[str], list[str], list[str]]:
     """SELECT items, reason expressions, joins and parsed values that read each contract column.
 
     The parsed values (`pre`) are computed once, one level below the items and reasons, which
     read them as `c._v_<name>` (DuckDB pastes a macro's text into every use, so a reason that
-    called the parser again would parse every value again).
+    called the parser again would parse every value again). `distinct` gives, for each coded
+    column, the subquery of its distinct values (`(SELECT DISTINCT ... AS v FROM ...)`), which
+    the code lookup joins.
     """
     items: list[str] = []
     reasons: list[str] = []
@@ -193,7 +193,7 @@ def _parse_expressions(
             # pm_key (regular expressions) runs once per distinct value, not once per row: the
             # rows join the few distinct values of the column, each mapped to its code.
             joins.append(
-                f"LEFT JOIN (SELECT d.v, k.value, k.reject FROM <distinct:{col.name}> d "
+                f"LEFT JOIN (SELECT d.v, k.value, k.reject FROM {distinct[col.name]} d "
                 f"JOIN {codes} k ON k.field = {_q(col.name)} AND k.key = pm_key(d.v)) {alias} "
                 f"ON {alias}.v = {v}"
             )

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from analysis import clock, database, profiles, readers, snapshots
+from analysis.import_report import FileReport
 from analysis.import_sql import (
     _STORED_NAME,
     ImportRefused,
@@ -59,37 +60,6 @@ class ImportSource:
     @classmethod
     def of(cls, path: str | Path) -> ImportSource:
         return cls(Path(path), Path(path).name)
-
-
-@dataclass
-class FileReport:
-    file: str
-    type: str
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    warnings: int = 0
-    encoding: str = ""
-    sha256: str = ""
-    ignored_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    warning_messages: list[str] = field(default_factory=list)  # the first MAX_LISTED
-    rejected_rows: list[dict[str, object]] = field(default_factory=list)
-    sheet: str | None = None  # the workbook's sheet (every sheet is reported on its own)
-    profile: str | None = None  # the mapping profile that read the file, if any
-
-    def summary(self) -> dict[str, object]:
-        keys = ("file", "type", "read", "inserted", "updated", "unchanged", "duplicates")
-        out = {k: getattr(self, k) for k in keys}
-        if self.sheet is not None:
-            out["sheet"] = self.sheet
-        if self.profile is not None:
-            out["profile"] = self.profile
-        out.update(rejected=self.rejected, warnings=self.warnings)
-        return out
 
 
 @dataclass
@@ -626,9 +596,9 @@ def _import_one(
             expr = mapping.exprs.get(col.name, "CAST(NULL AS VARCHAR)")
         clean_items.append(f"{expr} AS {col.name}")
         if mapping is not None and mapping.exprs:  # a profile's expression over the raw row
-            distinct[f"<distinct:{col.name}>"] = f"(SELECT DISTINCT {expr} AS v FROM {t} r)"
+            distinct[col.name] = f"(SELECT DISTINCT {expr} AS v FROM {t} r)"
         else:
-            distinct[f"<distinct:{col.name}>"] = (
+            distinct[col.name] = (
                 f"(SELECT DISTINCT nullif(trim(v), '') AS v FROM (SELECT DISTINCT c{i} AS v "
                 f"FROM {t}))"
                 if i is not None
@@ -639,11 +609,7 @@ def _import_one(
     if problem:
         clean_items.append("r._problem")
     codes = _profile_codes(con, t, mapping.profile) if mapping is not None else "code_map"
-    items, reasons, joins, pre = _parse_expressions(rtype, codes)
-    for n, join in enumerate(joins):
-        for placeholder, subquery in distinct.items():
-            join = join.replace(placeholder, subquery)
-        joins[n] = join
+    items, reasons, joins, pre = _parse_expressions(rtype, distinct, codes)
     reasons.append(
         "CASE WHEN c._overflow IS NOT NULL THEN 'the row has more values than the header has columns' END"
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
-import re
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,14 +111,41 @@ def scope_sql(table: str | None = None) -> str:
 # `rows_to` (this period's and the previous one's) and every view of the page read it.
 
 _ROWS_TABLE_SQL = query.rows_table_sql("pm_rows")
-_PARAMETER = re.compile(r"\$([A-Za-z_]\w*)")
 _SHARED: dict[int, set[str]] = {}  # id of a shared connection: the tables built on it
 
 
 def bind(sql: str, p: dict[str, Any]) -> dict[str, Any]:
-    """The parameters `sql` names (DuckDB refuses extra ones)."""
-    names = set(_PARAMETER.findall(sql))
+    """The parameters `sql` names (DuckDB refuses extra ones), as DuckDB's own parser reads
+    them: a `$name` in a string literal or a comment is not a parameter."""
+    names = _named_parameters(sql)
     return {k: v for k, v in p.items() if k in names}
+
+
+_PARSER_LOCK = threading.Lock()
+# One in-memory DuckDB per process for parsing only (it never opens a file), made on first use;
+# a child process (os.fork) makes its own and leaves its parent's alone (closing an instance
+# inherited through a fork can crash the child).
+_PARSER: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def _new_lock_in_child() -> None:
+    global _PARSER_LOCK
+    _PARSER_LOCK = threading.Lock()  # a lock held by another thread at the fork stays held
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
+@functools.lru_cache(maxsize=1024)
+def _named_parameters(sql: str) -> frozenset[str]:
+    """The `$name` parameters of `sql`, parsed once per text (the figures' SQL is a few
+    hundred fixed texts)."""
+    with _PARSER_LOCK:
+        pid = os.getpid()
+        if pid not in _PARSER:
+            _PARSER[pid] = duckdb.connect(":memory:")
+        statements = _PARSER[pid].extract_statements(sql)
+    return frozenset(name for s in statements for name in s.named_parameters)
 
 
 def share_rows(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,10 +12,50 @@ the registry's own column expressions and the materialised rows table's generate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from analysis import figures as registry
+
+# --- pieces with their values -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A piece of SQL and the values it binds, as Datasette's filters give (sql, params): the
+    text names each value as `$name`, `params` holds them. Pieces compose with `+`; a name bound
+    by both pieces must hold the same value."""
+
+    text: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __add__(self, other: Sql | str) -> Sql:
+        if isinstance(other, str):
+            return Sql(self.text + other, self.params)
+        clash = [k for k in other.params if k in self.params and self.params[k] != other.params[k]]
+        if clash:
+            raise ValueError(f"parameter(s) {', '.join(clash)} bound to two values")
+        return Sql(self.text + other.text, {**self.params, **other.params})
+
+    def __radd__(self, other: str) -> Sql:
+        return Sql(other + self.text, self.params)
+
+
+def order_by(choice: str, orderings: Mapping[str, str]) -> Sql:
+    """`ORDER BY` one of a fixed set of orderings, chosen by its name: the name a page passes
+    only picks an entry, and never reaches the SQL text."""
+    if choice not in orderings:
+        raise ValueError(f"order must be one of {', '.join(orderings)}, not {choice!r}")
+    return Sql(f"\nORDER BY {orderings[choice]}")
+
+
+def page(limit: int, offset: int = 0) -> Sql:
+    """`LIMIT $limit OFFSET $offset`, both bound, both whole numbers of 0 or more."""
+    for name, value in (("limit", limit), ("offset", offset)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return Sql("\nLIMIT $limit OFFSET $offset\n", {"limit": limit, "offset": offset})
 
 
 @dataclass(frozen=True)

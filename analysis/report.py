@@ -28,8 +28,8 @@ def funder_scope(con: duckdb.DuckDBPyConnection, scope: metrics.Scope) -> metric
 
 
 def not_recorded_paths(unrecorded: set[str]) -> list[str]:
-    """The report's figures whose inputs are not recorded, sorted."""
-    return sorted(f.key for f in figures.FIGURES if f.needs in unrecorded and f.in_report)
+    """The report's figures whose inputs are not recorded, sorted (the registry says which)."""
+    return figures.not_recorded_paths(unrecorded)
 
 
 def build_report(

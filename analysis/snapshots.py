@@ -120,6 +120,18 @@ def list_snapshots(db_path: str | Path) -> list[Snapshot]:
     return sorted(found, key=lambda s: (s.number, s.taken_at, s.name))
 
 
+def keep_before_upgrade(path: Path) -> None:
+    """The upgrade hook (`database.set_upgrade_hook`): a snapshot of the old file, pruned."""
+    take_snapshot(path, "upgrade")
+    prune(path)
+
+
+def install() -> None:
+    """Make every change that upgrades a database keep a snapshot of it first (the entry
+    points call this once)."""
+    database.set_upgrade_hook(keep_before_upgrade)
+
+
 def take_snapshot(db_path: str | Path, label: str = "import") -> Snapshot | None:
     """Keep the database as it is now in the snapshots folder; None when there is no database.
 
@@ -142,7 +154,7 @@ def take_snapshot(db_path: str | Path, label: str = "import") -> Snapshot | None
                     return linked
             return _copy_locked(db, fd, label)
     except OSError as exc:
-        if database._is_disk_full(exc):
+        if database.is_disk_full(exc):
             raise database.DiskFull(
                 f"there is no disk space for a snapshot of {db} before changing it; "
                 "nothing was changed: free some space and try again"
@@ -449,7 +461,7 @@ def _clear_abandoned_partials(folder: Path) -> None:
     host = _host()
     for path in folder.iterdir():
         owner = _OWNER.search(path.name)
-        if owner and owner["host"] == host and not database._alive(int(owner["pid"])):
+        if owner and owner["host"] == host and not database.process_alive(int(owner["pid"])):
             with contextlib.suppress(OSError):
                 path.unlink()
 
@@ -536,7 +548,7 @@ def after_what(snapshot: Snapshot) -> str:
 def is_good(snapshot: Snapshot) -> bool:
     """The snapshot opens as a database of this release (or an older one) and reads whole."""
     try:
-        con = database._attach_read_only(snapshot.path)
+        con = database.attach_read_only(snapshot.path)
     except duckdb.Error:
         return False
     try:

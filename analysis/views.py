@@ -128,15 +128,6 @@ def _dotted(values: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _checked_order(order: str, choices: dict[str, str]) -> str:
-    if order not in choices:
-        raise ValueError(f"order must be one of {', '.join(choices)}, not {order!r}")
-    return choices[order]
-
-
-# --- Overview ------------------------------------------------------------------------------
-
-
 def headline_figures(
     con: duckdb.DuckDBPyConnection,
     scope: metrics.Scope,
@@ -535,8 +526,6 @@ SELECT *, round(100 * attendance_rate) AS attendance_percent,
        count(*) OVER () AS mentors_total
 FROM table_rows
 WHERE NOT $only_flagged OR flag_count > 0
-ORDER BY {order}
-LIMIT $limit OFFSET $offset
 """
 )
 
@@ -552,7 +541,7 @@ def mentor_reliability(
 ) -> pd.DataFrame:
     """Per active mentor: rates in the window (also as whole percentages, for display) and
     early-warning flags with their reasons; sorted, `limit` rows from `offset`."""
-    order_sql = _checked_order(order, _MENTOR_ORDERS)
+    tail = query.order_by(order, _MENTOR_ORDERS) + query.page(limit, offset)
     window = metrics.resolve_window(con, scope)
     flagged = metrics.at_risk(con, scope, settings, window)
     p = metrics.params(scope, settings, window) | {
@@ -560,10 +549,8 @@ def mentor_reliability(
         "flag_reasons": ["; ".join(FLAG_LABELS[r] for r in f["reasons"]) for f in flagged],
         "flag_counts": [len(f["reasons"]) for f in flagged],
         "only_flagged": bool(only_flagged),
-        "limit": limit,
-        "offset": offset,
     }
-    return _run_rows(con, _MENTOR_RELIABILITY_SQL.replace("{order}", order_sql), p)
+    return _run_rows(con, _MENTOR_RELIABILITY_SQL + tail.text, p | dict(tail.params))
 
 
 # --- Transitions ---------------------------------------------------------------------------
@@ -761,8 +748,6 @@ SELECT mentor_id, cohort, status, credited / 60.0 AS credited_hours,
        count(*) FILTER (WHERE progress = 'in_progress') OVER () AS mentors_in_progress,
        count(*) FILTER (WHERE progress = 'not_started') OVER () AS mentors_not_started
 FROM table_rows
-ORDER BY {order}
-LIMIT $limit OFFSET $offset
 """
 )
 
@@ -776,16 +761,9 @@ def shadowing_progress(
     order: str = "closest",
 ) -> pd.DataFrame:
     """Credited shadowing hours per active mentor up to `to`, sorted, `limit` rows."""
-    order_sql = _checked_order(order, _SHADOWING_ORDERS)
-    p = _params(
-        con,
-        scope,
-        settings,
-        target_minutes=settings.shadowing_target_hours * 60,
-        limit=limit,
-        offset=offset,
-    )
-    return _run_rows(con, _SHADOWING_PROGRESS_SQL.replace("{order}", order_sql), p)
+    tail = query.order_by(order, _SHADOWING_ORDERS) + query.page(limit, offset)
+    p = _params(con, scope, settings, target_minutes=settings.shadowing_target_hours * 60)
+    return _run_rows(con, _SHADOWING_PROGRESS_SQL + tail.text, p | dict(tail.params))
 
 
 _COMPLETION_TIMES_SQL = (

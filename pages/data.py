@@ -13,6 +13,7 @@ from analysis import (
     audit_store,
     catalog,
     clock,
+    data_tasks,
     database,
     exports,
     importer,
@@ -140,14 +141,7 @@ with tab_import:
         # Uploaded records live on disk only for this run: the folder goes with the object.
         upload_dir = tempfile.TemporaryDirectory(prefix="pm-upload-")
         folder = Path(upload_dir.name)
-        sources: list[importer.ImportSource] = []
-        for upload in uploads:
-            name = Path(upload.name).name or "upload.csv"
-            # On disk by number: a name may be too long for the file system, or odd.
-            suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
-            path = folder / f"{len(sources)}{suffix}"
-            path.write_bytes(upload.getvalue())
-            sources.append(importer.ImportSource(path, name))
+        sources = data_tasks.stage_uploads(folder, ((u.name, u.getvalue()) for u in uploads))
         profile_choice = profile_labels[chosen_profile]
         chosen_mapping = profile_choice == MAP_MYSELF
         mapping_step = chosen_mapping
@@ -667,22 +661,9 @@ with tab_rejected:
                 **{c: st.column_config.TextColumn(c) for c in value_columns},
             },
         )
-        corrections: dict[int, dict[str, str | None]] = {}
-        for before, after in zip(rows.to_dict("records"), edited.to_dict("records"), strict=True):
-            new_values = {
-                c: (
-                    None
-                    if after[c] is None or str(after[c]).strip() == "" or after[c] != after[c]
-                    else str(after[c])
-                )
-                for c in value_columns
-            }
-            old_values = {
-                c: None if before[c] is None or str(before[c]).strip() == "" else before[c]
-                for c in value_columns
-            }
-            if new_values != old_values:
-                corrections[int(before["id"])] = new_values
+        corrections = data_tasks.corrections(
+            rows.to_dict("records"), edited.to_dict("records"), value_columns
+        )
         save_col, download_col, recheck_col = st.columns(3)
         save_col.button(
             f"Save {len(corrections)} correction(s) and re-check",

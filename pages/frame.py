@@ -4,31 +4,43 @@ cache, and how a chart is shown. Streamlit lives here and in the pages, never in
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import importlib
-import ipaddress
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 import pages_mode
-from analysis import audit, audit_store, clock, database, metrics, process
+from analysis import (
+    audit,
+    audit_store,
+    clock,
+    database,
+    metrics,
+    page_runs,
+    process,
+    roles,
+    snapshots,
+    url_state,
+)
 from analysis.charts import Card, Chart, markdown_safe
 from analysis.settings import Settings, load_settings
+
+# Streamlit's private API is read in pages_mode only: the page asked for and the page drawn.
+requested_page = pages_mode.requested_page
+current_page_name = pages_mode.current_page_name
 
 # Streamlit's old `pages/` directory mode must never run a page without the frame (see
 # _leave_pages_directory_mode); importing the frame switches it off for the server.
 pages_mode.leave_directory_mode()
+# A database from an older release is kept as a snapshot before a change upgrades it.
+snapshots.install()
 # Page runs are threads: without a bound, glibc's per-thread arenas let a server's memory creep.
 process.bound_malloc_arenas()
 
@@ -86,8 +98,8 @@ PAGE_FAILED = (
     "Something went wrong on this page; the details are in the server's log. Try again, or "
     "choose another page."
 )
-MANAGER = "manager"
-FUNDER = "funder"
+MANAGER = roles.MANAGER
+FUNDER = roles.FUNDER
 CACHE_TTL = 600
 
 
@@ -132,43 +144,22 @@ def _access_lists() -> tuple[set[str], set[str]]:
         access = st.secrets.get("access", {})
     except Exception:
         access = {}
-    managers = {str(e).strip().lower() for e in access.get("managers", [])}
-    funders = {str(e).strip().lower() for e in access.get("funders", [])}
-    return managers, funders
+    return roles.access_lists(access)
 
 
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-LOCAL_ONLY = (
-    "Sign-in is off, so this dashboard only answers on this computer: start it on localhost "
-    "(make run), or turn sign-in on first (README: 'Sign-in for your team')."
-)
-
-
-def is_loopback(host: str) -> bool:
-    """True for a name or address that stays on this computer ("" means every interface)."""
-    host = host.strip().lower().rstrip(".")
-    if host.startswith("[") and "]" in host:  # [::1]:8501
-        host = host[1 : host.index("]")]
-    elif host.count(":") == 1:  # name:port
-        host = host.split(":", 1)[0]
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+LOOPBACK_NAMES = roles.LOOPBACK_NAMES
+LOCAL_ONLY = roles.LOCAL_ONLY
+is_loopback = roles.is_loopback
 
 
 def exposure_problem() -> str | None:
     """With sign-in off, everyone who reaches the dashboard is a manager: refuse to serve it on
     an address other computers can reach, or to a page opened through another name."""
-    if auth_configured():
-        return None
-    address = str(st.get_option("server.address") or "")
-    host = str(st.context.headers.get("Host") or "localhost")
-    if not is_loopback(address) or not is_loopback(host):
-        return LOCAL_ONLY
-    return None
+    return roles.exposure_problem(
+        auth_configured(),
+        str(st.get_option("server.address") or ""),
+        str(st.context.headers.get("Host") or "localhost"),
+    )
 
 
 def user_claims() -> dict[str, Any]:
@@ -177,30 +168,22 @@ def user_claims() -> dict[str, Any]:
 
 
 def current_access() -> Access:
-    """The signed-in user's role, decided on the server for every run: a sign-in holds for a
-    working day (`session_hours`) and until its holder signs out; a role needs an address the
-    provider has verified, matched to the [access] lists without regard to capitals."""
+    """The signed-in user's role, decided on the server for every run (analysis.roles)."""
     if not auth_configured():
         return Access(MANAGER, "local", False)
     if not st.user.is_logged_in:
         return Access(None, "", True)
-    claims = user_claims()
-    email = str(claims.get("email") or "").strip().lower()
-    session = audit.session_of(claims)
     app_settings = load_settings()
-    ended = audit.session_problem(claims, clock.utc_now(), app_settings.session_hours)
-    if not ended and _signed_out(app_settings.database, session):
-        ended = "signed out"
-    if ended:
-        return Access(None, email, True, session, ended)
-    if not audit.email_verified(claims):
-        return Access(None, email, True, session)
     managers, funders = _access_lists()
-    if any(audit.same_address(email, m) for m in managers):
-        return Access(MANAGER, email, True, session)
-    if any(audit.same_address(email, f) for f in funders):
-        return Access(FUNDER, email, True, session)
-    return Access(None, email, True, session)
+    decided = roles.decide(
+        user_claims(),
+        managers,
+        funders,
+        clock.utc_now(),
+        app_settings.session_hours,
+        lambda session: _signed_out(app_settings.database, session),
+    )
+    return Access(decided.role, decided.user, True, decided.session, decided.ended)
 
 
 def _signed_out(db_path: str, session: str) -> bool:
@@ -218,16 +201,6 @@ def record_sign_in(access: Access) -> None:
         load_settings().database, access.user, access.role, user_claims(), access.session
     )
     st.session_state["_audited_session"] = access.session
-
-
-def requested_page() -> tuple[str, str]:
-    """The page the browser asked for on this run, before navigation resolves it: its URL
-    path and its script hash (either may be "")."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    manager = getattr(get_script_run_ctx(), "pages_manager", None)
-    name = str(getattr(manager, "intended_page_name", "") or "")
-    return name, str(getattr(manager, "intended_page_script_hash", "") or "")
 
 
 def record_refusal(access: Access, page: str) -> None:
@@ -289,30 +262,10 @@ def set_context(ctx: PageContext) -> None:
 # it first. While it is open, `metrics` keeps the scoped rows it builds on it, so the views of
 # a page share them.
 
-_run = threading.local()
+connection = page_runs.connection
+close_connection = page_runs.close_connection
 
-
-def connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    """This run's connection to `db_path`, opened on first use: read-only (the published
-    version). A page that changes records uses `database.connect` (see docs/OPERATIONS.md)."""
-    held = getattr(_run, "held", None)
-    if held is not None and held[0] == db_path:
-        return held[1]
-    close_connection()
-    stack = contextlib.ExitStack()
-    con = stack.enter_context(database.read(db_path))
-    metrics.share_rows(con)
-    _run.held = (db_path, con, stack)
-    return con
-
-
-def close_connection() -> None:
-    """Close this run's connection, if one was opened (safe to call more than once)."""
-    held = getattr(_run, "held", None)
-    _run.held = None
-    if held is not None:
-        metrics.unshare_rows(held[1])
-        held[2].close()
+_run = threading.local()  # this run's context, notes and chart count (the frame's own)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner=False)
@@ -324,9 +277,7 @@ def _cached_call(
     settings: Settings,
     kwargs: tuple[tuple[str, Any], ...],
 ) -> Any:
-    module_name, _, function_name = name.rpartition(".")
-    function = getattr(importlib.import_module(module_name), function_name)
-    return function(connection(db_path), scope, settings, **dict(kwargs))
+    return page_runs.call(name, db_path, scope, settings, kwargs)
 
 
 def load(
@@ -339,7 +290,7 @@ def load(
     """Call an analysis function `(con, scope, settings, **kwargs)`, cached on small keys.
     `scope`: the part of the page's scope the function depends on, when it is less (so a
     change of the rest finds it cached)."""
-    name = f"{function.__module__}.{function.__qualname__}"
+    name = page_runs.name_of(function)
     try:
         return _cached_call(
             name,
@@ -365,7 +316,7 @@ def uncached(ctx: PageContext, function: Callable[..., Any]) -> Any:
 def load_catalog(ctx: PageContext, function: Callable[..., Any], **kwargs: Any) -> Any:
     """As `load`, for what ignores the filters (the Data page's tables): cached on the data
     version only, so a filter change does not run it again."""
-    name = f"{function.__module__}.{function.__qualname__}"
+    name = page_runs.name_of(function)
     try:
         return _cached_call(
             name, ctx.db_path, ctx.version, _NO_SCOPE, ctx.settings, tuple(sorted(kwargs.items()))
@@ -398,20 +349,6 @@ def busy() -> NoReturn:
         icon=":material/hourglass_top:",
     )
     st.stop()
-
-
-def current_page_name() -> str:
-    """The URL path of the page this run draws ("" if Streamlit does not say)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    run = get_script_run_ctx()
-    if run is None:
-        return ""
-    manager = run.pages_manager
-    info: dict[str, Any] = dict(manager.get_pages().get(manager.current_page_script_hash) or {})
-    # A role's default page is at "" (the funders' is the impact summary): its script names it.
-    script = str(info.get("script_path") or "")
-    return str(info.get("url_pathname") or (Path(script).stem if script else ""))
 
 
 def download_detail(ctx: PageContext, file_name: str) -> str:
@@ -680,31 +617,10 @@ def print_value(value: Any, percent: bool = False) -> str:
 
 # --- the sidebar filters, bound to the URL so a view can be shared --------------------------
 
-WINDOW_CODES = {
-    "Last 3 months": "last-3-months",
-    "Last 12 months": "last-12-months",
-    "Programme to date": "to-date",
-    "Custom dates": "custom",
-}
-LIST_FILTERS = (  # (session key, URL parameter, options key, label)
-    ("filter_cohorts", "cohort", "cohorts", "Cohorts"),
-    ("filter_genders", "gender", "genders", "Gender"),
-    ("filter_workers", "worker", "workers", "Outreach worker"),
-    ("filter_regions", "region", "regions", "Region"),
-    ("filter_streams", "stream", "streams", "Funding stream"),
-)
-FUNDER_FILTERS = ("filter_cohorts", "filter_regions", "filter_streams")
-
-
-def window_codes(today: dt.date) -> dict[str, str]:
-    """The window presets, label -> URL code: the rolling ones, this and last UK financial
-    year and each of their quarters begun (codes relative to today), then custom dates."""
-    from analysis import financial_years
-
-    codes = {label: code for label, code in WINDOW_CODES.items() if code != "custom"}
-    codes |= {p.label: p.code for p in financial_years.presets(today)}
-    codes["Custom dates"] = "custom"
-    return codes
+WINDOW_CODES = url_state.WINDOW_CODES
+LIST_FILTERS = url_state.LIST_FILTERS
+FUNDER_FILTERS = url_state.FUNDER_FILTERS
+window_codes = url_state.window_codes
 
 
 def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
@@ -712,34 +628,9 @@ def _restore_filters_from_url(options: dict[str, list[str]]) -> None:
     if st.session_state.get("_filters_restored"):
         return
     st.session_state["_filters_restored"] = True
-    params = st.query_params
-    if params.get("mentor"):  # a shared Mentor journey link: that page picks it up
-        st.session_state["_url_mentor"] = params.get("mentor")
-    by_code = {code: label for label, code in window_codes(clock.today()).items()}
-    not_understood: list[str] = []  # said on the page: a link's part is never silently dropped
-    asked_window = params.get("window", "")
-    window = by_code.get(asked_window)
-    if window:
-        st.session_state["filter_window"] = window
-    elif asked_window:
-        not_understood.append(
-            f"the window {asked_window!r} is not a window the dashboard knows (it knows "
-            f"{', '.join(repr(c) for c in by_code)}); showing the last 12 months"
-        )
-    for key, param in (("filter_from", "from"), ("filter_to", "to")):
-        text = params.get(param)
-        if text:
-            # A mistyped date in a shared link falls back to the default, and says so.
-            try:
-                st.session_state[key] = dt.date.fromisoformat(text)
-            except ValueError:
-                not_understood.append(f"{param}={text!r} is not a date (YYYY-MM-DD); not used")
-    for key, param, options_key, _ in LIST_FILTERS:
-        chosen = [v for v in params.get_all(param) if v in options[options_key]]
-        if chosen:
-            st.session_state[key] = chosen
-    if not_understood:
-        st.session_state["_url_not_understood"] = not_understood
+    params = {name: st.query_params.get_all(name) for name in st.query_params}
+    for key, value in url_state.filters_from_url(params, options, clock.today()).items():
+        st.session_state[key] = value
 
 
 def _say_not_understood() -> None:
@@ -796,13 +687,7 @@ def sidebar_filters(
         st.session_state.setdefault(key, [])
         st.session_state[key] = [v for v in st.session_state[key] if v in options[options_key]]
         chosen[key] = sidebar.multiselect(label, options[options_key], key=key, placeholder="All")
-    url: dict[str, str | list[str]] = {"window": codes[preset]}
-    if preset == "Custom dates":
-        url["from"], url["to"] = window[0].isoformat(), window[1].isoformat()
-    for key, param, _, _ in LIST_FILTERS:
-        if chosen[key]:
-            url[param] = chosen[key]
-    st.query_params.from_dict(url)
+    st.query_params.from_dict(url_state.url_of(codes[preset], window, chosen))
     scope = metrics.Scope(
         window[0],
         window[1],

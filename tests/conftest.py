@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # the project is not installed; `pytest` alone must work
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from analysis import database  # noqa: E402
+from analysis import database, snapshots  # noqa: E402
 
 # The erasure key's default home is the user's configuration folder (analysis/admin.py): the
 # tests keep theirs in a folder of their own, never the machine's.
@@ -31,6 +31,9 @@ os.environ.setdefault(
 )
 from analysis.importer import ImportResult, ImportSource, import_files  # noqa: E402
 from analysis.settings import Settings  # noqa: E402
+
+# As the dashboard and the command line do: an upgrade keeps a snapshot of the old file first.
+snapshots.install()
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 DATA_TABLES = (

@@ -297,3 +297,51 @@ def test_the_first_release_database_takes_part_in_the_rejected_rows_loop(tmp_pat
         window = Scope(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
         funnel = journey.compute(con, window, Settings()).values["funnel"]
     assert funnel["withdrawn_by_reason"].get("custody") == 1
+
+
+# --- the upgrade hook: the store never imports the snapshots (no import cycle) ----------------
+
+
+def test_connect_calls_the_hook_it_is_given_before_an_upgrade_only(tmp_path: Path) -> None:
+    old = tmp_path / "old.duckdb"
+    shutil.copyfile(RELEASES[0], old)
+    kept: list[Path] = []
+    with database.connect(old, before_upgrade=kept.append):
+        pass
+    assert kept == [old]
+    with database.connect(old, before_upgrade=kept.append):  # now current: nothing to keep
+        pass
+    assert kept == [old]
+    fresh = tmp_path / "old-again.duckdb"
+    shutil.copyfile(RELEASES[0], fresh)
+    with database.connect(fresh, before_upgrade=kept.append, keep_before_upgrade=False):
+        pass
+    assert kept == [old]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "from analysis import cli; cli.main(['report', '--db', DB, '--format', 'json'])",
+        "import sys; sys.path.insert(0, '.'); import pages.frame; "
+        "from analysis import database; database.read(DB).__enter__()",
+    ],
+    ids=["command line", "dashboard frame"],
+)
+def test_each_entry_point_keeps_a_snapshot_before_an_upgrade(tmp_path: Path, entry: str) -> None:
+    """A fresh process (not this one, whose conftest installs the hook) through each entry
+    point: the old file is kept as an 'upgrade' snapshot before the upgrade."""
+    db = tmp_path / "data" / "programme.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(RELEASES[0], db)
+    code = f"DB = {str(db)!r}\n" + entry
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        env=cli_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [s.label for s in snapshots.list_snapshots(db)] == ["upgrade"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.chart_tables import NOT_DATA, VALUES_IN_META
+from analysis.chart_meta import NOT_DATA, VALUES_IN_META
 from analysis.charts.base import (
     BLUE,
     CURVE_HEIGHTS,
