@@ -34,15 +34,20 @@ def _walk(tree: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
     """The node holding the figure at `path`, and its key there. Keys may hold dots (a cohort
     or event called "Wave 2.1"): at each level the longest key the path continues with wins."""
     node, rest = tree, path
-    while rest not in node:
+    while not isinstance(node, list) and rest not in node:
         parent = max(
-            (k for k in node if isinstance(node[k], dict) and rest.startswith(f"{k}.")),
+            (k for k in node if isinstance(node[k], dict | list) and rest.startswith(f"{k}.")),
             key=len,
             default=None,
         )
         if parent is None:
             raise KeyError(path)
         node, rest = node[parent], rest[len(parent) + 1 :]
+        if isinstance(node, list):  # a curve's points, by bucket: skills_curve.8.late_rate
+            bucket, _, rest = rest.partition(".")
+            node = next((p for p in node if str(p.get("bucket")) == bucket), None)
+            if node is None or rest not in node:
+                raise KeyError(path)
     return node, rest
 
 
@@ -87,7 +92,8 @@ def suppressed_paths(
 # order each pass takes them. A breakdown absent from the report is skipped, so another
 # module's breakdown slots in by its place here. Shapes: "cells", the object's values are the
 # cells; "outcomes", the three outcomes in it; "each", the outcomes of each child (sorted);
-# "across", each of the funnel's counts across the children (sorted).
+# "across", each of the funnel's counts across the children (sorted); "concerns" or
+# "strengths", that part of each child (a category's concerns, across the categories).
 SECONDARY_ORDER: tuple[tuple[str, str], ...] = (
     ("stages.distribution", "cells"),
     ("funnel", "outcomes"),
@@ -95,8 +101,8 @@ SECONDARY_ORDER: tuple[tuple[str, str], ...] = (
     ("funnel.by_cohort", "across"),
     ("funnel.withdrawn_by_step", "cells"),
     ("funnel.withdrawn_by_reason", "cells"),
-    ("conduct.by_category.concerns", "cells"),
-    ("conduct.by_category.strengths", "cells"),
+    ("conduct.by_category", "concerns"),
+    ("conduct.by_category", "strengths"),
 )
 FUNNEL_OUTCOMES = ("completed", "withdrawn", "in_programme")
 FUNNEL_COUNTS = (
@@ -134,6 +140,8 @@ def breakdowns_in(values: dict[str, Any]) -> list[list[str]]:
             out += [[f"{path}.{c}.{o}" for o in FUNNEL_OUTCOMES] for c in sorted(node)]
         elif shape == "across":
             out += [[f"{path}.{c}.{n}" for c in sorted(node)] for n in FUNNEL_COUNTS]
+        elif shape in ("concerns", "strengths"):
+            out.append([f"{path}.{c}.{shape}" for c in sorted(node)])
         else:
             raise ValueError(f"unknown breakdown shape {shape!r}")
     return out
@@ -175,6 +183,13 @@ def suppress(
     return out, hidden
 
 
+def with_also(support: dict[str, int], also: dict[str, int], k: int) -> dict[str, int]:
+    """`support`, where a value also rests on other people (a concern rate on the mentors of
+    its concerns as well as of its attendances) and those are 1 to k−1, resting on them: so it
+    is hidden for its own few people."""
+    return support | {p: n for p, n in also.items() if p in support and is_small(n, k)}
+
+
 def for_funder(
     values: dict[str, Any],
     support: dict[str, int],
@@ -183,7 +198,8 @@ def for_funder(
 ) -> tuple[dict[str, Any], list[str]]:
     """The one way out to a funder: suppression (primary, secondary to a fixed point, retention
     with the funnel) decided on the exact values, then every shown value rounded as its kind
-    says (`figures.FUNDER_ROUNDING`). Not-recorded figures are never in the suppressed list."""
+    says (`figures.FUNDER_ROUNDING`). Not-recorded figures are never in the suppressed list.
+    `support` is as `with_also` gives it where a value rests on two sets of people."""
     unrecorded = set(not_recorded)
     exact_support = {p: n for p, n in support.items() if p not in unrecorded}
     out, hidden = suppress(values, exact_support, settings)
@@ -207,6 +223,14 @@ def rounded_for_funder(
         own = figure or (figures.find(path) if figures.is_registered(path) else None)
         if isinstance(value, dict):
             out[key] = rounded_for_funder(value, f"{path}.", own)
+        elif isinstance(value, list) and own is not None and own.kind == "curve":
+            out[key] = [
+                {
+                    name: figures.rounded(figures.CURVE_ROUNDING.get(name), v)
+                    for name, v in point.items()
+                }
+                for point in value
+            ]
         else:
             out[key] = value if own is None else figures.rounded(own.funder_rounding, value)
     return out
