@@ -83,6 +83,9 @@ def suppressed_paths(
     hidden = {path for path, people in support.items() if is_small(people, k)}
     groups = [*breakdowns_in(values), *partitions]
     _secondary(values, support, hidden, groups)
+    while (more := _audit(values, support, hidden, k)) is not None:
+        hidden.add(more)
+        _secondary(values, support, hidden, groups)
     if hidden & set(RETENTION_GOES_WITH):
         hidden |= {p for p in support if p.startswith("retention.") and _get(values, p) is not None}
     return sorted(hidden)
@@ -145,6 +148,120 @@ def breakdowns_in(values: dict[str, Any]) -> list[list[str]]:
         else:
             raise ValueError(f"unknown breakdown shape {shape!r}")
     return out
+
+
+# -- the audit after the fixed point (a project decision beyond the spec: docs/METRICS.md) -------
+#
+# Secondary suppression looks at one breakdown at a time; the report's equalities together, read
+# with rounded values as intervals, can still pin a hidden cell to one integer (a withdrawal
+# count bounded below by its one shown step and above by started − in programme − completed).
+# So the report's own equalities are solved as a funder could, and while a hidden cell is pinned
+# one more cell is hidden.
+
+
+def equalities_in(values: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The report's definitional equalities among counts: (total, its cells)."""
+    out: list[tuple[str, list[str]]] = []
+
+    def add(total: str, cells: list[str]) -> None:
+        if _node(values, total) is not None and cells:
+            out.append((total, cells))
+
+    stages = _node(values, "stages.distribution")
+    if isinstance(stages, dict):
+        add("mentors_active", [f"stages.distribution.{s}" for s in stages])
+    funnel = _node(values, "funnel")
+    if isinstance(funnel, dict):
+        add("funnel.started", [f"funnel.{o}" for o in FUNNEL_OUTCOMES if o in funnel])
+        for breakdown in ("withdrawn_by_step", "withdrawn_by_reason"):
+            node = funnel.get(breakdown)
+            if isinstance(node, dict):
+                add("funnel.withdrawn", [f"funnel.{breakdown}.{c}" for c in node])
+        cohorts = funnel.get("by_cohort")
+        if isinstance(cohorts, dict):
+            for n in FUNNEL_COUNTS:
+                add(f"funnel.{n}", [f"funnel.by_cohort.{c}.{n}" for c in sorted(cohorts)])
+            for c in sorted(cohorts):
+                add(
+                    f"funnel.by_cohort.{c}.started",
+                    [f"funnel.by_cohort.{c}.{o}" for o in FUNNEL_OUTCOMES],
+                )
+    categories = _node(values, "conduct.by_category")
+    if isinstance(categories, dict):
+        for part in ("concerns", "strengths"):
+            add(f"conduct.{part}", [f"conduct.by_category.{c}.{part}" for c in sorted(categories)])
+    return out
+
+
+AUDIT_BIG = 10**9
+
+
+def _interval(
+    values: dict[str, Any], support: dict[str, int], hidden: set[str], path: str, k: int
+) -> tuple[int, int]:
+    """What a funder knows of a count from its own view: a shown value r (rounded to 5) is
+    r−2 … r+2; a count of people hidden for its own few people 1 … k−1; else anything."""
+    figure = figures.find(path)
+    if path in hidden:
+        own = is_small(support.get(path, 0), k) and figure is not None and figure.kind != "count"
+        return (1, k - 1) if own else (0, AUDIT_BIG)
+    shown = int(figures.rounded("nearest_5", _node(values, path) or 0))
+    return max(0, shown - 2), shown + 2
+
+
+def _narrow(bounds: dict[str, tuple[int, int]], system: list[tuple[str, list[str]]]) -> None:
+    """Interval propagation over total = Σ cells, to a fixed point (in place)."""
+    for _ in range(200):
+        changed = False
+        for total, cells in system:
+            terms = [(1, total), *[(-1, c) for c in cells]]
+            for i, (ci, vi) in enumerate(terms):
+                lo = hi = 0
+                for j, (cj, vj) in enumerate(terms):
+                    if j != i:
+                        a, b = cj * bounds[vj][0], cj * bounds[vj][1]
+                        lo, hi = lo + min(a, b), hi + max(a, b)
+                new = (-hi, -lo) if ci > 0 else (lo, hi)
+                old = bounds[vi]
+                tight = (max(old[0], new[0]), min(old[1], new[1]))
+                if tight != old:
+                    bounds[vi], changed = tight, True
+        if not changed:
+            return
+
+
+def _audit(values: dict[str, Any], support: dict[str, int], hidden: set[str], k: int) -> str | None:
+    """The next cell to hide, or None when no hidden count is pinned to one integer by the
+    report's equalities. The first pinned cell (smallest path); of the shown cells sharing an
+    equality with it, the smallest non-zero (ties: the smallest path), else the first shown 0."""
+    system = [
+        (total, [c for c in cells if _node(values, c) is not None])
+        for total, cells in equalities_in(values)
+    ]
+    if not system or not hidden:
+        return None
+    paths = {p for total, cells in system for p in (total, *cells)}
+    bounds = {p: _interval(values, support, hidden, p, k) for p in paths}
+    _narrow(bounds, system)
+    pinned = sorted(
+        p
+        for p in paths & hidden
+        if bounds[p][0] == bounds[p][1] and not is_small(support.get(p, 0), k)
+    )
+    for path in pinned:
+        near = {
+            q
+            for total, cells in system
+            if path in (total, *cells)
+            for q in (total, *cells)
+            if q not in hidden
+        }
+        nonzero = [q for q in near if (_node(values, q) or 0) > 0]
+        if nonzero:
+            return min(nonzero, key=lambda q: (_node(values, q), q))
+        if near:
+            return min(near)
+    return None
 
 
 def _secondary(
