@@ -385,6 +385,14 @@ def hidden_text(report: dict[str, Any], path: str, k: int) -> str:
     return FOR_OTHERS_WORDS if is_for_others(report, path) else hidden_words(k)
 
 
+def hidden_because(report: dict[str, Any], path: str, k: int) -> str:
+    """Why a hidden figure of `report` is not shown, for beneath a card: 'fewer than 5 people',
+    or for one hidden for another's sake 'so that a smaller number cannot be worked out'."""
+    if is_for_others(report, path):
+        return FOR_OTHERS_WORDS.removeprefix("not shown, ")
+    return hidden_reason(k)
+
+
 def shown(value: Any, suppressed: bool, k: int, fmt: str = "{:,}") -> str:
     """How a figure reads on a funder's screen: in words when suppressed, `–` when undefined."""
     if suppressed:

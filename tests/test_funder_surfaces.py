@@ -267,3 +267,48 @@ def test_a_managers_cards_say_not_recorded_too(programmes: dict[str, Path]) -> N
     with database.read(programmes["clean"]) as con:
         frame = views.headline_figures(con, metrics.Scope(), Settings(), compare=False)
     assert not frame["not_recorded"].any()
+
+
+def _pack_text(summary: impact.ImpactSummary) -> str:
+    """The PDF pack's text (charts left out: their words are the captions, read above), with
+    runs of white space made single spaces."""
+    from pypdf import PdfReader
+
+    from analysis import impact_pack
+
+    data = impact_pack.pdf_bytes(summary, Settings(), images={}, produced=dt.date(2026, 12, 1))
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_pdf_pack_says_only_what_is_true(programmes: dict[str, Path], case: str) -> None:
+    """The pack's text: a headline hidden for another's sake never reads 'fewer than 5' (its
+    card's words say why it is hidden); one hidden for its own few does; a not-recorded figure
+    is never 0 or 100%; counts and rates as the report rounds them."""
+    db = programmes[case]
+    for scope in scopes(db)[:2]:
+        with database.read(db) as con:
+            summary = impact.summary(con, scope, Settings())
+        text = _pack_text(summary)
+        assert privacy.ROUNDING_NOTE in text
+        for headline in summary.headlines:
+            if not headline.suppressed:
+                continue
+            because = privacy.hidden_because(summary.report, headline.key, K)
+            if privacy.is_for_others(summary.report, headline.key):
+                assert not FEWER.search(headline.sentence), (case, headline.key)
+                assert not FEWER.search(because)
+            else:
+                assert because == privacy.hidden_reason(K)
+        for key in summary.report["not_recorded"]:
+            if key == "staff_minutes_lost" or not figures.find(key):
+                continue
+            sentence = next((h.sentence for h in summary.headlines if h.key == key), None)
+            if sentence is not None:
+                assert sentence.split(".")[0] in text or "not recorded" in text
+                assert not re.search(r"\b(0|100%)", sentence), (case, key, sentence)
+        if case == "pmm" and not scope.date_from:
+            assert "not recorded" in text
+            assert "0 beneficiaries" not in text
+            assert not re.search(r"on time (for|at) 100%", text), text[:400]
