@@ -312,3 +312,32 @@ def test_the_pdf_pack_says_only_what_is_true(programmes: dict[str, Path], case: 
             assert "not recorded" in text
             assert "0 beneficiaries" not in text
             assert not re.search(r"on time (for|at) 100%", text), text[:400]
+
+
+@pytest.mark.parametrize("for_others", [True, False])
+def test_a_pack_card_hidden_for_anothers_sake_says_why_truly(
+    programmes: dict[str, Path], for_others: bool
+) -> None:
+    """The audit can hide a total (mentors_active) for another's sake: its card in the pack
+    says so beneath 'Not shown', never 'fewer than 5 people'; one hidden for its own few does."""
+    import dataclasses
+
+    with database.read(programmes["clean"]) as con:
+        summary = impact.summary(con, metrics.Scope(), Settings())
+    key = "mentors_active"
+    report = dict(summary.report)
+    report["suppressed"] = sorted({*report["suppressed"], key})
+    report["suppressed_for_others"] = [key] if for_others else []
+    headlines = tuple(
+        dataclasses.replace(h, value=None, suppressed=True, shown=privacy.HIDDEN_SHORT)
+        if h.key == key
+        else h
+        for h in summary.headlines
+    )
+    text = _pack_text(dataclasses.replace(summary, report=report, headlines=headlines))
+    card = text[text.index(privacy.HIDDEN_SHORT) :][:160]
+    if for_others:
+        assert "so that a smaller number cannot be worked out" in card, card
+        assert not FEWER.search(card), card
+    else:
+        assert privacy.hidden_reason(K) in card, card
