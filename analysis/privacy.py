@@ -45,9 +45,10 @@ def _walk(tree: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
         node, rest = node[parent], rest[len(parent) + 1 :]
         if isinstance(node, list):  # a curve's points, by bucket: skills_curve.8.late_rate
             bucket, _, rest = rest.partition(".")
-            node = next((p for p in node if str(p.get("bucket")) == bucket), None)
-            if node is None or rest not in node:
+            point = next((p for p in node if str(p.get("bucket")) == bucket), None)
+            if point is None or rest not in point:
                 raise KeyError(path)
+            node = point
     return node, rest
 
 
