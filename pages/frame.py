@@ -810,7 +810,7 @@ def funder_filters(
     codes = {label: code for label, (code, _) in periods.items()}
     asked_window = st.query_params.get("window", "")
     by_code = {code: label for label, code in codes.items()}
-    if asked in by_code:  # a funder's period is not a manager's window: understood here
+    if asked_window in by_code:  # a funder's period is not a manager's window: understood here
         pending = st.session_state.get("_url_not_understood") or []
         st.session_state["_url_not_understood"] = [
             p for p in pending if not p.startswith("the window ")
