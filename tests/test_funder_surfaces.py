@@ -341,3 +341,31 @@ def test_a_pack_card_hidden_for_anothers_sake_says_why_truly(
         assert not FEWER.search(card), card
     else:
         assert privacy.hidden_reason(K) in card, card
+
+
+@pytest.mark.parametrize("case", ["pmm", "demo"])
+def test_the_funder_page_says_only_what_is_true(
+    programmes: dict[str, Path], case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Impact summary page as a signed-in funder (AppTest): its cards read as the
+    summary's, a card hidden for another's sake never says 'fewer than 5' beneath it, and on
+    the PMM example the not-recorded figures read 'Not recorded', never 0 or 100%."""
+    from test_differencing import funder_page
+
+    at = funder_page(programmes[case], monkeypatch, {})
+    with database.read(programmes[case]) as con:
+        summary = impact.summary(con, metrics.Scope(), Settings())
+    cards = {m.label: m for m in at.metric}
+    assert cards, "the funder's page shows its cards"
+    for headline in summary.headlines:
+        card = cards[headline.label]
+        assert card.value == headline.shown, (case, headline.key)
+        if headline.suppressed and privacy.is_for_others(summary.report, headline.key):
+            assert not FEWER.search(str(card.delta)), (case, headline.key, card.delta)
+        if headline.key in summary.report["not_recorded"] and headline.key != "staff_minutes_lost":
+            assert card.value == "Not recorded", (case, headline.key, card.value)
+    text = " ".join(str(m.value) for m in [*at.markdown, *at.caption])
+    if case == "pmm":
+        assert "not recorded" in text.lower()
+        assert "0 beneficiaries" not in text
+        assert not re.search(r"on time (for|at) 100%", text)
