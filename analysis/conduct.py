@@ -219,63 +219,30 @@ def _curve(
 # --- funders ----------------------------------------------------------------------------------
 
 
-def funder_view(figures: ConductFigures, k: int) -> tuple[dict[str, Any], list[str]]:
-    """The funder's `conduct` and `skills_curve` and the paths hidden (METRICS.md): no
-    `high_severity` or `open`; a value resting on 1 to k−1 mentors hidden (a concern rate also
-    when its concerns rest on 1 to k−1); `conduct.by_category` with secondary suppression over
-    the categories, concerns then strengths (each adds up to a shown total). Kept apart from
-    `analysis.privacy` so the two can change on their own."""
+def for_funder(figures: ConductFigures, k: int) -> tuple[dict[str, Any], dict[str, int]]:
+    """The funder's `conduct` and `skills_curve` before suppression (no `high_severity` or
+    `open`), and what each value rests on for `privacy.for_funder`: a concern rate also on the
+    mentors of its concerns (`privacy.with_also`)."""
     values = copy.deepcopy(figures.values)
     for key in MANAGERS_ONLY:
         values["conduct"].pop(key, None)
-    shown_paths = [
-        p for p in figures.support if not any(p == f"conduct.{key}" for key in MANAGERS_ONLY)
-    ]
-    hidden = {
-        p
-        for p in shown_paths
-        if privacy.is_small(figures.support[p], k) or privacy.is_small(figures.also.get(p, 0), k)
-    }
-    for part in ("concerns", "strengths"):
-        cells = [f"conduct.by_category.{c}.{part}" for c in CONDUCT_CATEGORIES]
-        hidden |= _secondary(cells, hidden, values)
+    managers = {f"conduct.{key}" for key in MANAGERS_ONLY}
+    support = {p: n for p, n in figures.support.items() if p not in managers}
+    return values, privacy.with_also(support, figures.also, k)
+
+
+def funder_view(figures: ConductFigures, k: int) -> tuple[dict[str, Any], list[str]]:
+    """The funder's `conduct` and `skills_curve` suppressed, not yet rounded, and the paths
+    hidden (METRICS.md): no `high_severity` or `open`; a value resting on 1 to k−1 mentors
+    hidden (a concern rate also when its concerns rest on 1 to k−1); `conduct.by_category`
+    with secondary suppression over the categories, concerns then strengths. The same
+    suppression as every other figure (`privacy.suppressed_paths`); the report takes these
+    figures through `privacy.for_funder` with the rest, so they are rounded there too."""
+    values, support = for_funder(figures, k)
+    hidden = privacy.suppressed_paths(values, support, k)
     for path in hidden:
-        _put(values, path, None)
-    return values, sorted(hidden)
-
-
-def _value(values: dict[str, Any], path: str) -> Any:
-    parts = path.split(".")
-    if parts[0] == "skills_curve":
-        bucket = next(b for b in values["skills_curve"] if b["bucket"] == int(parts[1]))
-        return bucket[parts[2]]
-    node: Any = values
-    for part in parts:
-        node = node[part]
-    return node
-
-
-def _put(values: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
-    if parts[0] == "skills_curve":
-        bucket = next(b for b in values["skills_curve"] if b["bucket"] == int(parts[1]))
-        bucket[parts[2]] = value
-        return
-    node: Any = values
-    for part in parts[:-1]:
-        node = node[part]
-    node[parts[-1]] = value
-
-
-def _secondary(cells: list[str], hidden: set[str], values: dict[str, Any]) -> set[str]:
-    """A breakdown with exactly one hidden cell hides its smallest shown non-zero cell too
-    (ties: the smallest path)."""
-    if sum(1 for c in cells if c in hidden) != 1:
-        return set()
-    candidates = [c for c in cells if c not in hidden and (_value(values, c) or 0) > 0]
-    if not candidates:
-        return set()
-    return {min(candidates, key=lambda c: (_value(values, c), c))}
+        privacy.set_value(values, path, None)
+    return values, hidden
 
 
 CURVE_LABELS = {

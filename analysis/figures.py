@@ -193,11 +193,22 @@ FUNDER_ROUNDING: dict[str, str | None] = {
     "minutes": "nearest_5",
     "distribution": "nearest_5",
     "rate": "whole_percent",
+    # a rate per 100 attendances is a percent: to a whole number, as a rate to a whole percent
+    "per100": "whole_number",
     "median": "one_decimal",
     "mean": "one_decimal",
     "setting": None,
     "list": None,
     "targets": None,
+    # a list of points: each point's values as CURVE_ROUNDING says
+    "curve": None,
+}
+# How each value of a point of `skills_curve` is shown to a funder (its `bucket` as it is).
+CURVE_ROUNDING: dict[str, str] = {
+    "present": "nearest_5",
+    "late_rate": "whole_percent",
+    "no_show_rate": "whole_percent",
+    "concern_rate": "whole_number",
 }
 # A value within this of a half counts as a half (23/40 = 0.575 shows as 0.58).
 HALF_TOLERANCE = 1e-9
@@ -217,6 +228,8 @@ def rounded(rounding: str | None, value: Any) -> Any:
         return _half_up(value * 100) / 100
     if rounding == "one_decimal":
         return _half_up(value * 10) / 10
+    if rounding == "whole_number":
+        return float(_half_up(value))
     raise ValueError(f"unknown rounding {rounding!r}")
 
 

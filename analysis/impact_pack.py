@@ -335,7 +335,7 @@ def _tiles(pdf: _Pack, summary: impact.ImpactSummary) -> None:
             change = change.replace(" percentage point", " point")  # short enough for a tile
             change = change.replace("compared with", "previously")
         if headline.suppressed:  # in words: "Not shown", and why beneath it
-            change = privacy.hidden_reason(summary.k)
+            change = privacy.hidden_because(summary.report, key, summary.k)
         texts.append((headline, change))
     inner = width - 6
 

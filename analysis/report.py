@@ -90,18 +90,19 @@ def _build(
             report["targets"] = agreed
         report["at_risk"] = computed.at_risk
     else:
-        shown, suppressed = privacy.for_funder(
-            values, computed.support | journey_figures.support, settings, not_recorded
-        )
-        conduct_values, conduct_hidden = conduct.funder_view(
+        conduct_values, conduct_support = conduct.for_funder(
             conduct_figures, settings.suppression_k
         )
-        report.update(shown | conduct_values)
+        support = computed.support | journey_figures.support | conduct_support
+        shown, suppressed = privacy.for_funder(
+            values | conduct_values, support, settings, not_recorded
+        )
+        report.update(shown)
         if with_targets:
             report["targets"] = agreed
-        report["suppressed"] = sorted(suppressed + hidden_targets + conduct_hidden)
+        report["suppressed"] = sorted(suppressed + hidden_targets)
         report["suppressed_for_others"] = privacy.hidden_for_others(
-            computed.support | journey_figures.support, suppressed, settings.suppression_k
+            support, suppressed, settings.suppression_k
         )
     report["not_recorded"] = not_recorded
     return report

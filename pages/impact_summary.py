@@ -35,7 +35,7 @@ for start in range(0, len(summary.headlines), 4):
         column.metric(
             headline.label,
             headline.shown,
-            privacy.hidden_reason(k) if hidden else headline.delta,
+            privacy.hidden_because(summary.report, headline.key, k) if hidden else headline.delta,
             "off" if hidden else "normal",
             help=frame.plain(headline.sentence),
             border=True,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import A, M, S, build, run_import
 
-from analysis import conduct, database, figures, metrics, targets
+from analysis import conduct, database, figures, metrics, privacy, targets
 from analysis.report import build_report
 from analysis.settings import Settings
 
@@ -208,10 +208,58 @@ def test_a_bucket_resting_on_fewer_than_k_mentors_is_hidden_and_listed(small_db:
         else:
             assert point["present"] == 0 and point["late_rate"] is None
             assert not any(p.startswith(f"skills_curve.{b}.") for p in report["suppressed"])
-    # the concerns rest on 2 mentors: shown; a category's concerns on one: hidden
-    assert report["conduct"]["concerns"] == 3
+    # the concerns rest on 2 mentors: shown (3, rounded to 5); a category's concerns on one: hidden
+    assert report["conduct"]["concerns"] == 5
     assert report["conduct"]["by_category"]["teamwork"]["concerns"] is None
     assert "conduct.by_category.teamwork.concerns" in report["suppressed"]
+
+
+def test_a_funder_sees_conduct_rounded_by_the_one_rule(small_db: Path) -> None:
+    """Counts and sums to 5, rates to a whole percent, a concern rate per 100 attendances (a
+    percent) to a whole number, the median to one decimal: privacy.for_funder's rounding, as
+    for every other figure. k=1 so nothing is hidden and every value can be compared."""
+    manager, funder = report_of(small_db, "manager", k=1), report_of(small_db, "funder", k=1)
+    assert funder["conduct"]["concerns"] == 5  # 3
+    assert funder["conduct"]["strengths"] == 0  # 2: rounded, never hidden with k=1
+    assert funder["conduct"]["concern_rate"] == 75.0  # 75 per 100
+    assert funder["conduct"]["median_days_to_resolve"] == 153.0
+    assert funder["conduct"]["by_category"]["teamwork"] == {"concerns": 0, "strengths": 0}
+    for key in ("concerns", "strengths", "mentors_with_concern", "concern_rate"):
+        rule = figures.get(f"conduct.{key}").funder_rounding
+        assert funder["conduct"][key] == figures.rounded(rule, manager["conduct"][key]), key
+    for mine, theirs in zip(manager["skills_curve"], funder["skills_curve"], strict=True):
+        assert theirs["bucket"] == mine["bucket"]
+        assert theirs["present"] % 5 == 0
+        for name, rule in figures.CURVE_ROUNDING.items():
+            assert theirs[name] == figures.rounded(rule, mine[name]), (mine["bucket"], name)
+    # a point's rates: to a whole percent (0.5 → 0.5; 1/3 → 0.33); per 100: 1.44 → 1, 2.5 → 3
+    assert figures.rounded("whole_percent", 1 / 3) == 0.33
+    assert figures.rounded("whole_number", 1.4428) == 1.0
+    assert figures.rounded("whole_number", 2.5) == 3.0
+
+
+def test_conduct_categories_join_the_one_fixed_point() -> None:
+    """conduct.by_category's concerns, then its strengths, are breakdowns of the fixed point
+    of privacy (METRICS.md's order), each category's cell under its dotted path."""
+    figs = _figures({"boundaries": (2, 2), "teamwork": (7, 6)})
+    groups = privacy.breakdowns_in(figs.values)
+    assert groups[-2] == [
+        f"conduct.by_category.{c}.concerns" for c in sorted(conduct.CONDUCT_CATEGORIES)
+    ]
+    assert groups[-1] == [
+        f"conduct.by_category.{c}.strengths" for c in sorted(conduct.CONDUCT_CATEGORIES)
+    ]
+    # a hidden cell in strengths takes a shown strength with it, never a concern
+    values, support = conduct.for_funder(figs, 5)
+    values["conduct"]["by_category"]["other"]["strengths"] = 9
+    values["conduct"]["by_category"]["conduct"]["strengths"] = 6
+    support |= {
+        "conduct.by_category.other.strengths": 2,
+        "conduct.by_category.conduct.strengths": 6,
+    }
+    hidden = privacy.suppressed_paths(values, support, 5)
+    assert "conduct.by_category.conduct.strengths" in hidden
+    assert "conduct.by_category.other.strengths" in hidden
 
 
 def _figures(concerns: dict[str, tuple[int, int]]) -> conduct.ConductFigures:

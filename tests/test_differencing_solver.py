@@ -7,7 +7,6 @@ some, so the check can fail."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from differencing_solver import Views, attack, collect, narrow
@@ -49,20 +48,41 @@ def test_narrowing_finds_a_quarter_from_a_year_and_the_other_quarters() -> None:
     assert narrow(rounded, system)[q3] == (1, 4)  # type: ignore[index]
 
 
+@pytest.fixture(scope="module")
+def demo_views(tmp_path_factory: pytest.TempPathFactory) -> Views:
+    db = tmp_path_factory.mktemp("solver") / "demo.duckdb"
+    assert create_demo(db, mentors=120, end=END).landed
+    return collect(db, Settings())
+
+
+@pytest.mark.slow
+def test_the_demo_programme_gives_no_cell_hidden_for_anothers_sake_away(
+    demo_views: Views,
+) -> None:
+    """The audit after the fixed point (docs/METRICS.md): no cell hidden so that a smaller
+    number cannot be worked out is worked out (before it, 2024/25's funnel.withdrawn, 8, was),
+    and every value the attack does pin is a count of 1 to k−1 people, and right."""
+    result = attack(demo_views)
+    assert result.views >= 50
+    assert not [v for v in result.recovered if v not in demo_views.for_own_sake]
+    for var, value in result.recovered.items():
+        assert 1 <= value < demo_views.k, var
+    assert result.wrong == {}
+    assert attack(demo_views, rounded=False).wrong == {}
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 22, not yet met: over every period of the 120-mentor demo the attack recovers "
-    "24 hidden values (e.g. 2024/25's hidden funnel.withdrawn 8: withdrawn_by_step shows its one "
-    "non-zero cell as 10, so at least 8, while started 40 − in_programme 35 − completed ≥ 1 "
-    "leaves at most 8; and a small region's hidden total pinned by its hidden cells, each at "
-    "least 1). METRICS.md's rules, which the worked examples pin, do not stop these; see the report",
+    reason="issue 22, not yet met: over every period of the 120-mentor demo the attack pins 34 "
+    "hidden values (39 before the audit), each a count resting on 1 to k-1 people hidden for "
+    "its own sake, pinned because a hidden count is known to be at least 1 while a 0 is shown "
+    "as 0 (METRICS.md): a year's milestone hidden as <= 4 against its four quarters each >= 1; a "
+    "conduct category's whole-programme count <= 4 against four regions each >= 1; a small "
+    "region's started <= 4 against its hidden outcomes' cells. The worked examples' funder files "
+    "pin such cells too (clean_report_funder.json: cohort 2025 Q2's started is 4), so closing "
+    "these needs a spec change (e.g. hiding zeros beside hidden cells); see the report",
 )
-def test_the_demo_programme_gives_no_hidden_value_away(tmp_path: Path) -> None:
-    db = tmp_path / "demo.duckdb"
-    assert create_demo(db, mentors=120, end=END).landed
-    views = collect(db, Settings())
-    result = attack(views)
-    assert result.views >= 50
+def test_the_demo_programme_gives_no_hidden_value_away(demo_views: Views) -> None:
+    result = attack(demo_views)
     assert result.recovered == {}, sorted(result.recovered.items(), key=str)[:10]
-    assert attack(views, rounded=False).wrong == {}

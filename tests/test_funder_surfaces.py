@@ -267,3 +267,105 @@ def test_a_managers_cards_say_not_recorded_too(programmes: dict[str, Path]) -> N
     with database.read(programmes["clean"]) as con:
         frame = views.headline_figures(con, metrics.Scope(), Settings(), compare=False)
     assert not frame["not_recorded"].any()
+
+
+def _pack_text(summary: impact.ImpactSummary) -> str:
+    """The PDF pack's text (charts left out: their words are the captions, read above), with
+    runs of white space made single spaces."""
+    from pypdf import PdfReader
+
+    from analysis import impact_pack
+
+    data = impact_pack.pdf_bytes(summary, Settings(), images={}, produced=dt.date(2026, 12, 1))
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_pdf_pack_says_only_what_is_true(programmes: dict[str, Path], case: str) -> None:
+    """The pack's text: a headline hidden for another's sake never reads 'fewer than 5' (its
+    card's words say why it is hidden); one hidden for its own few does; a not-recorded figure
+    is never 0 or 100%; counts and rates as the report rounds them."""
+    db = programmes[case]
+    for scope in scopes(db)[:2]:
+        with database.read(db) as con:
+            summary = impact.summary(con, scope, Settings())
+        text = _pack_text(summary)
+        assert privacy.ROUNDING_NOTE in text
+        for headline in summary.headlines:
+            if not headline.suppressed:
+                continue
+            because = privacy.hidden_because(summary.report, headline.key, K)
+            if privacy.is_for_others(summary.report, headline.key):
+                assert not FEWER.search(headline.sentence), (case, headline.key)
+                assert not FEWER.search(because)
+            else:
+                assert because == privacy.hidden_reason(K)
+        for key in summary.report["not_recorded"]:
+            if key == "staff_minutes_lost" or not figures.find(key):
+                continue
+            sentence = next((h.sentence for h in summary.headlines if h.key == key), None)
+            if sentence is not None:
+                assert sentence.split(".")[0] in text or "not recorded" in text
+                assert not re.search(r"\b(0|100%)", sentence), (case, key, sentence)
+        if case == "pmm" and not scope.date_from:
+            assert "not recorded" in text
+            assert "0 beneficiaries" not in text
+            assert not re.search(r"on time (for|at) 100%", text), text[:400]
+
+
+@pytest.mark.parametrize("for_others", [True, False])
+def test_a_pack_card_hidden_for_anothers_sake_says_why_truly(
+    programmes: dict[str, Path], for_others: bool
+) -> None:
+    """The audit can hide a total (mentors_active) for another's sake: its card in the pack
+    says so beneath 'Not shown', never 'fewer than 5 people'; one hidden for its own few does."""
+    import dataclasses
+
+    with database.read(programmes["clean"]) as con:
+        summary = impact.summary(con, metrics.Scope(), Settings())
+    key = "mentors_active"
+    report = dict(summary.report)
+    report["suppressed"] = sorted({*report["suppressed"], key})
+    report["suppressed_for_others"] = [key] if for_others else []
+    headlines = tuple(
+        dataclasses.replace(h, value=None, suppressed=True, shown=privacy.HIDDEN_SHORT)
+        if h.key == key
+        else h
+        for h in summary.headlines
+    )
+    text = _pack_text(dataclasses.replace(summary, report=report, headlines=headlines))
+    card = text[text.index(privacy.HIDDEN_SHORT) :][:160]
+    if for_others:
+        assert "so that a smaller number cannot be worked out" in card, card
+        assert not FEWER.search(card), card
+    else:
+        assert privacy.hidden_reason(K) in card, card
+
+
+@pytest.mark.parametrize("case", ["pmm", "demo"])
+def test_the_funder_page_says_only_what_is_true(
+    programmes: dict[str, Path], case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Impact summary page as a signed-in funder (AppTest): its cards read as the
+    summary's, a card hidden for another's sake never says 'fewer than 5' beneath it, and on
+    the PMM example the not-recorded figures read 'Not recorded', never 0 or 100%."""
+    from test_differencing import funder_page
+
+    at = funder_page(programmes[case], monkeypatch, {})
+    with database.read(programmes[case]) as con:
+        summary = impact.summary(con, metrics.Scope(), Settings())
+    cards = {m.label: m for m in at.metric}
+    assert cards, "the funder's page shows its cards"
+    for headline in summary.headlines:
+        card = cards[headline.label]
+        assert card.value == headline.shown, (case, headline.key)
+        if headline.suppressed and privacy.is_for_others(summary.report, headline.key):
+            assert not FEWER.search(str(card.delta)), (case, headline.key, card.delta)
+        if headline.key in summary.report["not_recorded"] and headline.key != "staff_minutes_lost":
+            assert card.value == "Not recorded", (case, headline.key, card.value)
+    text = " ".join(str(m.value) for m in [*at.markdown, *at.caption])
+    if case == "pmm":
+        assert "not recorded" in text.lower()
+        assert "0 beneficiaries" not in text
+        assert not re.search(r"on time (for|at) 100%", text)
