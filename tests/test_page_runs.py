@@ -119,7 +119,16 @@ def test_a_mistyped_or_stale_link_falls_back_to_the_defaults() -> None:
         "gender": [],
         "unknown": ["x"],
     }
-    assert url_state.filters_from_url(params, OPTIONS, TODAY) == {}
+    got = url_state.filters_from_url(params, OPTIONS, TODAY)
+    # no filter is set; what was not understood is listed for the page to say, part by part
+    said = got.pop("_url_not_understood")
+    assert got == {}
+    assert [s.split(" ")[0:2] for s in said] == [
+        ["the", "window"],
+        ["from='31/02/2025'", "is"],
+        ["to='2025-13-01'", "is"],
+    ]
+    assert "last-7-years" in said[0] and all("DROP" not in s for s in said)
 
 
 def test_a_repeated_window_reads_as_streamlit_does_the_last() -> None:
