@@ -24,11 +24,13 @@ for rule in definitions.row_rules(settings):
     st.markdown(f"- {rule}")
 
 st.subheader("The figures")
+figure_rows = pd.DataFrame(definitions.figure_rows("manager" if ctx.is_manager else "funder"))
 st.dataframe(
-    pd.DataFrame(definitions.figure_rows("manager" if ctx.is_manager else "funder")),
+    figure_rows,
     hide_index=True,
     column_config={"how it is counted": st.column_config.TextColumn(width="large")},
 )
+frame.print_copy(figure_rows, {c: c for c in figure_rows.columns}, "how_figures")
 st.caption("A rate with nothing to divide by (no expected sessions, say) is shown as '–', not 0.")
 
 if ctx.is_manager:
@@ -43,16 +45,15 @@ st.write(
     "Progress is read on the transition curve of Adams, Hayes & Hopson (1976): seven stages "
     "people pass through in a major life change. People move back as well as forward."
 )
-st.dataframe(
-    pd.DataFrame(
-        {
-            "stage": [f"{i}" for i in range(1, 8)],
-            "name": list(settings.stage_labels),
-            "what it looks like": list(definitions.STAGE_DESCRIPTIONS),
-        }
-    ),
-    hide_index=True,
+stages = pd.DataFrame(
+    {
+        "stage": [f"{i}" for i in range(1, 8)],
+        "name": list(settings.stage_labels),
+        "what it looks like": list(definitions.STAGE_DESCRIPTIONS),
+    }
 )
+st.dataframe(stages, hide_index=True)
+frame.print_copy(stages, {c: c for c in stages.columns}, "how_stages")
 
 st.subheader("Settings in force")
 values = {
@@ -64,13 +65,12 @@ values = {
     "organisation_name": settings.organisation_name,
     "session_hours": f"{settings.session_hours:g} hours",
 }
-st.dataframe(
-    pd.DataFrame(
-        [
-            {"setting": name, "value": value, "meaning": SETTING_DESCRIPTIONS[name]}
-            for name, value in values.items()
-        ]
-    ),
-    hide_index=True,
+in_force = pd.DataFrame(
+    [
+        {"setting": name, "value": value, "meaning": SETTING_DESCRIPTIONS[name]}
+        for name, value in values.items()
+    ]
 )
+st.dataframe(in_force, hide_index=True)
+frame.print_copy(in_force, {c: c for c in in_force.columns}, "how_settings")
 st.caption("Change them in settings.toml at the top of the project folder (see the README).")

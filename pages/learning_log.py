@@ -1,5 +1,6 @@
 """Learning log: dated notes about the programme, marked on every monthly chart (managers)."""
 
+import pandas as pd
 import streamlit as st
 
 from analysis import learning_log
@@ -44,7 +45,7 @@ st.subheader("Notes")
 if not notes:
     st.write("No notes yet.")
     st.stop()
-st.dataframe(
+rows = pd.DataFrame(
     [
         {
             "Date": n.noted_on,
@@ -53,7 +54,10 @@ st.dataframe(
             "Shared with funders": "yes" if n.shared else "no",
         }
         for n in reversed(notes)
-    ],
+    ]
+)
+st.dataframe(
+    rows,
     hide_index=True,
     column_config={
         "Date": st.column_config.DateColumn("Date", format="D MMM YYYY"),
@@ -61,6 +65,7 @@ st.dataframe(
     },
     key="learning_log_table",
 )
+frame.print_copy(rows, {c: c for c in rows.columns}, "learning_log_notes")
 
 st.subheader("Change or delete a note")
 by_id = {n.note_id: n for n in notes}

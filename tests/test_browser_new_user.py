@@ -289,3 +289,57 @@ def test_a_page_prints_whole_on_a4(
         assert re.search(r"\b\d{1,2} [A-Z][a-z]{2} 20\d\d\b", whole)  # last attended as a date
     else:
         assert "Milestones" in whole and "Notes" in whole
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "overview",
+        "timekeeping",
+        "transitions",
+        "shadowing",
+        "journey",
+        "behaviour",
+        "targets",
+        "impact_summary",
+        "learning_log",
+        "how_we_count",
+    ],
+)
+def test_every_other_manager_page_prints_with_no_blank_page(
+    demo_server: str, page: object, path: str, tmp_path: Path
+) -> None:
+    """Every manager page printed to PDF (A4): no blank page, no raw floats or midnight times,
+    every chart's title in the text (a chart is never cut off the print), and every row of
+    the page's own tables (How we count's three)."""
+    from tests.browser_support import wait_for_charts
+
+    page.goto(f"{demo_server}/{path}")  # type: ignore[attr-defined]
+    wait_for_app(page, timeout_ms=240_000)
+    drawn = 0 if path in ("how_we_count", "learning_log") else 1  # pages without a chart
+    charts = wait_for_charts(page, drawn, timeout_ms=120_000)
+    tables = {"how_we_count": ["how_figures", "how_stages", "how_settings"]}.get(path, [])
+    for key in tables:  # a page with no chart is idle before its last elements arrive
+        page.wait_for_selector(  # type: ignore[attr-defined]
+            f'[class*="st-key-print_copy_{key}"] tbody tr', state="attached", timeout=60_000
+        )
+    rows = {key: _print_copy_rows(page, key) for key in tables}
+    assert all(rows.values()), rows  # each table has rows to find
+    titles = page.evaluate(  # type: ignore[attr-defined]
+        """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .gtitle'))
+            .map(t => t.textContent.replace(/\\s+/g, ' ').trim()).filter(t => t)"""
+    )
+    pdf = tmp_path / f"{path}.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)  # type: ignore[attr-defined]
+    pages = _pdf_pages(pdf)
+    assert pages and all(len(text) > 40 for text in pages), [len(t) for t in pages]
+    whole = " ".join(pages)
+    assert not re.search(r"\d\.0000|00:00:00|\bNone\b|\bnan\b", whole)
+    assert len(titles) <= charts
+    packed = whole.replace(" ", "")
+    for title in titles:  # a chart's title prints (its SVG text is in the PDF)
+        assert title.replace(" ", "")[:30] in packed, (path, title)
+    for key, table_rows in rows.items():  # every row of a page's tables is on paper
+        for row in table_rows:
+            for cell in row:
+                assert cell.replace(" ", "")[:60] in packed, (key, row, cell)
