@@ -126,7 +126,9 @@ def make_demo(db: Path, env: dict[str, str], mentors: int | None) -> None:
     from analysis import demo_data
 
     db.parent.mkdir(parents=True, exist_ok=True)
-    command = python("-m", "analysis", "demo", "--db", db, "--end", demo_data.DEFAULT_END)
+    command = python(
+        "-m", "analysis", "demo", "--db", db, "--end", demo_data.DEFAULT_END.isoformat()
+    )
     if mentors:
         command += ["--mentors", str(mentors)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -150,18 +152,21 @@ class ServerRuns:
 class Stepper:
     """Times steps in one tab: from the action until the page is idle."""
 
-    def __init__(self, page: Any, counter: FrameCounter, server_runs: ServerRuns) -> None:
+    def __init__(
+        self, page: Any, counter: FrameCounter, server_runs: ServerRuns, quiet_ms: int = QUIET_MS
+    ) -> None:
         self.page = page
+        self.quiet_ms = quiet_ms
         self.counter = counter
         self.server_runs = server_runs
 
     def settle(self, start: float) -> dict[str, Any]:
         self.page.wait_for_function(
-            SETTLED, arg={"quiet": QUIET_MS}, polling=100, timeout=STEP_TIMEOUT_MS
+            SETTLED, arg={"quiet": self.quiet_ms}, polling=100, timeout=STEP_TIMEOUT_MS
         )
         return dict(self.page.evaluate(MEASURED, start))
 
-    def step(self, kind: str, label: str, act: Callable[[], None], first: bool = False) -> dict:
+    def step(self, kind: str, label: str, act: Callable[[], object], first: bool = False) -> dict:
         """`act` (a click); the step timed from just before it. `first`: the tab's first load,
         timed from the navigation's start (performance.now() is 0 there)."""
         self.counter.reset()
@@ -199,7 +204,7 @@ def _sidebar(page: Any) -> Any:
     return page.locator('[data-testid="stSidebar"]')
 
 
-def _choose_window(page: Any, label: str) -> Callable[[], None]:
+def _choose_window(page: Any, label: str) -> Callable[[], object]:
     """Opens the Window box; returns the click on `label` (the timed part)."""
     _sidebar(page).locator('[data-testid="stSelectbox"]').first.click()
     option = page.get_by_role("option", name=label, exact=True)
@@ -211,7 +216,7 @@ def _multiselect(page: Any, label: str) -> Any:
     return _sidebar(page).locator('[data-testid="stMultiSelect"]').filter(has_text=label).first
 
 
-def _add_first(page: Any, label: str) -> tuple[str, Callable[[], None]]:
+def _add_first(page: Any, label: str) -> tuple[str, Callable[[], object]]:
     """Opens the `label` filter; returns the first option's name and the click on it."""
     _multiselect(page, label).click()
     options = page.get_by_role("option")
@@ -220,11 +225,11 @@ def _add_first(page: Any, label: str) -> tuple[str, Callable[[], None]]:
         option = options.nth(n)
         name = str(option.inner_text()).strip()
         if not name.startswith(SELECT_ALL):
-            return name, lambda: option.click()
+            return name, option.click
     raise RuntimeError(f"the {label} filter offers nothing to choose")
 
 
-def _remove_last(page: Any, label: str) -> Callable[[], None]:
+def _remove_last(page: Any, label: str) -> Callable[[], object]:
     """Focuses the `label` filter's input; returns Backspace (removes its last choice)."""
     box = _multiselect(page, label)
     box.locator("input").first.focus()
@@ -237,24 +242,32 @@ def _close(page: Any) -> None:
         page.keyboard.press("Escape")
 
 
-def measure_page(stepper: Stepper, page: Any) -> list[dict[str, Any]]:
-    """Three window changes and three filter changes on the page shown, then the view reset."""
+FILTER_STEPS = (("add", "Region"), ("add", "Cohorts"), ("remove", "Region"))
+
+
+def measure_page(stepper: Stepper, page: Any, changes: int = 3) -> list[dict[str, Any]]:
+    """`changes` window changes and filter changes (three each) on the page shown, then the
+    view put back as it was (not timed) so every page starts from the same view."""
     steps = []
-    for label in WINDOWS:
-        act = _choose_window(page, label)
-        steps.append(stepper.step("window", label, act))
-    for kind, label in (("add", "Region"), ("add", "Cohorts"), ("remove", "Region")):
+    for label in WINDOWS[:changes]:
+        steps.append(stepper.step("window", label, _choose_window(page, label)))
+    chosen: list[str] = []
+    for kind, label in FILTER_STEPS[:changes]:
         if kind == "add":
             name, act = _add_first(page, label)
             what = f"{label}: {name} added"
+            chosen.append(label)
         else:
             act = _remove_last(page, label)
             what = f"{label}: choice removed"
+            chosen.remove(label)
         steps.append(stepper.step("filter", what, act))
         _close(page)
-    reset = _remove_last(page, "Cohorts")  # not timed: the next page starts from the default
-    stepper.step("reset", "Cohorts: choice removed", reset)
-    _close(page)
+    if WINDOWS[changes - 1] != WINDOWS[-1]:
+        stepper.step("reset", WINDOWS[-1], _choose_window(page, WINDOWS[-1]))
+    for label in chosen:
+        stepper.step("reset", f"{label}: choice removed", _remove_last(page, label))
+        _close(page)
     return steps
 
 
@@ -264,8 +277,13 @@ def measure(
     *,
     mentors: int | None = None,
     only: list[str] | None = None,
+    changes: int = 3,
+    quiet_ms: int = QUIET_MS,
 ) -> dict[str, Any]:
-    """One run: every page (or those in `only`, by file stem) as above."""
+    """One run: every page (or those in `only`, by file stem) as above. `changes` (1 to 3)
+    and `quiet_ms` make a smaller run (the smoke test's)."""
+    if not 1 <= changes <= len(WINDOWS):
+        raise ValueError(f"changes must be 1 to {len(WINDOWS)}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
@@ -296,7 +314,7 @@ def measure(
             page.set_default_timeout(STEP_TIMEOUT_MS)
             counter = FrameCounter()
             page.on("websocket", counter.attach)
-            stepper = Stepper(page, counter, ServerRuns(timings))
+            stepper = Stepper(page, counter, ServerRuns(timings), quiet_ms)
             first = stepper.step("first load", "opened", lambda: page.goto(server.url), True)
             hrefs = _navigation(page, set(stems))
             linked = {_stem(h) for h in hrefs}
@@ -304,25 +322,27 @@ def measure(
             default = unlinked[0] if len(unlinked) == 1 else "default page"
             wanted = set(only) if only else None
             if wanted is None or Path(default).stem in wanted:
-                pages[default] = {"steps": [first, *measure_page(stepper, page)]}
+                pages[default] = {"steps": [first, *measure_page(stepper, page, changes)]}
                 log(f"  {default}: {summary(pages[default]['steps'])}")
             for href in hrefs:
                 stem = _stem(href)
                 if not stem or (wanted is not None and stem not in wanted):
                     continue
                 relative = href.rstrip("/").rsplit("/", 1)[-1]
-                link = _sidebar(page).locator(
-                    f'[data-testid="stPageLink-NavLink"][href="{relative}"]'
-                ).first
-                opened = stepper.step("first load", "link clicked", lambda link=link: link.click())
+                link = (
+                    _sidebar(page)
+                    .locator(f'[data-testid="stPageLink-NavLink"][href="{relative}"]')
+                    .first
+                )
+                opened = stepper.step("first load", "link clicked", link.click)
                 name = stems.get(stem, stem)
-                pages[name] = {"steps": [opened, *measure_page(stepper, page)]}
+                pages[name] = {"steps": [opened, *measure_page(stepper, page, changes)]}
                 log(f"  {name}: {summary(pages[name]['steps'])}")
                 loads.append(load_average())
             context.close()
         finally:
             chromium.close()
-    return {"db": str(db), "pages": pages, "load_averages": loads, "quiet_ms": QUIET_MS}
+    return {"db": str(db), "pages": pages, "load_averages": loads, "quiet_ms": quiet_ms}
 
 
 # --- the figures -----------------------------------------------------------------------------
@@ -418,6 +438,38 @@ def overall(result: dict[str, Any]) -> dict[str, Any]:
             for f in figures.values()
         ),
     }
+
+
+def section(result: dict[str, Any], where: str) -> str:
+    """The Markdown section for BENCHMARKS.md (between START and END)."""
+    o = overall(result)
+    slow_time, slow_page = o["slowest_first_load"]
+    return "\n".join(
+        [
+            "## Felt speed in Chromium (issue 27)",
+            "",
+            f"{where}: every page as a manager in one Chromium tab (benchmarks/felt.py): the "
+            "first load, three window changes and three filter changes, each timed from the "
+            f"click until the page is idle (no run, charts drawn, {result['quiet_ms']} ms "
+            "without a websocket frame or DOM change, not counted). Changes: medians of the "
+            "page's six changes. Server run: the script runs the step started (timed by "
+            "benchmarks/felt_server.py), split by sampling its stack. Sent: websocket bytes. "
+            "Browser long tasks: the main thread's tasks over 50 ms. Rest: the step less the "
+            "server's runs.",
+            "",
+            table(result),
+            "",
+            f"Every change: median {o['change_median']:.2f} s, slowest {o['change_max']:.2f} s; "
+            f"slowest first load {slow_time:.2f} s (`{slow_page}`). Pages meeting issue 27's "
+            f"bars: first load ≤ {FIRST_LOAD_SECONDS:g} s: {o['first_load_met']} of "
+            f"{o['pages']}; changes ≤ {CHANGE_MEDIAN_SECONDS * 1000:.0f} ms median and "
+            f"≤ {CHANGE_MAX_SECONDS:g} s at most: {o['changes_met']} of {o['pages']}.",
+            "",
+            "Load average (1, 5, 15 min) at the start and after each page: "
+            + "; ".join(result["load_averages"])
+            + ".",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 ENV = "PM_FELT_TIMINGS"
 SAMPLE_SECONDS = 0.002
@@ -96,7 +97,7 @@ def install(path: Path) -> None:
     real = script_runner.exec_func_with_error_handling
     write_lock = threading.Lock()
 
-    def timed(func, ctx):  # type: ignore[no-untyped-def]
+    def timed(func: Any, ctx: Any) -> Any:
         ident = threading.get_ident()
         sampler.begin(ident)
         started = time.time()
@@ -118,7 +119,7 @@ def install(path: Path) -> None:
             with write_lock, path.open("a") as fh:
                 fh.write(json.dumps(record) + "\n")
 
-    script_runner.exec_func_with_error_handling = timed  # type: ignore[assignment]
+    script_runner.exec_func_with_error_handling = timed
 
 
 def main() -> None:
