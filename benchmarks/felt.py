@@ -58,7 +58,7 @@ from benchmarks.readers import ANSWERED, WATCH_SCRIPT
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, error_texts, wait_for_app
 
 QUIET_MS = 500
-STEP_TIMEOUT_MS = 300_000
+STEP_TIMEOUT_MS = 60_000
 WINDOWS = ("Last 3 months", "Programme to date", "Last 12 months")
 SELECT_ALL = "Select all"  # the multiselect's own first option
 START = "<!-- felt speed: start (written by benchmarks/felt.py) -->"
@@ -100,6 +100,18 @@ SETTLED = """({quiet}) => {
     const boxes = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
     if (!boxes.every(b => b.querySelector('.main-svg'))) return false;
     return performance.now() - Math.max(felt.lastFrame, felt.lastMutation) >= quiet;
+}"""
+# What a step that never became idle was waiting for.
+STUCK = """() => {
+    const felt = window.__pmFelt || {};
+    const app = document.querySelector('[data-testid="stApp"]');
+    const boxes = Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'));
+    const now = performance.now();
+    return `script ${app && app.getAttribute('data-test-script-state')}, connection `
+        + `${app && app.getAttribute('data-test-connection-state')}, `
+        + `${boxes.filter(b => !b.querySelector('.main-svg')).length} of ${boxes.length} `
+        + `charts not drawn, last frame ${Math.round(now - felt.lastFrame)} ms ago, `
+        + `last DOM change ${Math.round(now - felt.lastMutation)} ms ago`;
 }"""
 # The step's end (its last frame, DOM change or run-state change) and its long tasks.
 MEASURED = """(start) => {
@@ -173,12 +185,24 @@ class Stepper:
         wall = time.time()
         start = 0.0 if first else float(self.page.evaluate("() => performance.now()"))
         act()
-        if first:
-            wait_for_app(self.page, timeout_ms=STEP_TIMEOUT_MS)
-            self.page.evaluate(WATCH_SCRIPT)
-        else:
-            self.page.wait_for_function(ANSWERED, arg=start, timeout=STEP_TIMEOUT_MS)
-        measured = self.settle(start)
+        try:
+            if first:
+                wait_for_app(self.page, timeout_ms=STEP_TIMEOUT_MS)
+                self.page.evaluate(WATCH_SCRIPT)
+            else:
+                self.page.wait_for_function(ANSWERED, arg=start, timeout=STEP_TIMEOUT_MS)
+            measured = self.settle(start)
+        except Exception as exc:  # playwright's TimeoutError: recorded, and the run goes on
+            state = self.page.evaluate(STUCK)
+            return {
+                "kind": kind,
+                "label": label,
+                "seconds": None,
+                "errors": [
+                    f"not idle within {STEP_TIMEOUT_MS / 1000:g} s ({state}): "
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                ],
+            }
         runs = self.server_runs.between(wall, time.time())
         seconds = (measured["end"] - measured["start"]) / 1000
         server = sum(r["seconds"] for r in runs)
@@ -230,9 +254,10 @@ def _add_first(page: Any, label: str) -> tuple[str, Callable[[], object]]:
 
 
 def _remove_last(page: Any, label: str) -> Callable[[], object]:
-    """Focuses the `label` filter's input; returns Backspace (removes its last choice)."""
+    """Clicks into the `label` filter; returns Backspace (removes its last choice)."""
     box = _multiselect(page, label)
-    box.locator("input").first.focus()
+    box.locator("input").first.click()
+    page.wait_for_timeout(200)
     return lambda: page.keyboard.press("Backspace")
 
 
@@ -354,10 +379,11 @@ def _of(steps: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 def page_figures(steps: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians and maxima of a page's steps (changes: its window and filter changes)."""
-    first = _of(steps, "first load")[0]
-    windows = [s["seconds"] for s in _of(steps, "window")]
-    filters = [s["seconds"] for s in _of(steps, "filter")]
-    changes = _of(steps, "window") + _of(steps, "filter")
+    steps_ok = [s for s in steps if s["seconds"] is not None]
+    first = _of(steps_ok, "first load")[0]
+    windows = [s["seconds"] for s in _of(steps_ok, "window")]
+    filters = [s["seconds"] for s in _of(steps_ok, "filter")]
+    changes = _of(steps_ok, "window") + _of(steps_ok, "filter")
 
     def med(key: str) -> float:
         return float(statistics.median(s[key] for s in changes))
@@ -425,7 +451,7 @@ def overall(result: dict[str, Any]) -> dict[str, Any]:
         s["seconds"]
         for d in result["pages"].values()
         for s in d["steps"]
-        if s["kind"] in ("window", "filter")
+        if s["kind"] in ("window", "filter") and s["seconds"] is not None
     ]
     return {
         "pages": len(figures),
@@ -464,6 +490,12 @@ def section(result: dict[str, Any], where: str) -> str:
             f"bars: first load ≤ {FIRST_LOAD_SECONDS:g} s: {o['first_load_met']} of "
             f"{o['pages']}; changes ≤ {CHANGE_MEDIAN_SECONDS * 1000:.0f} ms median and "
             f"≤ {CHANGE_MAX_SECONDS:g} s at most: {o['changes_met']} of {o['pages']}.",
+            "",
+            *[
+                f"- `{n}` showed or hit: {e[:300]}"
+                for n, d in result["pages"].items()
+                for e in page_figures(d["steps"])["errors"]
+            ],
             "",
             "Load average (1, 5, 15 min) at the start and after each page: "
             + "; ".join(result["load_averages"])
