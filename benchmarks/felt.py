@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -228,11 +229,24 @@ def _sidebar(page: Any) -> Any:
     return page.locator('[data-testid="stSidebar"]')
 
 
+def _open(page: Any, box: Any, option: Any) -> None:
+    """Opens a sidebar drop-down until `option` shows (a click on an open one closes it)."""
+    for _ in range(5):
+        _close(page)
+        box.click()
+        try:
+            option.wait_for(timeout=5_000)
+            return
+        except Exception:  # playwright's TimeoutError: try again
+            continue
+    option.wait_for(timeout=STEP_TIMEOUT_MS)
+
+
 def _choose_window(page: Any, label: str) -> Callable[[], object]:
     """Opens the Window box; returns the click on `label` (the timed part)."""
-    _sidebar(page).locator('[data-testid="stSelectbox"]').first.click()
+    box = _sidebar(page).locator('[data-testid="stSelectbox"]').filter(has_text="Window").first
     option = page.get_by_role("option", name=label, exact=True)
-    option.wait_for(timeout=STEP_TIMEOUT_MS)
+    _open(page, box, option)
     return lambda: option.click()
 
 
@@ -242,9 +256,8 @@ def _multiselect(page: Any, label: str) -> Any:
 
 def _add_first(page: Any, label: str) -> tuple[str, Callable[[], object]]:
     """Opens the `label` filter; returns the first option's name and the click on it."""
-    _multiselect(page, label).click()
     options = page.get_by_role("option")
-    options.first.wait_for(timeout=STEP_TIMEOUT_MS)
+    _open(page, _multiselect(page, label), options.first)
     for n in range(options.count()):
         option = options.nth(n)
         name = str(option.inner_text()).strip()
@@ -361,7 +374,14 @@ def measure(
                 )
                 opened = stepper.step("first load", "link clicked", link.click)
                 name = stems.get(stem, stem)
-                pages[name] = {"steps": [opened, *measure_page(stepper, page, changes)]}
+                try:
+                    pages[name] = {"steps": [opened, *measure_page(stepper, page, changes)]}
+                except Exception as exc:  # recorded; the next page is measured all the same
+                    failed = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                    opened["errors"] = [*opened.get("errors", []), f"not measured: {failed}"]
+                    pages[name] = {"steps": [opened]}
+                    log(f"  {name}: {failed}")
+                    continue
                 log(f"  {name}: {summary(pages[name]['steps'])}")
                 loads.append(load_average())
             context.close()
@@ -377,34 +397,44 @@ def _of(steps: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [s for s in steps if s["kind"] == kind]
 
 
+def _median(values: list[float]) -> float:
+    return float(statistics.median(values)) if values else math.nan
+
+
+def _max(values: list[float]) -> float:
+    return max(values) if values else math.nan
+
+
 def page_figures(steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """Medians and maxima of a page's steps (changes: its window and filter changes)."""
+    """Medians and maxima of a page's steps (changes: its window and filter changes); NaN
+    where a page has no such step (it could not be measured)."""
     steps_ok = [s for s in steps if s["seconds"] is not None]
-    first = _of(steps_ok, "first load")[0]
+    firsts = _of(steps_ok, "first load")
+    first = firsts[0] if firsts else None
     windows = [s["seconds"] for s in _of(steps_ok, "window")]
     filters = [s["seconds"] for s in _of(steps_ok, "filter")]
     changes = _of(steps_ok, "window") + _of(steps_ok, "filter")
 
     def med(key: str) -> float:
-        return float(statistics.median(s[key] for s in changes))
+        return _median([s[key] for s in changes])
 
-    parts = {p: float(statistics.median(s["server_parts"][p] for s in changes)) for p in PARTS}
+    parts = {p: _median([s["server_parts"][p] for s in changes]) for p in PARTS}
     return {
-        "first_load": first["seconds"],
-        "first_load_server": first["server_seconds"],
-        "first_load_bytes": first["bytes"],
-        "window_median": float(statistics.median(windows)),
-        "window_max": max(windows),
-        "filter_median": float(statistics.median(filters)),
-        "filter_max": max(filters),
+        "first_load": first["seconds"] if first else math.nan,
+        "first_load_server": first["server_seconds"] if first else math.nan,
+        "first_load_bytes": first["bytes"] if first else math.nan,
+        "window_median": _median(windows),
+        "window_max": _max(windows),
+        "filter_median": _median(filters),
+        "filter_max": _max(filters),
         "change_median": med("seconds"),
-        "change_max": max(s["seconds"] for s in changes),
+        "change_max": _max([s["seconds"] for s in changes]),
         "server_median": med("server_seconds"),
         "bytes_median": med("bytes"),
         "busy_median": med("browser_busy_seconds"),
         "rest_median": med("rest_seconds"),
         "parts_median": parts,
-        "charts": first["charts"],
+        "charts": first["charts"] if first else 0,
         "errors": sorted({e for s in steps for e in s["errors"]}),
     }
 
@@ -419,7 +449,7 @@ def summary(steps: list[dict[str, Any]]) -> str:
 
 
 def _s(value: float) -> str:
-    return f"{value:.2f}"
+    return "—" if math.isnan(value) else f"{value:.2f}"
 
 
 def table(result: dict[str, Any]) -> str:
@@ -438,7 +468,7 @@ def table(result: dict[str, Any]) -> str:
             f"| `{name}` | {f['charts']} | {_s(f['first_load'])} | "
             f"{_s(f['window_median'])} / {_s(f['window_max'])} | "
             f"{_s(f['filter_median'])} / {_s(f['filter_max'])} | {_s(f['server_median'])} | "
-            f"{parts} | {f['bytes_median'] / 1e3:.0f} kB | {_s(f['busy_median'])} | "
+            f"{parts} | {_s(f['bytes_median'] / 1e3)} kB | {_s(f['busy_median'])} | "
             f"{_s(f['rest_median'])} |"
         )
     return "\n".join(lines)
@@ -457,8 +487,11 @@ def overall(result: dict[str, Any]) -> dict[str, Any]:
         "pages": len(figures),
         "change_median": float(statistics.median(changes)),
         "change_max": max(changes),
-        "slowest_first_load": max(((f["first_load"], n) for n, f in figures.items())),
+        "slowest_first_load": max(
+            (f["first_load"], n) for n, f in figures.items() if not math.isnan(f["first_load"])
+        ),
         "first_load_met": sum(f["first_load"] <= FIRST_LOAD_SECONDS for f in figures.values()),
+        # NaN (a page not measured) compares false: not counted as met.
         "changes_met": sum(
             f["change_median"] <= CHANGE_MEDIAN_SECONDS and f["change_max"] <= CHANGE_MAX_SECONDS
             for f in figures.values()
