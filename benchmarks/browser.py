@@ -57,9 +57,7 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(
-    env: dict[str, str], log: Path, module: str = "streamlit"
-) -> Iterator[Server]:
+def streamlit_server(env: dict[str, str], log: Path, module: str = "streamlit") -> Iterator[Server]:
     """Serve dashboard.py on a free loopback port, and sample its memory while it runs.
     `module` runs instead of `streamlit` (benchmarks/felt_server.py: with a timing hook)."""
     port = free_port()

@@ -39,7 +39,7 @@ def test_every_page_is_measured_with_positive_figures(tmp_path: Path) -> None:
         kinds = [s["kind"] for s in data["steps"]]
         assert kinds == ["first load", "window", "filter"], (page, kinds)
         for step in data["steps"]:
-            assert step["seconds"] > 0, (page, step)
+            assert step["seconds"] is not None and step["seconds"] > 0, (page, step)
             assert step["server_runs"] >= 1 and step["server_seconds"] > 0, (page, step)
             assert step["bytes"] > 0 and step["frames"] > 0, (page, step)
             assert step["browser_busy_seconds"] >= 0, (page, step)
