@@ -57,15 +57,16 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], log: Path) -> Iterator[Server]:
-    """Serve dashboard.py on a free loopback port, and sample its memory while it runs."""
+def streamlit_server(env: dict[str, str], log: Path, module: str = "streamlit") -> Iterator[Server]:
+    """Serve dashboard.py on a free loopback port, and sample its memory while it runs.
+    `module` runs instead of `streamlit` (benchmarks/felt_server.py: with a timing hook)."""
     port = free_port()
     with log.open("w") as out:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "streamlit",
+                module,
                 "run",
                 str(ROOT / "dashboard.py"),
                 "--server.headless=true",

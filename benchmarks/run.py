@@ -13,7 +13,10 @@ warnings), then measures on each, as medians of several runs:
 - the dashboard server's peak memory while every page is visited in Chromium (≤ 1 GB);
 - the bytes each page sends to the browser over the websocket (≤ 5 MB);
 - three dashboard servers browsed in Chromium while the import lands: the slowest interaction
-  during the import (≤ 2 s), with no page error (benchmarks/readers.py).
+  during the import (≤ 2 s), with no page error (benchmarks/readers.py);
+- felt speed at the demo's size (`python -m analysis demo`): every page's first load and three
+  window and three filter changes in Chromium, click to idle, and where the time goes
+  (benchmarks/felt.py; its own section of BENCHMARKS.md).
 
 It prints one table and writes it, with the machine, to BENCHMARKS.md (between the result
 markers, keeping the rest of the file). Benchmarks are not timed tests: a target that is not met
@@ -44,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: `python benchmarks/run.py`
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import growth, pandas_report, shapes  # noqa: E402
+from benchmarks import felt, growth, pandas_report, shapes  # noqa: E402
 from benchmarks.measure import (  # noqa: E402
     ProcessRun,
     bench_env,
@@ -58,6 +61,7 @@ from benchmarks.pages import page_files  # noqa: E402
 
 DEFAULT_ROWS = 1_000_000
 QUICK_MENTORS = 200
+FELT_QUICK_MENTORS = 40
 DEFAULT_GROWTH = "250k,1M,4M"
 DEFAULT_RUNS = 3
 SEED = 2026
@@ -806,6 +810,21 @@ def main(argv: list[str] | None = None) -> int:
         section = growth.section(points, plot.relative_to(args.output.parent), facts, plot_problem)
         print(growth.table(points))
         write_markdown(args.output, section, growth.START, growth.END)
+    if not args.from_results and not args.skip_browser:
+        log("Measuring felt speed in Chromium at the demo's size ...")
+        try:
+            felt_result = felt.measure(
+                None,
+                args.scratch / "felt-demo",
+                mentors=FELT_QUICK_MENTORS if args.quick else None,
+            )
+            where = f"At the demo's size ({felt_result['db']})"
+            write_markdown(args.output, felt.section(felt_result, where), felt.START, felt.END)
+            (args.scratch / "results-felt.json").write_text(json.dumps(felt_result, indent=1))
+            print(felt.table(felt_result))
+        except Exception as exc:  # noted, as any measure that could not run
+            log(f"error: felt speed could not run: {type(exc).__name__}: {exc}")
+            failed = True
     if not args.from_results:
         results_path(args).write_text(
             json.dumps({"facts": facts, "runs": _raw(runs)}, indent=1, default=str)
