@@ -351,7 +351,9 @@ def test_the_rejected_rows_are_made_only_when_downloaded_and_each_download_is_au
     page = tab.page
     open_page(tab, f"{server}/data")
     page.get_by_role("tab", name="Rejected rows").click()  # type: ignore[attr-defined]
-    button = page.get_by_role("button", name="Download these rows (CSV, the file's own columns)")  # type: ignore[attr-defined]
+    button = page.get_by_role(
+        "button", name="Download these rows (CSV: why, then the file's own columns)"
+    )  # type: ignore[attr-defined]
     button.wait_for()
     # Opened, not clicked: nothing at the address, and the page neither links to it nor asks
     # for it (the templates' blank CSVs are at /media/ addresses: they name nobody).
@@ -384,7 +386,9 @@ def test_a_made_download_is_gone_from_its_media_address_seconds_after_the_click(
     page = tab.page
     open_page(tab, f"{server}/data")
     page.get_by_role("tab", name="Rejected rows").click()  # type: ignore[attr-defined]
-    button = page.get_by_role("button", name="Download these rows (CSV, the file's own columns)")  # type: ignore[attr-defined]
+    button = page.get_by_role(
+        "button", name="Download these rows (CSV: why, then the file's own columns)"
+    )  # type: ignore[attr-defined]
     button.wait_for()
     name, data = rejected_download_of(hostile_db)
     address = media_url_of(name, data)
