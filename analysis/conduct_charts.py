@@ -270,6 +270,13 @@ def skills_table(
             ],
         }
     )
+    # A column with a hidden value in words is text throughout (a column has one type: Arrow
+    # and the typed CSV and Excel need it), its numbers written as the chart's hover shows them.
+    for column in table.columns[1:]:
+        if any(isinstance(v, str) for v in table[column]):
+            table[column] = [
+                v if isinstance(v, str) or v is None else f"{v:,}" for v in table[column]
+            ]
     # a rate the programme does not record is not drawn, so it is not in the table either
     drop = [label for name, label, *_ in SKILLS if name in unrecorded]
     return table.drop(columns=drop)
