@@ -268,6 +268,10 @@ def test_a_page_prints_whole_on_a4(
     page.goto(f"{demo_server}/{path}")  # type: ignore[attr-defined]
     wait_for_app(page, timeout_ms=240_000)
     wait_for_charts(page, 1, timeout_ms=120_000)
+    for key in tables:  # the run may still be sending the page's last elements
+        page.wait_for_selector(  # type: ignore[attr-defined]
+            f'[class*="st-key-print_copy_{key}"] tbody tr', state="attached", timeout=60_000
+        )
     rows = {key: _print_copy_rows(page, key) for key in tables}
     assert all(rows.values()), rows  # each table has rows to find
     pdf = tmp_path / f"{path}.pdf"
@@ -318,6 +322,13 @@ def test_every_other_manager_page_prints_with_no_blank_page(
     wait_for_app(page, timeout_ms=240_000)
     drawn = 0 if path in ("how_we_count", "learning_log") else 1  # pages without a chart
     charts = wait_for_charts(page, drawn, timeout_ms=120_000)
+    while True:  # the run may still be sending charts: wait until their number holds, drawn
+        page.wait_for_timeout(1_500)  # type: ignore[attr-defined]
+        wait_for_app(page, timeout_ms=120_000)
+        now = wait_for_charts(page, charts, timeout_ms=120_000)
+        if now == charts:
+            break
+        charts = now
     tables = {"how_we_count": ["how_figures", "how_stages", "how_settings"]}.get(path, [])
     for key in tables:  # a page with no chart is idle before its last elements arrive
         page.wait_for_selector(  # type: ignore[attr-defined]

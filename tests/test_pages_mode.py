@@ -123,8 +123,16 @@ def test_no_other_module_touches_the_private_api() -> None:
         for p in app_modules()
         if (uses := private_uses(ast.parse(p.read_text(encoding="utf-8"))))
     }
-    assert set(users) == {"pages_mode.py"}, users
+    # The felt-speed benchmark's server (benchmarks/felt_server.py) times each script run by
+    # wrapping Streamlit's script runner: a measuring tool the dashboard never imports.
+    assert set(users) - {BENCHMARK_HOOK} == {"pages_mode.py"}, users
     assert len(app_modules()) > 60
+    for p in app_modules():
+        if p.relative_to(ROOT).as_posix() != BENCHMARK_HOOK:
+            assert "felt_server" not in p.read_text(encoding="utf-8") or "benchmarks" in p.parts
+
+
+BENCHMARK_HOOK = "benchmarks/felt_server.py"
 
 
 def test_the_guard_sees_every_way_in() -> None:
